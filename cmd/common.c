@@ -1,0 +1,205 @@
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "buf.h"
+#include "common.h"
+
+void common_init(struct common *c, const char *progname)
+{
+	memset(c, 0, sizeof *c);
+	t3_progname = progname;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *))
+{
+	switch (opt) {
+	case OPT_USER_DB: c->user_db_opt = arg; return 1;
+	case OPT_DATA_DB: c->data_db_opt = arg; return 1;
+	case OPT_JSON: c->fmt = OUT_JSON; break;
+	case OPT_JSONL: c->fmt = OUT_JSONL; break;
+	case OPT_TSV: c->fmt = OUT_TSV; break;
+	case OPT_CSV: c->fmt = OUT_CSV; break;
+	case 'q': c->fmt = OUT_IDS; break;
+	case OPT_HELP:
+		help(stdout);
+		exit(out_finish(0));
+	case OPT_VERSION:
+		printf("%s %s\n", t3_progname, T3_VERSION);
+		exit(out_finish(0));
+	default:
+		return 0;
+	}
+	if (c->fmt_set && c->fmt_set != opt)
+		t3_die(T3_EUSAGE, "choose one output format");
+	c->fmt_set = opt;
+	return 1;
+}
+
+static int paths(struct common *c)
+{
+	if (c->paths_done)
+		return 0;
+	if (paths_resolve(&c->paths, c->user_db_opt, c->data_db_opt))
+		return T3_EDATA;
+	c->paths_done = 1;
+	return 0;
+}
+
+int common_open_user(struct common *c)
+{
+	if (c->udb.h)
+		return 0;
+	if (paths(c))
+		return T3_EDATA;
+	return db_open(&c->udb, c->paths.user_db, DB_USER);
+}
+
+int common_open_data(struct common *c)
+{
+	if (c->ddb.h)
+		return 0;
+	if (paths(c))
+		return T3_EDATA;
+	return db_open(&c->ddb, c->paths.data_db, DB_DATA);
+}
+
+int common_exit(struct common *c, int code)
+{
+	db_close(&c->udb);
+	db_close(&c->ddb);
+	paths_release(&c->paths);
+	return out_finish(code);
+}
+
+void common_free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static char *read_line(FILE *fp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int ch;
+	while ((ch = getc(fp)) != EOF && ch != '\n')
+		sb_addc(&sb, ch);
+	if (ch == EOF && !sb.len) {
+		sb_release(&sb);
+		return NULL;
+	}
+	if (sb.len && sb.buf[sb.len - 1] == '\r')
+		sb.buf[--sb.len] = '\0';
+	return sb_detach(&sb, NULL);
+}
+
+static char *prompt_tty(const char *prompt)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	struct termios old, quiet;
+	char *line;
+	int restore;
+
+	if (!tty)
+		return NULL;
+	fputs(prompt, tty);
+	fflush(tty);
+	restore = !tcgetattr(fileno(tty), &old);
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	}
+	line = read_line(tty);
+	if (restore)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fclose(tty);
+	return line ? line : xstrdup("");
+}
+
+char *common_read_password(const char *prompt, int from_stdin, int confirm, int *code)
+{
+	char *pw, *again;
+
+	if (from_stdin) {
+		pw = read_line(stdin);
+		if (!pw) {
+			*code = t3_error(T3_EUSAGE, "no password on standard input");
+			return NULL;
+		}
+		return pw;
+	}
+	if (!isatty(STDIN_FILENO) || !(pw = prompt_tty(prompt))) {
+		*code = t3_error(T3_EUSAGE, "no terminal to ask for the password: use --password-stdin");
+		return NULL;
+	}
+	if (confirm) {
+		again = prompt_tty("Retype password: ");
+		if (!again || strcmp(pw, again)) {
+			common_free_secret(pw);
+			common_free_secret(again);
+			*code = t3_error(T3_EUSAGE, "passwords do not match");
+			return NULL;
+		}
+		common_free_secret(again);
+	}
+	return pw;
+}
+
+int common_confirm(const char *question)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	char *ans;
+	int yes;
+	if (!tty)
+		return 0;
+	fprintf(tty, "%s [y/N] ", question);
+	fflush(tty);
+	ans = read_line(tty);
+	fclose(tty);
+	yes = ans && (!strcmp(ans, "y") || !strcmp(ans, "Y") || !strcmp(ans, "yes"));
+	free(ans);
+	return yes;
+}
+
+char **common_read_words(FILE *fp, int *n)
+{
+	char **w = NULL, *line;
+	int cap = 0;
+	*n = 0;
+	while ((line = read_line(fp))) {
+		char *s = line, *e;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*s) {
+			if (*n + 2 > cap) {
+				cap = cap ? cap * 2 : 16;
+				w = xrealloc(w, (size_t)cap * sizeof *w);
+			}
+			w[(*n)++] = xstrdup(s);
+		}
+		free(line);
+	}
+	if (!w)
+		w = xcalloc(1, sizeof *w);
+	w[*n] = NULL;
+	return w;
+}
+
+void common_free_words(char **w)
+{
+	for (char **p = w; p && *p; p++)
+		free(*p);
+	free(w);
+}

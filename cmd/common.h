@@ -1,0 +1,62 @@
+/* common.h: what every t3 tool's main shares: global options, opening
+ * the databases, output format flags, prompts. */
+#ifndef T3_COMMON_H
+#define T3_COMMON_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "msg.h"
+#include "out.h"
+#include "paths.h"
+
+struct common {
+	const char *user_db_opt, *data_db_opt;
+	enum out_fmt fmt;
+	int fmt_set;
+	struct t3_paths paths;
+	int paths_done;
+	struct db udb, ddb;
+};
+
+/* Long options every tool accepts; option values are >= 0x100. */
+enum {
+	OPT_USER_DB = 0x100, OPT_DATA_DB, OPT_JSON, OPT_JSONL, OPT_TSV, OPT_CSV,
+	OPT_HELP, OPT_VERSION, OPT_COMMON_END
+};
+#define COMMON_LONGOPTS \
+	{ "user-db", required_argument, NULL, OPT_USER_DB }, \
+	{ "data-db", required_argument, NULL, OPT_DATA_DB }, \
+	{ "json", no_argument, NULL, OPT_JSON }, \
+	{ "jsonl", no_argument, NULL, OPT_JSONL }, \
+	{ "tsv", no_argument, NULL, OPT_TSV }, \
+	{ "csv", no_argument, NULL, OPT_CSV }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "help", no_argument, NULL, OPT_HELP }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+
+/* Set up a tool: program name, SIGPIPE ignored (EPIPE is handled). */
+void common_init(struct common *c, const char *progname);
+/* Handle a common option; returns 1 if it was one. help() is called for
+ * --help; it must print to stdout and the tool exits 0. */
+int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *));
+int common_open_user(struct common *c);
+int common_open_data(struct common *c);
+/* Close what is open and finish stdout; returns the exit code. */
+int common_exit(struct common *c, int code);
+
+/* Read a password: from the first line of stdin (from_stdin), else from
+ * a no-echo prompt on /dev/tty (asked twice if confirm). Returns a
+ * malloc'd string (free with common_free_secret) or NULL after printing
+ * an error (*code set). */
+char *common_read_password(const char *prompt, int from_stdin, int confirm, int *code);
+void common_free_secret(char *s);
+/* Ask QUESTION on the terminal; 1 for yes. */
+int common_confirm(const char *question);
+/* Read one word per line from stdin into a NULL-terminated array, for
+ * tools given no arguments in a pipe. */
+char **common_read_words(FILE *fp, int *n);
+void common_free_words(char **w);
+
+#endif

@@ -1,0 +1,773 @@
+/* t3-user: account administration over user.db. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "common.h"
+#include "timeutil.h"
+#include "users.h"
+
+enum {
+	OPT_PLAN = OPT_COMMON_END, OPT_QUOTA, OPT_TIMEZONE, OPT_EMAIL,
+	OPT_PASSWORD_STDIN, OPT_OAUTH, OPT_CLEAR, OPT_ADD, OPT_SET, OPT_REFILL,
+	OPT_ALL, OPT_YES, OPT_REPAIR, OPT_DESCRIPTION, OPT_LAST
+};
+
+static const char *const opt_names[] = {
+	[OPT_PLAN - OPT_COMMON_END] = "--plan", "--quota", "--timezone", "--email",
+	"--password-stdin", "--oauth", "--clear", "--add", "--set", "--refill",
+	"--all", "--yes", "--repair", "--description"
+};
+
+#define BIT(o) (1u << ((o) - OPT_COMMON_END))
+
+static struct {
+	struct common c;
+	unsigned seen;
+	const char *plan, *quota, *timezone, *email, *oauth, *add, *set, *description;
+} o;
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n"
+	      "\n"
+	      "  add EMAIL [--plan PLAN] [--quota N] [--timezone TZ]\n"
+	      "            [--password-stdin | --oauth PROVIDER:SUBJECT]\n"
+	      "  list [--plan PLAN] [--email GLOB]\n"
+	      "  show USER...                 (USER is an email or a user id;\n"
+	      "                                 read from stdin when none is given)\n"
+	      "  set USER [--plan PLAN] [--quota N] [--timezone TZ] [--email NEW]\n"
+	      "  passwd USER [--password-stdin | --oauth PROVIDER:SUBJECT | --clear]\n"
+	      "  verify USER [--password-stdin]   exit 0 on match, 1 on mismatch\n"
+	      "  quota USER [--add N | --set N | --refill]\n"
+	      "  quota --refill --all\n"
+	      "  rm USER... [--yes]\n"
+	      "  export [--plan PLAN] [--email GLOB]   NDJSON to stdout\n"
+	      "  import [FILE]                         NDJSON, all or nothing\n"
+	      "  check [--repair]\n"
+	      "  plan list | plan set NAME ALLOWANCE [--description TEXT] | plan rm NAME\n"
+	      "\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q (ids only); default a table\n"
+	      "other:  --help, --version\n"
+	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data\n", fp);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: error: ", t3_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fputs("try 't3-user --help'\n", stderr);
+	return T3_EUSAGE;
+}
+
+/* Refuse options the command does not take. */
+static int only(const char *cmd, unsigned allowed)
+{
+	unsigned extra = o.seen & ~allowed;
+	for (int i = 0; i < OPT_LAST - OPT_COMMON_END; i++)
+		if (extra & (1u << i)) {
+			t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", opt_names[i], cmd);
+			return T3_EUSAGE;
+		}
+	return 0;
+}
+
+static int nargs(const char *cmd, int argc, int min, int max)
+{
+	if (argc < min)
+		return bad_usage("'%s' needs more arguments", cmd);
+	if (max >= 0 && argc > max)
+		return bad_usage("too many arguments for '%s'", cmd);
+	return 0;
+}
+
+static const struct out_col user_cols[] = {
+	{ "user_id", "USER ID" }, { "email", NULL }, { "subscription_plan", "PLAN" },
+	{ "token_quota", "QUOTA" }, { "timezone", NULL }, { "created_at", "CREATED" },
+	{ "auth", NULL },
+};
+#define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int not_found(const char *key)
+{
+	return t3_error(T3_ENEG, "user '%s' not found", key);
+}
+
+static int find(const char *key, struct user *u)
+{
+	int r = users_find(&o.c.udb, key, u);
+	return r == T3_ENEG ? not_found(key) : r;
+}
+
+static int check_password_strength(const char *pw)
+{
+	size_t n = strlen(pw);
+	if (n < 8)
+		return t3_error(T3_EUSAGE, "password is too short (at least 8 characters)");
+	if (n > 4096)
+		return t3_error(T3_EUSAGE, "password is too long (at most 4096 bytes)");
+	return 0;
+}
+
+/* The new hashed_password from --password-stdin, --oauth, --clear or a
+ * prompt. *set is 0 when nothing was asked for (add without a tty). */
+static int new_auth(const char *email, int required, char **out, int *set)
+{
+	char hash[USERS_HASH_MAX], prompt[512];
+	char *pw;
+	int code = 0, modes = !!(o.seen & BIT(OPT_PASSWORD_STDIN)) +
+			      !!(o.seen & BIT(OPT_OAUTH)) + !!(o.seen & BIT(OPT_CLEAR));
+
+	*out = NULL;
+	*set = 1;
+	if (modes > 1)
+		return t3_error(T3_EUSAGE, "choose one of --password-stdin, --oauth and --clear");
+	if (o.seen & BIT(OPT_CLEAR))
+		return 0;
+	if (o.seen & BIT(OPT_OAUTH)) {
+		*out = xasprintf("oauth:%s", o.oauth);
+		if (!users_auth_valid(*out)) {
+			free(*out);
+			*out = NULL;
+			return t3_error(T3_EUSAGE, "--oauth '%s' is not PROVIDER:SUBJECT", o.oauth);
+		}
+		return 0;
+	}
+	if (!(o.seen & BIT(OPT_PASSWORD_STDIN)) && !isatty(STDIN_FILENO) && !required) {
+		*set = 0;
+		return 0;
+	}
+	snprintf(prompt, sizeof prompt, "Password for %s: ", email);
+	pw = common_read_password(prompt, o.seen & BIT(OPT_PASSWORD_STDIN), 1, &code);
+	if (!pw)
+		return code;
+	if (!(code = check_password_strength(pw)) && !(code = users_hash_password(pw, hash)))
+		*out = xstrdup(hash);
+	common_free_secret(pw);
+	return code;
+}
+
+static void print_user(const struct user *u, int single)
+{
+	struct out out;
+	out_begin(&out, o.c.fmt, user_cols, NCOLS(user_cols), single);
+	out_row_new(&out, users_to_json(u, 0));
+	out_end(&out);
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	struct user u = { 0 };
+	int r, set;
+	int64_t allowance;
+
+	if ((r = only("add", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) |
+		      BIT(OPT_PASSWORD_STDIN) | BIT(OPT_OAUTH))) ||
+	    (r = nargs("add", argc, 1, 1)))
+		return r;
+	u.email = xstrdup(argv[0]);
+	u.subscription_plan = xstrdup(o.plan ? o.plan : "free");
+	u.timezone = xstrdup(o.timezone ? o.timezone : "UTC");
+	if ((r = users_check_email(u.email)) || (r = users_check_timezone(u.timezone)) ||
+	    (o.quota && (r = users_parse_count(o.quota, "quota", &u.token_quota))) ||
+	    (r = common_open_user(&o.c)) ||
+	    (r = plans_allowance(&o.c.udb, u.subscription_plan, &allowance)))
+		goto done;
+	if (!o.quota)
+		u.token_quota = allowance;
+	if ((r = new_auth(u.email, 0, &u.hashed_password, &set)))
+		goto done;
+	if ((r = db_begin(&o.c.udb)))
+		goto done;
+	if ((r = users_insert(&o.c.udb, &u)) || (r = db_commit(&o.c.udb))) {
+		db_rollback(&o.c.udb);
+		goto done;
+	}
+	if (o.c.fmt_set && o.c.fmt != OUT_IDS)
+		print_user(&u, 1);
+	else
+		printf("%s\n", u.user_id);
+done:
+	user_release(&u);
+	return r;
+}
+
+struct list_ctx {
+	struct out out;
+};
+
+static int list_one(void *ctx, const struct user *u)
+{
+	struct list_ctx *l = ctx;
+	out_row_new(&l->out, users_to_json(u, 0));
+	return 0;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct list_ctx l;
+	int r;
+
+	if ((r = only("list", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = nargs("list", argc, 0, 0)) ||
+	    (r = common_open_user(&o.c)))
+		return r;
+	out_begin(&l.out, o.c.fmt, user_cols, NCOLS(user_cols), 0);
+	r = users_each(&o.c.udb, o.plan, o.email, list_one, &l);
+	out_end(&l.out);
+	return r;
+}
+
+/* Run fn for each USER argument, or for each line of stdin when there are
+ * none and stdin is not a terminal. Returns the worst result. */
+static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char *key))
+{
+	char **words = NULL;
+	int n = argc, r = 0;
+
+	if (!argc) {
+		if (isatty(STDIN_FILENO))
+			return bad_usage("'%s' needs a user (email or id)", cmd);
+		words = common_read_words(stdin, &n);
+		argv = words;
+	}
+	for (int i = 0; i < n; i++) {
+		int k = fn(argv[i]);
+		if (k > r)
+			r = k;
+		if (k > T3_ENEG)
+			break;
+	}
+	common_free_words(words);
+	return r;
+}
+
+static struct out show_out;
+
+static int show_one(const char *key)
+{
+	struct user u;
+	int r = find(key, &u);
+	if (!r)
+		out_row_new(&show_out, users_to_json(&u, 0));
+	user_release(&u);
+	return r;
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	int r;
+	if ((r = only("show", 0)) || (r = common_open_user(&o.c)))
+		return r;
+	/* one argument: one record; several: a listing */
+	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols), argc == 1);
+	r = each_key("show", argc, argv, show_one);
+	out_end(&show_out);
+	return r;
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	struct user u;
+	int64_t quota, allowance;
+	int r;
+
+	if ((r = only("set", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) | BIT(OPT_EMAIL))) ||
+	    (r = nargs("set", argc, 1, 1)))
+		return r;
+	if (!(o.seen & (BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) | BIT(OPT_EMAIL))))
+		return bad_usage("'%s' needs --plan, --quota, --timezone or --email", "set");
+	if ((o.email && (r = users_check_email(o.email))) ||
+	    (o.timezone && (r = users_check_timezone(o.timezone))) ||
+	    (o.quota && (r = users_parse_count(o.quota, "quota", &quota))) ||
+	    (r = common_open_user(&o.c)) ||
+	    (o.plan && (r = plans_allowance(&o.c.udb, o.plan, &allowance))) ||
+	    (r = db_begin(&o.c.udb)))
+		return r;
+	if ((r = find(argv[0], &u))) {
+		db_rollback(&o.c.udb);
+		return r;
+	}
+	if (o.email) {
+		free(u.email);
+		u.email = xstrdup(o.email);
+	}
+	if (o.plan) {
+		free(u.subscription_plan);
+		u.subscription_plan = xstrdup(o.plan);
+	}
+	if (o.timezone) {
+		free(u.timezone);
+		u.timezone = xstrdup(o.timezone);
+	}
+	if (o.quota)
+		u.token_quota = quota;
+	if ((r = users_update(&o.c.udb, &u)) || (r = db_commit(&o.c.udb)))
+		db_rollback(&o.c.udb);
+	else if (o.c.fmt_set)
+		print_user(&u, 1);
+	user_release(&u);
+	return r;
+}
+
+static int cmd_passwd(int argc, char **argv)
+{
+	struct user u;
+	char *auth;
+	int r, set;
+
+	if ((r = only("passwd", BIT(OPT_PASSWORD_STDIN) | BIT(OPT_OAUTH) | BIT(OPT_CLEAR))) ||
+	    (r = nargs("passwd", argc, 1, 1)) || (r = common_open_user(&o.c)))
+		return r;
+	if ((r = find(argv[0], &u)))
+		return r;
+	if (!(r = new_auth(u.email, 1, &auth, &set))) {
+		free(u.hashed_password);
+		u.hashed_password = auth;
+		if (!(r = db_begin(&o.c.udb))) {
+			if ((r = users_update(&o.c.udb, &u)) || (r = db_commit(&o.c.udb)))
+				db_rollback(&o.c.udb);
+		}
+	}
+	user_release(&u);
+	return r;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct user u;
+	char *pw, prompt[512];
+	int r;
+
+	if ((r = only("verify", BIT(OPT_PASSWORD_STDIN))) || (r = nargs("verify", argc, 1, 1)) ||
+	    (r = common_open_user(&o.c)))
+		return r;
+	r = users_find(&o.c.udb, argv[0], &u);
+	if (r == T3_ENEG)
+		return not_found(argv[0]);
+	if (r)
+		return r;
+	snprintf(prompt, sizeof prompt, "Password for %s: ", u.email);
+	pw = common_read_password(prompt, o.seen & BIT(OPT_PASSWORD_STDIN), 0, &r);
+	if (pw) {
+		r = users_verify_password(&o.c.udb, &u, pw);
+		if (r == T3_ENEG)
+			t3_error(T3_ENEG, "password does not match for '%s'", u.email);
+		common_free_secret(pw);
+	}
+	user_release(&u);
+	return r;
+}
+
+static const struct out_col quota_cols[] = {
+	{ "user_id", "USER ID" }, { "email", NULL }, { "subscription_plan", "PLAN" },
+	{ "token_quota", "QUOTA" },
+};
+
+static void print_quota(const struct user *u)
+{
+	struct out out;
+	json_t *row;
+
+	if (!o.c.fmt_set) {
+		printf("%lld\n", (long long)u->token_quota);
+		return;
+	}
+	row = json_object();
+	json_object_set_new(row, "user_id", json_string(u->user_id));
+	json_object_set_new(row, "email", json_string(u->email));
+	json_object_set_new(row, "subscription_plan", json_string(u->subscription_plan));
+	json_object_set_new(row, "token_quota", json_integer(u->token_quota));
+	out_begin(&out, o.c.fmt, quota_cols, NCOLS(quota_cols), 1);
+	out_row_new(&out, row);
+	out_end(&out);
+}
+
+static int cmd_quota(int argc, char **argv)
+{
+	struct user u;
+	int64_t v, n, after;
+	int r, modes = !!(o.seen & BIT(OPT_ADD)) + !!(o.seen & BIT(OPT_SET)) +
+		       !!(o.seen & BIT(OPT_REFILL));
+
+	if ((r = only("quota", BIT(OPT_ADD) | BIT(OPT_SET) | BIT(OPT_REFILL) | BIT(OPT_ALL))))
+		return r;
+	if (modes > 1)
+		return bad_usage("choose one of --add, --set and --refill");
+	if ((o.seen & BIT(OPT_ALL)) && !(o.seen & BIT(OPT_REFILL)))
+		return bad_usage("--all goes with --refill");
+	if ((r = nargs("quota", argc, (o.seen & BIT(OPT_ALL)) ? 0 : 1, (o.seen & BIT(OPT_ALL)) ? 0 : 1)))
+		return r;
+	if (o.set && (r = users_parse_count(o.set, "quota", &v)))
+		return r;
+	if (o.add) {
+		char *end;
+		errno = 0;
+		v = strtoll(o.add, &end, 10);
+		if (!*o.add || *end || errno)
+			return t3_error(T3_EUSAGE, "quota change '%s' is not an integer", o.add);
+	}
+	if ((r = common_open_user(&o.c)))
+		return r;
+	if (o.seen & BIT(OPT_ALL)) {
+		if ((r = db_begin(&o.c.udb)))
+			return r;
+		if ((r = plans_refill(&o.c.udb, NULL, &n)) || (r = db_commit(&o.c.udb))) {
+			db_rollback(&o.c.udb);
+			return r;
+		}
+		fprintf(stderr, "%s: refilled %lld user%s\n", t3_progname, (long long)n, n == 1 ? "" : "s");
+		return 0;
+	}
+	if ((r = db_begin(&o.c.udb)))
+		return r;
+	if ((r = find(argv[0], &u)))
+		goto fail;
+	if (o.add)
+		r = users_quota_add(&o.c.udb, u.user_id, v, &after);
+	else if (o.set)
+		r = users_quota_add(&o.c.udb, u.user_id, v - u.token_quota, &after);
+	else if (o.seen & BIT(OPT_REFILL))
+		r = plans_refill(&o.c.udb, u.user_id, &n);
+	if (r || (r = db_commit(&o.c.udb)))
+		goto fail_u;
+	user_release(&u);
+	if ((r = find(argv[0], &u)))
+		return r;
+	print_quota(&u);
+	user_release(&u);
+	return 0;
+fail_u:
+	user_release(&u);
+fail:
+	db_rollback(&o.c.udb);
+	return r;
+}
+
+static int rm_one(const char *key)
+{
+	struct user u;
+	char q[600];
+	int r = find(key, &u);
+	if (r)
+		return r;
+	snprintf(q, sizeof q, "delete user '%s' with all their chats and usage?", u.email);
+	if (!(o.seen & BIT(OPT_YES)) && !common_confirm(q)) {
+		user_release(&u);
+		return t3_error(T3_ENEG, "not deleted: '%s'", key);
+	}
+	r = users_delete(&o.c.udb, &o.c.ddb, u.user_id);
+	user_release(&u);
+	return r;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	int r;
+	if ((r = only("rm", BIT(OPT_YES))))
+		return r;
+	if (!(o.seen & BIT(OPT_YES)) && (!isatty(STDIN_FILENO) || !argc))
+		return bad_usage("refusing to delete without a terminal to ask: use --yes");
+	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
+		return r;
+	return each_key("rm", argc, argv, rm_one);
+}
+
+static int export_one(void *ctx, const struct user *u)
+{
+	json_t *row = users_to_json(u, 1);
+	json_object_del(row, "updated_at");
+	json_object_set_new(row, "updated_at", json_string(
+		time_fmt_iso((char[TIME_ISO_LEN + 1]){ 0 }, u->updated_at)));
+	json_dumpf(row, stdout, OUT_JSON_FLAGS);
+	putchar('\n');
+	json_decref(row);
+	out_check_pipe(stdout);
+	return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	int r;
+	if ((r = only("export", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = nargs("export", argc, 0, 0)) ||
+	    (r = common_open_user(&o.c)))
+		return r;
+	return users_each(&o.c.udb, o.plan, o.email, export_one, NULL);
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	FILE *fp = stdin;
+	struct strbuf line = STRBUF_INIT;
+	char what[64];
+	long lineno = 0, count = 0;
+	int ch, r;
+
+	if ((r = only("import", 0)) || (r = nargs("import", argc, 0, 1)))
+		return r;
+	if (argc && strcmp(argv[0], "-") && !(fp = fopen(argv[0], "r")))
+		return t3_error(T3_EUSAGE, "cannot open '%s': %s", argv[0], strerror(errno));
+	if ((r = common_open_user(&o.c)) || (r = db_begin(&o.c.udb)))
+		goto done;
+	/* all or nothing: the first bad line rolls everything back */
+	for (;;) {
+		json_error_t jerr;
+		json_t *obj;
+		struct user u;
+
+		sb_reset(&line);
+		while ((ch = getc(fp)) != EOF && ch != '\n')
+			sb_addc(&line, ch);
+		if (ch == EOF && !line.len)
+			break;
+		lineno++;
+		snprintf(what, sizeof what, "line %ld", lineno);
+		if (strspn(line.buf, " \t\r") == line.len)
+			continue;
+		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
+			r = t3_error(T3_EUSAGE, "%s: invalid JSON: %s", what, jerr.text);
+			break;
+		}
+		r = users_from_json(obj, &u, what);
+		json_decref(obj);
+		if (r)
+			break;
+		r = users_insert(&o.c.udb, &u);
+		if (r)
+			t3_error(r, "%s: not imported", what);
+		user_release(&u);
+		if (r)
+			break;
+		count++;
+	}
+	if (!r && ferror(fp))
+		r = t3_error(T3_EUSAGE, "read error on input");
+	if (r)
+		db_rollback(&o.c.udb);
+	else if (!(r = db_commit(&o.c.udb)))
+		fprintf(stderr, "%s: imported %ld user%s\n", t3_progname, count, count == 1 ? "" : "s");
+done:
+	sb_release(&line);
+	if (fp != stdin)
+		fclose(fp);
+	return r;
+}
+
+/* check: cross-file integrity. user_id values in data.db must name users. */
+static const struct out_col check_cols[] = {
+	{ "problem", NULL }, { "table", NULL }, { "id", NULL }, { "detail", NULL },
+};
+
+static const struct {
+	const char *problem, *table, *select, *repair;
+} checks[] = {
+	{ "orphan-chat", "chat_sessions",
+	  "SELECT chat_id, 'user ' || user_id FROM d.chat_sessions WHERE user_id NOT IN (SELECT user_id FROM main.user_accounts)",
+	  "DELETE FROM d.chat_sessions WHERE user_id NOT IN (SELECT user_id FROM main.user_accounts)" },
+	{ "orphan-message", "chat_messages",
+	  "SELECT message_id, 'chat ' || chat_id FROM d.chat_messages WHERE chat_id NOT IN (SELECT chat_id FROM d.chat_sessions)",
+	  "DELETE FROM d.chat_messages WHERE chat_id NOT IN (SELECT chat_id FROM d.chat_sessions)" },
+	{ "orphan-usage", "usage_metrics",
+	  "SELECT usage_id, 'user ' || user_id FROM d.usage_metrics WHERE user_id NOT IN (SELECT user_id FROM main.user_accounts)",
+	  "DELETE FROM d.usage_metrics WHERE user_id NOT IN (SELECT user_id FROM main.user_accounts)" },
+	{ "dangling-parent", "chat_messages",
+	  "SELECT message_id, 'parent ' || parent_id FROM d.chat_messages WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT message_id FROM d.chat_messages)",
+	  "UPDATE d.chat_messages SET parent_id = NULL WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT message_id FROM d.chat_messages)" },
+	{ "unknown-plan", "user_accounts",
+	  "SELECT user_id, 'plan ' || subscription_plan FROM main.user_accounts WHERE subscription_plan NOT IN (SELECT plan_name FROM main.plans)",
+	  NULL },
+	{ "bad-timezone", "user_accounts",
+	  "SELECT user_id, 'timezone ' || timezone FROM main.user_accounts WHERE NOT t3_tz_valid(timezone)",
+	  NULL },
+};
+
+static void tz_valid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *tz = sqlite3_value_text(argv[0]);
+	sqlite3_result_int(ctx, tz && time_zone_valid((const char *)tz));
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct out out;
+	sqlite3_stmt *st;
+	long problems = 0, repaired = 0;
+	int r, repair = !!(o.seen & BIT(OPT_REPAIR));
+
+	if ((r = only("check", BIT(OPT_REPAIR))) || (r = nargs("check", argc, 0, 0)) ||
+	    (r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
+		return r;
+	/* data.db must exist and be current before it is attached */
+	db_close(&o.c.ddb);
+	sqlite3_create_function(o.c.udb.h, "t3_tz_valid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				NULL, tz_valid_fn, NULL, NULL);
+	if (db_prepare(&o.c.udb, &st, "ATTACH DATABASE ? AS d"))
+		return T3_EDATA;
+	db_bind_text(st, 1, o.c.paths.data_db);
+	r = db_step_done(&o.c.udb, st);
+	sqlite3_finalize(st);
+	if (r || (repair && (r = db_begin(&o.c.udb))))
+		return r;
+	out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
+		int rc;
+		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
+			break;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			json_t *row = json_object();
+			json_object_set_new(row, "problem", json_string(checks[i].problem));
+			json_object_set_new(row, "table", json_string(checks[i].table));
+			json_object_set_new(row, "id", json_string(db_col_text(st, 0)));
+			json_object_set_new(row, "detail", json_string(db_col_text(st, 1)));
+			out_row_new(&out, row);
+			problems++;
+		}
+		if (rc != SQLITE_DONE)
+			r = db_error(&o.c.udb, "check");
+		sqlite3_finalize(st);
+		if (!r && repair && checks[i].repair) {
+			r = db_exec(&o.c.udb, checks[i].repair);
+			repaired += sqlite3_changes(o.c.udb.h);
+		}
+	}
+	out_end(&out);
+	if (repair) {
+		if (r || (r = db_commit(&o.c.udb))) {
+			db_rollback(&o.c.udb);
+			return r;
+		}
+		fprintf(stderr, "%s: %ld problem%s found, %ld row%s repaired\n", t3_progname,
+			problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
+		return 0;
+	}
+	return r ? r : problems ? T3_ENEG : 0;
+}
+
+static const struct out_col plan_cols[] = {
+	{ "plan", NULL }, { "token_allowance", "ALLOWANCE" }, { "users", NULL },
+	{ "description", NULL },
+};
+
+static int plan_row(void *ctx, const char *plan, int64_t allowance, const char *desc, int64_t users)
+{
+	json_t *row = json_object();
+	json_object_set_new(row, "plan", json_string(plan));
+	json_object_set_new(row, "token_allowance", json_integer(allowance));
+	json_object_set_new(row, "users", json_integer(users));
+	json_object_set_new(row, "description", json_string(desc));
+	out_row_new(ctx, row);
+	return 0;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+	struct out out;
+	int64_t allowance;
+	int r;
+
+	if (!argc)
+		return bad_usage("'%s' needs list, set or rm", "plan");
+	if ((r = only("plan", !strcmp(argv[0], "set") ? BIT(OPT_DESCRIPTION) : 0)) ||
+	    (r = common_open_user(&o.c)))
+		return r;
+	if (!strcmp(argv[0], "list")) {
+		if ((r = nargs("plan list", argc - 1, 0, 0)))
+			return r;
+		out_begin(&out, o.c.fmt, plan_cols, NCOLS(plan_cols), 0);
+		r = plans_each(&o.c.udb, plan_row, &out);
+		out_end(&out);
+		return r;
+	}
+	if (!strcmp(argv[0], "set")) {
+		if ((r = nargs("plan set", argc - 1, 2, 2)) ||
+		    (r = users_parse_count(argv[2], "allowance", &allowance)) ||
+		    (r = db_begin(&o.c.udb)))
+			return r;
+		if ((r = plans_set(&o.c.udb, argv[1], allowance, o.description)) ||
+		    (r = db_commit(&o.c.udb)))
+			db_rollback(&o.c.udb);
+		return r;
+	}
+	if (!strcmp(argv[0], "rm")) {
+		if ((r = nargs("plan rm", argc - 1, 1, 1)) || (r = db_begin(&o.c.udb)))
+			return r;
+		if ((r = plans_remove(&o.c.udb, argv[1])) || (r = db_commit(&o.c.udb)))
+			db_rollback(&o.c.udb);
+		return r;
+	}
+	return bad_usage("unknown plan command '%s'", argv[0]);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "add", cmd_add }, { "list", cmd_list }, { "show", cmd_show }, { "set", cmd_set },
+	{ "passwd", cmd_passwd }, { "verify", cmd_verify }, { "quota", cmd_quota },
+	{ "rm", cmd_rm }, { "export", cmd_export }, { "import", cmd_import },
+	{ "check", cmd_check }, { "plan", cmd_plan },
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "plan", required_argument, NULL, OPT_PLAN },
+		{ "quota", required_argument, NULL, OPT_QUOTA },
+		{ "timezone", required_argument, NULL, OPT_TIMEZONE },
+		{ "email", required_argument, NULL, OPT_EMAIL },
+		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		{ "oauth", required_argument, NULL, OPT_OAUTH },
+		{ "clear", no_argument, NULL, OPT_CLEAR },
+		{ "add", required_argument, NULL, OPT_ADD },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "refill", no_argument, NULL, OPT_REFILL },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "yes", no_argument, NULL, OPT_YES },
+		{ "repair", no_argument, NULL, OPT_REPAIR },
+		{ "description", required_argument, NULL, OPT_DESCRIPTION },
+		{ 0 }
+	};
+	int opt;
+
+	common_init(&o.c, "t3-user");
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":qy", longopts, NULL)) != -1) {
+		if (common_option(&o.c, opt, optarg, usage))
+			continue;
+		switch (opt) {
+		case OPT_PLAN: o.plan = optarg; break;
+		case OPT_QUOTA: o.quota = optarg; break;
+		case OPT_TIMEZONE: o.timezone = optarg; break;
+		case OPT_EMAIL: o.email = optarg; break;
+		case OPT_OAUTH: o.oauth = optarg; break;
+		case OPT_ADD: o.add = optarg; break;
+		case OPT_SET: o.set = optarg; break;
+		case OPT_DESCRIPTION: o.description = optarg; break;
+		case 'y': opt = OPT_YES; break;
+		case ':':
+			return common_exit(&o.c, bad_usage("option '%s' needs a value", argv[optind - 1]));
+		case '?':
+			return common_exit(&o.c, bad_usage("unknown option '%s'", argv[optind - 1]));
+		}
+		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
+			o.seen |= BIT(opt);
+	}
+	argc -= optind;
+	argv += optind;
+	if (!argc) {
+		usage(stderr);
+		return common_exit(&o.c, T3_EUSAGE);
+	}
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			return common_exit(&o.c, cmds[i].fn(argc - 1, argv + 1));
+	return common_exit(&o.c, bad_usage("unknown command '%s'", argv[0]));
+}

@@ -1,0 +1,199 @@
+/* anthropic.c: Anthropic Messages wire format. See provider.h. */
+#include <string.h>
+
+#include "buf.h"
+#include "provider.h"
+
+static long thinking_budget(const char *effort)
+{
+	if (!strcmp(effort, "low"))
+		return 1024;	/* the API's minimum */
+	if (!strcmp(effort, "high"))
+		return 16384;
+	return 4096;
+}
+
+json_t *anthropic_build_body(const struct prov_req *req)
+{
+	json_t *body = json_object(), *msgs = json_array();
+	long max = req->max_tokens > 0 ? req->max_tokens
+				       : PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
+	size_t i;
+
+	json_object_set_new(body, "model", prov_json_str(req->model));
+	if (req->system)
+		json_object_set_new(body, "system", prov_json_str(req->system));
+	for (i = 0; i < req->nmsgs; i++) {
+		json_t *m = json_object();
+		json_object_set_new(m, "role", json_string(req->msgs[i].role));
+		json_object_set_new(m, "content",
+				    prov_json_str(req->msgs[i].text ?
+						  req->msgs[i].text : ""));
+		json_array_append_new(msgs, m);
+	}
+	json_object_set_new(body, "messages", msgs);
+	if (req->reasoning_effort) {
+		long budget = thinking_budget(req->reasoning_effort);
+		json_t *t = json_object();
+		json_object_set_new(t, "type", json_string("enabled"));
+		json_object_set_new(t, "budget_tokens", json_integer(budget));
+		json_object_set_new(body, "thinking", t);
+		/* budget_tokens must be below max_tokens. */
+		if (max <= budget)
+			max = budget + PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
+		/* temperature is refused while thinking: leave it out. */
+	} else if (req->has_temperature) {
+		json_object_set_new(body, "temperature",
+				    json_real(req->temperature));
+	}
+	json_object_set_new(body, "max_tokens", json_integer(max));
+	if (req->stream)
+		json_object_set_new(body, "stream", json_true());
+	return body;
+}
+
+/* input_tokens leaves out the cached part; prompt_tokens counts it (see
+ * provider.h). message_start carries the input side; message_delta the
+ * final output_tokens, and newer streams repeat the input side there. */
+static void anthropic_usage(struct prov_decoder *d, const json_t *u)
+{
+	long in = prov_json_long(u, "input_tokens", -1);
+	long out = prov_json_long(u, "output_tokens", -1);
+
+	if (in >= 0) {
+		long rd = prov_json_long(u, "cache_read_input_tokens", 0);
+		long wr = prov_json_long(u, "cache_creation_input_tokens", 0);
+		d->res.prompt_tokens = in + rd + wr;
+		d->res.cached_tokens = rd;
+	}
+	if (out >= 0)
+		d->res.completion_tokens = out;
+	d->res.have_usage = 1;
+}
+
+static void anthropic_model(struct prov_decoder *d, const json_t *msg)
+{
+	json_t *m = json_object_get(msg, "model");
+	if (json_is_string(m))
+		prov_set_str(&d->res.model, json_string_value(m));
+}
+
+static void anthropic_stop(struct prov_decoder *d, const json_t *obj)
+{
+	json_t *s = json_object_get(obj, "stop_reason");
+	if (json_is_string(s) && *json_string_value(s))
+		prov_set_str(&d->res.finish_reason, json_string_value(s));
+}
+
+/* A content block (content_block_start, or an element of a response's
+ * content): text and thinking carry text; tool_use, redacted_thinking
+ * and others are not text. */
+static int anthropic_block(struct prov_decoder *d, const json_t *b)
+{
+	json_t *t = json_object_get(b, "type");
+	const char *type = json_is_string(t) ? json_string_value(t) : "";
+	json_t *v;
+
+	if (!strcmp(type, "text")) {
+		v = json_object_get(b, "text");
+		if (json_is_string(v))
+			return prov_emit_text(d, json_string_value(v),
+					      json_string_length(v));
+	} else if (!strcmp(type, "thinking")) {
+		v = json_object_get(b, "thinking");
+		if (json_is_string(v))
+			return prov_emit_reasoning(d, json_string_value(v),
+						   json_string_length(v));
+	}
+	return 0;
+}
+
+int anthropic_decode_event(struct prov_decoder *d, const char *type,
+			   const json_t *root)
+{
+	json_t *o, *v;
+
+	if (!strcmp(type, "content_block_delta")) {
+		const char *dt;
+		o = json_object_get(root, "delta");
+		v = json_object_get(o, "type");
+		if (!json_is_string(v))
+			return PROV_EMALFORMED;
+		dt = json_string_value(v);
+		if (!strcmp(dt, "text_delta")) {
+			v = json_object_get(o, "text");
+			if (!json_is_string(v))
+				return PROV_EMALFORMED;
+			return prov_emit_text(d, json_string_value(v),
+					      json_string_length(v));
+		}
+		if (!strcmp(dt, "thinking_delta")) {
+			v = json_object_get(o, "thinking");
+			if (!json_is_string(v))
+				return PROV_EMALFORMED;
+			return prov_emit_reasoning(d, json_string_value(v),
+						   json_string_length(v));
+		}
+		return 0;	/* signature_delta, input_json_delta, ... */
+	}
+	if (!strcmp(type, "message_start")) {
+		o = json_object_get(root, "message");
+		if (!json_is_object(o))
+			return PROV_EMALFORMED;
+		anthropic_model(d, o);
+		v = json_object_get(o, "usage");
+		if (json_is_object(v))
+			anthropic_usage(d, v);
+		return 0;
+	}
+	if (!strcmp(type, "content_block_start")) {
+		o = json_object_get(root, "content_block");
+		if (!json_is_object(o))
+			return PROV_EMALFORMED;
+		return anthropic_block(d, o);
+	}
+	if (!strcmp(type, "message_delta")) {
+		anthropic_stop(d, json_object_get(root, "delta"));
+		v = json_object_get(root, "usage");
+		if (json_is_object(v))
+			anthropic_usage(d, v);
+		return 0;
+	}
+	if (!strcmp(type, "message_stop")) {
+		d->res.done = 1;
+		return 0;
+	}
+	if (!strcmp(type, "error")) {
+		o = json_object_get(root, "error");
+		prov_set_error(d, json_is_object(o) ? o : root);
+		return PROV_EERROR;
+	}
+	return 0;	/* ping, content_block_stop, and types yet to come */
+}
+
+int anthropic_decode_response(struct prov_decoder *d, const json_t *root)
+{
+	json_t *content, *b, *v;
+	size_t i;
+	int rc;
+
+	v = json_object_get(root, "type");
+	if (json_is_string(v) && !strcmp(json_string_value(v), "error")) {
+		b = json_object_get(root, "error");
+		prov_set_error(d, json_is_object(b) ? b : root);
+		return PROV_EERROR;
+	}
+	content = json_object_get(root, "content");
+	if (!json_is_array(content))
+		return PROV_EMALFORMED;
+	anthropic_model(d, root);
+	json_array_foreach(content, i, b) {
+		if ((rc = anthropic_block(d, b)))
+			return rc;
+	}
+	anthropic_stop(d, root);
+	v = json_object_get(root, "usage");
+	if (json_is_object(v))
+		anthropic_usage(d, v);
+	return 0;
+}

@@ -1,0 +1,211 @@
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "db.h"
+#include "msg.h"
+#include "schema.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+int (*db_data_created_hook)(struct db *db);
+
+static const char *const *migrations(enum db_kind kind, int *n)
+{
+	if (kind == DB_USER) {
+		*n = schema_user_count;
+		return schema_user;
+	}
+	*n = schema_data_count;
+	return schema_data;
+}
+
+int db_schema_version(enum db_kind kind)
+{
+	int n;
+	migrations(kind, &n);
+	return n;
+}
+
+int db_error(struct db *db, const char *what)
+{
+	return t3_error(T3_EDATA, "database '%s': %s: %s (code %d)", db->path, what,
+			sqlite3_errmsg(db->h), sqlite3_extended_errcode(db->h));
+}
+
+int db_prepare(struct db *db, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return db_error(db, "prepare");
+	}
+	return 0;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = t3_error(T3_EDATA, "database '%s': %s (code %d)", db->path,
+				 msg ? msg : sqlite3_errmsg(db->h),
+				 sqlite3_extended_errcode(db->h));
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+int db_begin(struct db *db)
+{
+	if (db->in_tx)
+		BUG("nested transaction on '%s'", db->path);
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return T3_EDATA;
+	db->in_tx = 1;
+	return 0;
+}
+
+int db_commit(struct db *db)
+{
+	if (!db->in_tx)
+		BUG("commit outside a transaction");
+	if (db_exec(db, "COMMIT")) {
+		db_rollback(db);
+		return T3_EDATA;
+	}
+	db->in_tx = 0;
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->in_tx && !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	db->in_tx = 0;
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(db, "write");
+	return 0;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? (const char *)s : "";
+}
+
+static int read_int(struct db *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (db_prepare(db, &st, sql))
+		return T3_EDATA;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(db, "read");
+	return 0;
+}
+
+static int migrate(struct db *db, int from)
+{
+	int n;
+	const char *const *m = migrations(db->kind, &n);
+	char pragma[64];
+
+	if (db_begin(db))
+		return T3_EDATA;
+	/* re-read under the write lock: another process may have migrated */
+	if (read_int(db, "PRAGMA user_version", &from))
+		goto fail;
+	for (int v = from; v < n; v++)
+		if (db_exec(db, m[v]))
+			goto fail;
+	if (from == 0 && db->kind == DB_DATA && db_data_created_hook &&
+	    db_data_created_hook(db))
+		goto fail;
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", n);
+	if (from < n && db_exec(db, pragma))
+		goto fail;
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return T3_EDATA;
+}
+
+/* Create the file with mode 0600 ourselves, so that sqlite (which gives
+ * the -wal and -shm files the mode of the database) never makes it
+ * readable by others, whatever the umask. */
+static int create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return close(fd);
+	if (errno == EEXIST)
+		return 0;
+	return t3_error(T3_EDATA, "cannot create database '%s': %s", path, strerror(errno));
+}
+
+int db_open(struct db *db, const char *path, enum db_kind kind)
+{
+	int version, n;
+
+	memset(db, 0, sizeof *db);
+	db->path = xstrdup(path);
+	db->kind = kind;
+	umask(077);
+	if (create_private(path))
+		goto fail;
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		db_error(db, "open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db->h, 1);
+	/* read the version before anything can write to the file */
+	if (read_int(db, "PRAGMA user_version", &version))
+		goto fail;
+	migrations(kind, &n);
+	if (version > n) {
+		t3_error(T3_EDATA, "database '%s' has schema version %d, newer than this t3 "
+			 "understands (%d): upgrade t3", path, version, n);
+		goto fail;
+	}
+	if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		    " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY"))
+		goto fail;
+	if (version < n && migrate(db, version))
+		goto fail;
+	return 0;
+fail:
+	db_close(db);
+	return T3_EDATA;
+}
+
+void db_close(struct db *db)
+{
+	if (db->h)
+		sqlite3_close_v2(db->h);
+	free(db->path);
+	memset(db, 0, sizeof *db);
+}

@@ -1,0 +1,49 @@
+/* db.h: opening user.db and data.db, pragmas, migrations, transactions. */
+#ifndef T3_DB_H
+#define T3_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum db_kind { DB_USER, DB_DATA };
+
+struct db {
+	sqlite3 *h;
+	char *path;
+	enum db_kind kind;
+	int in_tx;
+};
+
+/* Schema versions this build knows (PRAGMA user_version). */
+int db_schema_version(enum db_kind kind);
+
+/* Open (creating it, mode 0600, if missing) and bring the schema up to
+ * date in one transaction. A database whose user_version is newer than
+ * this build is refused (T3_EDATA) before anything is written. The
+ * connection uses WAL, a busy timeout and foreign keys. */
+int db_open(struct db *db, const char *path, enum db_kind kind);
+void db_close(struct db *db);
+
+/* Report the connection's last error as "database 'PATH': what: MSG
+ * (code N)" and return T3_EDATA. */
+int db_error(struct db *db, const char *what);
+
+int db_prepare(struct db *db, sqlite3_stmt **st, const char *sql);
+/* Run SQL with no parameters and no result rows. */
+int db_exec(struct db *db, const char *sql);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_rollback never fails loudly. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Step a statement expected to finish (no rows); returns 0 or T3_EDATA. */
+int db_step_done(struct db *db, sqlite3_stmt *st);
+
+/* Bind helpers: NULL strings bind SQL NULL. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */
+
+/* Hook run inside the migration transaction that creates data.db, so the
+ * model catalog can be loaded on first use (set by models.c). */
+extern int (*db_data_created_hook)(struct db *db);
+
+#endif

@@ -1,0 +1,163 @@
+/* openai.c: OpenAI Chat Completions wire format (also OpenRouter, Azure
+ * OpenAI, DeepSeek and other compatible servers). See provider.h. */
+#include <string.h>
+
+#include "buf.h"
+#include "provider.h"
+
+static json_t *msg_new(const char *role, const char *text)
+{
+	json_t *m = json_object();
+	json_object_set_new(m, "role", json_string(role));
+	json_object_set_new(m, "content", prov_json_str(text ? text : ""));
+	return m;
+}
+
+json_t *openai_build_body(const struct prov_req *req)
+{
+	json_t *body = json_object(), *msgs = json_array();
+	size_t i;
+
+	json_object_set_new(body, "model", prov_json_str(req->model));
+	if (req->system)
+		json_array_append_new(msgs, msg_new("system", req->system));
+	for (i = 0; i < req->nmsgs; i++)
+		json_array_append_new(msgs, msg_new(req->msgs[i].role,
+						    req->msgs[i].text));
+	json_object_set_new(body, "messages", msgs);
+	if (req->has_temperature)
+		json_object_set_new(body, "temperature",
+				    json_real(req->temperature));
+	/* max_completion_tokens, not the deprecated max_tokens: OpenAI's
+	 * reasoning models refuse max_tokens, and it counts reasoning tokens
+	 * too, which is what a budget should bound. */
+	if (req->max_tokens > 0)
+		json_object_set_new(body, "max_completion_tokens",
+				    json_integer(req->max_tokens));
+	if (req->reasoning_effort)
+		json_object_set_new(body, "reasoning_effort",
+				    json_string(req->reasoning_effort));
+	if (req->stream) {
+		json_t *so = json_object();
+		json_object_set_new(so, "include_usage", json_true());
+		json_object_set_new(body, "stream", json_true());
+		json_object_set_new(body, "stream_options", so);
+	}
+	return body;
+}
+
+static void openai_usage(struct prov_decoder *d, const json_t *u)
+{
+	json_t *pd = json_object_get(u, "prompt_tokens_details");
+	json_t *cd = json_object_get(u, "completion_tokens_details");
+
+	d->res.prompt_tokens = prov_json_long(u, "prompt_tokens", 0);
+	d->res.completion_tokens = prov_json_long(u, "completion_tokens", 0);
+	d->res.reasoning_tokens = prov_json_long(cd, "reasoning_tokens", 0);
+	/* DeepSeek reports prompt_cache_hit_tokens instead. */
+	d->res.cached_tokens = prov_json_long(pd, "cached_tokens",
+		prov_json_long(u, "prompt_cache_hit_tokens", 0));
+	d->res.have_usage = 1;
+}
+
+/* content is a string, or (some compatible servers) an array of parts. */
+static int openai_content(struct prov_decoder *d, const json_t *c)
+{
+	size_t i;
+	json_t *part;
+	int rc;
+
+	if (json_is_string(c))
+		return prov_emit_text(d, json_string_value(c),
+				      json_string_length(c));
+	if (json_is_null(c) || !c)
+		return 0;
+	if (!json_is_array(c))
+		return PROV_EMALFORMED;
+	json_array_foreach(c, i, part) {
+		json_t *t = json_object_get(part, "text");
+		if (json_is_string(t) &&
+		    (rc = prov_emit_text(d, json_string_value(t),
+					 json_string_length(t))))
+			return rc;
+	}
+	return 0;
+}
+
+/* Reasoning text: reasoning_content (DeepSeek, vLLM) or reasoning
+ * (OpenRouter). OpenAI itself does not return it. */
+static int openai_reasoning(struct prov_decoder *d, const json_t *m)
+{
+	json_t *r = json_object_get(m, "reasoning_content");
+
+	if (!json_is_string(r))
+		r = json_object_get(m, "reasoning");
+	if (!json_is_string(r))
+		return 0;
+	return prov_emit_reasoning(d, json_string_value(r),
+				   json_string_length(r));
+}
+
+static int openai_common(struct prov_decoder *d, const json_t *root,
+			 const char *msgkey)
+{
+	json_t *err = json_object_get(root, "error");
+	json_t *choices, *c0, *m, *u, *fr;
+	int rc;
+
+	/* OpenRouter (and OpenAI) report mid-stream failures as a chunk
+	 * with a top-level error object. */
+	if (json_is_object(err)) {
+		prov_set_error(d, err);
+		return PROV_EERROR;
+	}
+	if (json_is_string(err)) {
+		prov_set_error(d, root);
+		return PROV_EERROR;
+	}
+	m = json_object_get(root, "model");
+	if (json_is_string(m) && (!d->res.model ||
+				  strcmp(d->res.model, json_string_value(m))))
+		prov_set_str(&d->res.model, json_string_value(m));
+
+	choices = json_object_get(root, "choices");
+	if (choices && !json_is_array(choices) && !json_is_null(choices))
+		return PROV_EMALFORMED;
+	c0 = json_array_get(choices, 0);
+	if (c0) {
+		if (!json_is_object(c0))
+			return PROV_EMALFORMED;
+		m = json_object_get(c0, msgkey);
+		if (m && !json_is_object(m) && !json_is_null(m))
+			return PROV_EMALFORMED;
+		if (json_is_object(m)) {
+			if ((rc = openai_reasoning(d, m)))
+				return rc;
+			if ((rc = openai_content(d, json_object_get(m, "content"))))
+				return rc;
+		}
+		/* OpenRouter's usage chunk repeats choices with a null
+		 * finish_reason: never let it erase the real one. */
+		fr = json_object_get(c0, "finish_reason");
+		if (json_is_string(fr) && *json_string_value(fr))
+			prov_set_str(&d->res.finish_reason, json_string_value(fr));
+	}
+	u = json_object_get(root, "usage");
+	if (json_is_object(u))
+		openai_usage(d, u);
+	return 0;
+}
+
+int openai_decode_chunk(struct prov_decoder *d, const json_t *root)
+{
+	return openai_common(d, root, "delta");
+}
+
+int openai_decode_response(struct prov_decoder *d, const json_t *root)
+{
+	int rc = openai_common(d, root, "message");
+
+	if (!rc && !json_is_array(json_object_get(root, "choices")))
+		return PROV_EMALFORMED;
+	return rc;
+}

@@ -1,0 +1,285 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "out.h"
+
+void out_check_pipe(FILE *fp)
+{
+	if (ferror(fp) && errno == EPIPE)
+		_exit(141);
+}
+
+void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
+	       int ncols, int single)
+{
+	out_begin_fp(o, stdout, fmt, cols, ncols, single);
+}
+
+void out_begin_fp(struct out *o, FILE *fp, enum out_fmt fmt,
+		  const struct out_col *cols, int ncols, int single)
+{
+	memset(o, 0, sizeof *o);
+	o->fmt = fmt;
+	o->fp = fp;
+	o->cols = cols;
+	o->ncols = ncols;
+	o->single = single;
+	if (fmt == OUT_TABLE)
+		o->held = json_array();
+	if (fmt == OUT_JSON && !single)
+		fputc('[', o->fp);
+	if (fmt == OUT_TSV || fmt == OUT_CSV) {
+		for (int i = 0; i < ncols; i++) {
+			if (i)
+				fputc(fmt == OUT_TSV ? '\t' : ',', o->fp);
+			fputs(cols[i].key, o->fp);
+		}
+		fputc('\n', o->fp);
+	}
+}
+
+void out_scalar(struct strbuf *sb, json_t *v)
+{
+	switch (json_typeof(v ? v : json_null())) {
+	case JSON_STRING:
+		sb_add(sb, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		sb_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL: {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+		sb_adds(sb, s);
+		free(s);
+		break;
+	}
+	case JSON_TRUE:
+		sb_adds(sb, "true");
+		break;
+	case JSON_FALSE:
+		sb_adds(sb, "false");
+		break;
+	case JSON_NULL:
+		break;
+	default: {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		sb_adds(sb, s);
+		free(s);
+	}
+	}
+}
+
+static void put_tsv(FILE *fp, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '\t': fputs("\\t", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		default: fputc(s[i], fp);
+		}
+	}
+}
+
+static void put_csv(FILE *fp, const char *s, size_t n)
+{
+	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
+	    !memchr(s, '\r', n)) {
+		fwrite(s, 1, n, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', fp);
+		fputc(s[i], fp);
+	}
+	fputc('"', fp);
+}
+
+static void write_sep_row(struct out *o, json_t *row)
+{
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < o->ncols; i++) {
+		if (i)
+			fputc(o->fmt == OUT_TSV ? '\t' : ',', o->fp);
+		sb_reset(&sb);
+		out_scalar(&sb, json_object_get(row, o->cols[i].key));
+		if (o->fmt == OUT_TSV)
+			put_tsv(o->fp, sb.buf, sb.len);
+		else
+			put_csv(o->fp, sb.buf, sb.len);
+	}
+	fputc('\n', o->fp);
+	sb_release(&sb);
+}
+
+void out_row_new(struct out *o, json_t *row)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	switch (o->fmt) {
+	case OUT_TABLE:
+		json_array_append_new(o->held, row);
+		row = NULL;
+		break;
+	case OUT_JSON:
+		if (!o->single && o->nrows)
+			fputc(',', o->fp);
+		if (!o->single)
+			fputc('\n', o->fp);
+		json_dumpf(row, o->fp, OUT_JSON_FLAGS);
+		if (o->single)
+			fputc('\n', o->fp);
+		break;
+	case OUT_JSONL:
+		json_dumpf(row, o->fp, OUT_JSON_FLAGS);
+		fputc('\n', o->fp);
+		break;
+	case OUT_TSV:
+	case OUT_CSV:
+		write_sep_row(o, row);
+		break;
+	case OUT_IDS:
+		out_scalar(&sb, json_object_get(row, o->cols[0].key));
+		fwrite(sb.buf, 1, sb.len, o->fp);
+		fputc('\n', o->fp);
+		break;
+	}
+	o->nrows++;
+	json_decref(row);
+	sb_release(&sb);
+	out_check_pipe(o->fp);
+}
+
+static char *label_of(const struct out_col *c)
+{
+	char *s = xstrdup(c->label ? c->label : c->key);
+	if (!c->label)
+		for (char *p = s; *p; p++)
+			*p = *p == '_' ? ' ' : (char)toupper((unsigned char)*p);
+	return s;
+}
+
+/* Display width of UTF-8 text, counting code points (good enough for
+ * the mostly ASCII values t3 shows). */
+static size_t text_width(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+static void table_cell(struct strbuf *sb, json_t *v)
+{
+	sb_reset(sb);
+	if (json_is_true(v))
+		sb_adds(sb, "yes");
+	else if (json_is_false(v))
+		sb_adds(sb, "no");
+	else if (!v || json_is_null(v))
+		sb_adds(sb, "-");
+	else
+		out_scalar(sb, v);
+	for (size_t i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '\n' || sb->buf[i] == '\t')
+			sb->buf[i] = ' ';
+}
+
+static void write_table(struct out *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t nrows = json_array_size(o->held);
+	size_t *w = xcalloc((size_t)o->ncols, sizeof *w);
+	char *num = xcalloc((size_t)o->ncols, 1);
+	char **labels = xcalloc((size_t)o->ncols, sizeof *labels);
+
+	for (int c = 0; c < o->ncols; c++) {
+		labels[c] = label_of(&o->cols[c]);
+		w[c] = text_width(labels[c], strlen(labels[c]));
+	}
+	if (o->single) {
+		/* key/value lines, keys aligned */
+		size_t kw = 0;
+		for (int c = 0; c < o->ncols; c++)
+			if (strlen(o->cols[c].key) > kw)
+				kw = strlen(o->cols[c].key);
+		for (size_t r = 0; r < nrows; r++)
+			for (int c = 0; c < o->ncols; c++) {
+				table_cell(&sb, json_object_get(json_array_get(o->held, r), o->cols[c].key));
+				fprintf(o->fp, "%-*s  %s\n", (int)kw, o->cols[c].key, sb.buf);
+			}
+		goto done;
+	}
+	for (size_t r = 0; r < nrows; r++)
+		for (int c = 0; c < o->ncols; c++) {
+			table_cell(&sb, json_object_get(json_array_get(o->held, r), o->cols[c].key));
+			size_t tw = text_width(sb.buf, sb.len);
+			if (json_is_number(json_object_get(json_array_get(o->held, r), o->cols[c].key)))
+				num[c] = 1;
+			if (tw > w[c])
+				w[c] = tw;
+		}
+	for (int c = 0; c < o->ncols; c++)
+		fprintf(o->fp, num[c] ? "%s%*s" : "%s%-*s", c ? "  " : "",
+			c == o->ncols - 1 && !num[c] ? 0 : (int)w[c], labels[c]);
+	fputc('\n', o->fp);
+	for (size_t r = 0; r < nrows; r++) {
+		for (int c = 0; c < o->ncols; c++) {
+			json_t *v = json_object_get(json_array_get(o->held, r), o->cols[c].key);
+			table_cell(&sb, v);
+			size_t pad = w[c] - text_width(sb.buf, sb.len);
+			int right = num[c];
+			if (c)
+				fputs("  ", o->fp);
+			if (right)
+				fprintf(o->fp, "%*s", (int)pad, "");
+			fwrite(sb.buf, 1, sb.len, o->fp);
+			if (!right && c < o->ncols - 1)
+				fprintf(o->fp, "%*s", (int)pad, "");
+		}
+		fputc('\n', o->fp);
+	}
+done:
+	for (int c = 0; c < o->ncols; c++)
+		free(labels[c]);
+	free(labels);
+	free(w);
+	free(num);
+	sb_release(&sb);
+}
+
+void out_end(struct out *o)
+{
+	if (o->fmt == OUT_TABLE) {
+		write_table(o);
+		json_decref(o->held);
+		o->held = NULL;
+	}
+	if (o->fmt == OUT_JSON && !o->single)
+		fputs(o->nrows ? "\n]\n" : "]\n", o->fp);
+	out_check_pipe(o->fp);
+}
+
+int out_finish(int code)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno == EPIPE)
+			_exit(141);
+		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));
+	}
+	if (fclose(stdout)) {
+		if (errno == EPIPE)
+			_exit(141);
+		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));
+	}
+	return code;
+}

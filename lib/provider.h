@@ -1,0 +1,195 @@
+/* provider.h: the pure part of the provider adapters -- request bodies and
+ * URLs, stream and body decoding, error bodies. No network, no printing;
+ * lib/http.c moves the bytes.
+ *
+ * Three wire formats: OpenAI Chat Completions (also OpenRouter, Azure and
+ * other compatible servers), Anthropic Messages, Gemini generateContent.
+ * PROV_ECHO (the offline test adapter) has no wire format of its own; where
+ * one is needed these functions treat it as PROV_OPENAI.
+ *
+ * Token counts are normalised across providers so one price table fits:
+ *   prompt_tokens      all input tokens, cached ones included (OpenAI's
+ *                      prompt_tokens; Anthropic's input_tokens +
+ *                      cache_read_input_tokens + cache_creation_input_tokens;
+ *                      Gemini's promptTokenCount)
+ *   cached_tokens      the part of prompt_tokens read from a cache
+ *   completion_tokens  all output tokens, reasoning included, i.e. what is
+ *                      billed at the output price (OpenAI's
+ *                      completion_tokens; Anthropic's output_tokens; Gemini's
+ *                      candidatesTokenCount + thoughtsTokenCount, because
+ *                      Gemini's candidates count leaves thoughts out but
+ *                      bills them as output)
+ *   reasoning_tokens   the part of completion_tokens spent thinking (0 when
+ *                      the provider does not say; Anthropic does not) */
+#ifndef T3_PROVIDER_H
+#define T3_PROVIDER_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "sse.h"
+
+enum prov_api { PROV_OPENAI, PROV_ANTHROPIC, PROV_GEMINI, PROV_ECHO };
+
+/* Returns of prov_decode_event/prov_decode_body besides 0 and a sink's
+ * own non-zero return; negative and apart from SSE_ETOOLONG. */
+#define PROV_EERROR (-20)     /* the provider reported an error: res.error */
+#define PROV_EMALFORMED (-21) /* not JSON, or not the expected shape */
+
+/* Anthropic requires max_tokens; used when the request gives none. */
+#define PROV_ANTHROPIC_DEFAULT_MAX_TOKENS 4096
+
+/* "openai", "anthropic", "gemini", "echo"; NULL for an unknown value. */
+const char *prov_api_name(enum prov_api api);
+/* The reverse; returns -1 for an unknown name. */
+int prov_api_parse(const char *name, enum prov_api *out);
+
+struct prov_msg {
+	const char *role;	/* "user" or "assistant" */
+	const char *text;
+};
+
+struct prov_req {
+	const char *model;
+	const char *system;	/* may be NULL */
+	const struct prov_msg *msgs;
+	size_t nmsgs;
+	int has_temperature;
+	double temperature;
+	long max_tokens;	/* 0 = the provider's default */
+	const char *reasoning_effort;	/* NULL, "low", "medium", "high" */
+	int stream;
+};
+
+/* The JSON request body (a new reference).
+ *
+ * OpenAI: messages with a leading {"role":"system"} message; max_tokens is
+ *   sent as "max_completion_tokens", which OpenAI requires for its
+ *   reasoning models (o-series, gpt-5) and accepts for all current ones
+ *   (OpenRouter accepts it too); "reasoning_effort" top level; streaming
+ *   adds "stream_options":{"include_usage":true} to get the usage chunk.
+ * Anthropic: "system" top level; "max_tokens" always (default above);
+ *   reasoning_effort becomes "thinking":{"type":"enabled","budget_tokens":
+ *   1024|4096|16384}, max_tokens is raised to budget + default when it would
+ *   not exceed the budget, and temperature is left out because the API
+ *   refuses it together with thinking.
+ * Gemini: "contents" with roles "user"/"model", "systemInstruction",
+ *   "generationConfig" {temperature, maxOutputTokens, thinkingConfig
+ *   {thinkingBudget 1024|8192|24576, includeThoughts true}}; the model and
+ *   streaming are in the URL, not the body.
+ * An unknown reasoning_effort is treated as "medium". */
+json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
+
+/* BASE/chat/completions, BASE/messages,
+ * BASE/models/MODEL:streamGenerateContent?alt=sse or
+ * BASE/models/MODEL:generateContent (a "models/" prefix on MODEL is
+ * dropped and the rest percent-encoded). A trailing '/' on base_url is
+ * ignored. The caller frees the result. */
+char *prov_build_url(enum prov_api api, const char *base_url,
+		     const char *model, int stream);
+
+/* Request headers other than Content-Type, as "Name: value" strings:
+ * OpenAI "Authorization: Bearer KEY"; Anthropic "x-api-key: KEY" and
+ * "anthropic-version: 2023-06-01"; Gemini "x-goog-api-key: KEY". No key
+ * header when api_key is NULL or empty. Fills out[] (room for
+ * PROV_MAX_HEADERS) with strings the caller frees; returns the count. */
+#define PROV_MAX_HEADERS 4
+size_t prov_build_headers(enum prov_api api, const char *api_key,
+			  char *out[PROV_MAX_HEADERS]);
+
+/* Where decoded text goes. Either callback may be NULL; a non-zero return
+ * stops decoding and is returned by prov_decode_*. Text comes in UTF-8
+ * pieces as the provider sent them (never empty). */
+struct prov_sink {
+	int (*text)(void *ctx, const char *s, size_t n);
+	int (*reasoning)(void *ctx, const char *s, size_t n);
+	void *ctx;
+};
+
+struct prov_result {
+	long prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens;
+	int have_usage;
+	char *finish_reason;	/* the provider's own word: stop, length,
+				   tool_calls, end_turn, max_tokens, STOP,
+				   MAX_TOKENS, SAFETY...; NULL if none */
+	int done;		/* terminal event seen: [DONE], message_stop,
+				   a Gemini chunk with finishReason, or a
+				   complete non-streaming body */
+	char *error;		/* one line, for PROV_EERROR */
+	char *model;		/* the model the provider reports */
+};
+
+struct prov_decoder {
+	enum prov_api api;
+	struct prov_sink sink;
+	struct prov_result res;
+	/* private */
+	int collect;		/* prov_decode_body: gather, then one call */
+	struct strbuf text;
+	struct strbuf reasoning;
+};
+
+void prov_decoder_init(struct prov_decoder *d, enum prov_api api,
+		       const struct prov_sink *sink);
+/* Frees the strings in d->res; set a field to NULL first to keep it. */
+void prov_decoder_release(struct prov_decoder *d);
+
+/* One SSE event of a streaming response. Returns 0 to continue,
+ * PROV_EERROR for an error event (res.error says what), PROV_EMALFORMED,
+ * or a sink callback's non-zero return. Events after the terminal one are
+ * still decoded; check res.done at the end of the stream to tell a
+ * complete answer from a cut one. Unknown event types are ignored. */
+int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev);
+
+/* A whole non-streaming response body (leading whitespace, such as
+ * OpenRouter's keep-alive padding, is fine; for Gemini a JSON array of
+ * chunks, as streamGenerateContent sends without alt=sse, is accepted
+ * too). Calls sink->reasoning once with all reasoning text, if any, then
+ * sink->text once with all the text, if any; fills res and sets res.done.
+ * Returns as prov_decode_event. */
+int prov_decode_body(struct prov_decoder *d, const char *body, size_t len);
+
+/* One line describing an error response, for the user:
+ *   "HTTP 429 rate_limit_exceeded: Rate limit reached for ..."
+ * i.e. "HTTP STATUS", then the provider's error code (OpenAI code or type,
+ * Anthropic error type, Gemini status; a numeric code equal to STATUS is
+ * left out), then its message. An OpenRouter error that wraps an upstream
+ * body (error.metadata.raw) gets "(PROVIDER: upstream line)" appended.
+ * A body that is not a JSON error gives its first 200 printable bytes.
+ * Whitespace runs, newlines included, become one space. status <= 0 omits
+ * "HTTP STATUS". The caller frees the result; never NULL. */
+char *prov_error_line(enum prov_api api, long http_status, const char *body,
+		      size_t len);
+
+/* Whether the same request may succeed later: 408, 429, 5xx (529 too), or
+ * a 200 whose body is a mid-stream overload/server error; but not a 429
+ * with OpenAI/OpenRouter code or type "insufficient_quota" (billing). */
+int prov_error_is_retryable(enum prov_api api, long status, const char *body,
+			    size_t len);
+
+/* ---- for the adapters (lib/openai.c, anthropic.c, gemini.c) ---- */
+
+/* Hand text to the sink (or gather it, for prov_decode_body). */
+int prov_emit_text(struct prov_decoder *d, const char *s, size_t n);
+int prov_emit_reasoning(struct prov_decoder *d, const char *s, size_t n);
+/* Replace a result string with a copy of s (NULL clears it). */
+void prov_set_str(char **field, const char *s);
+/* The integer value of key in obj, or dflt when absent or not a number. */
+long prov_json_long(const json_t *obj, const char *key, long dflt);
+/* A JSON string for s (NULL gives JSON null); bytes that are not valid
+ * UTF-8 become U+FFFD rather than making the whole string vanish. */
+json_t *prov_json_str(const char *s);
+/* Set d->res.error to a one-line "CODE: MESSAGE" from an error object. */
+void prov_set_error(struct prov_decoder *d, const json_t *err);
+
+json_t *openai_build_body(const struct prov_req *req);
+int openai_decode_chunk(struct prov_decoder *d, const json_t *root);
+int openai_decode_response(struct prov_decoder *d, const json_t *root);
+json_t *anthropic_build_body(const struct prov_req *req);
+int anthropic_decode_event(struct prov_decoder *d, const char *type,
+			   const json_t *root);
+int anthropic_decode_response(struct prov_decoder *d, const json_t *root);
+json_t *gemini_build_body(const struct prov_req *req);
+int gemini_decode_chunk(struct prov_decoder *d, const json_t *root);
+
+#endif

@@ -1,0 +1,111 @@
+# tests/lib.sh: sourced by every shell test. TAP output, a private T3_HOME,
+# and helpers that run a command and compare its output and the databases.
+set -u
+TESTDIR=$(cd "$(dirname "$0")" && pwd)
+: "${T3_BINDIR:=$TESTDIR/../bin}"
+PATH=$T3_BINDIR:$PATH
+FIXTURES=${T3_FIXTURES:-$TESTDIR/fixtures}
+PYTHON=${PYTHON:-python3}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3test.XXXXXX")
+trap 't3_cleanup' EXIT
+t3_cleanup() {
+	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+
+# No variable from the developer's environment may change behaviour.
+for v in $(env | sed -n 's/^\(T3_[A-Z_]*\)=.*/\1/p; s/^\([A-Z]*_API_KEY\)=.*/\1/p; s/^\([A-Z]*_BASE_URL\)=.*/\1/p'); do
+	case $v in T3_BINDIR|T3_FIXTURES) ;; *) unset "$v" ;; esac
+done
+unset XDG_DATA_HOME NO_COLOR TZDIR
+export T3_HOME="$TMP/home" HOME="$TMP/h" XDG_CONFIG_HOME="$TMP/config" LC_ALL=C TZ=UTC
+mkdir -p "$HOME"
+UDB=$T3_HOME/user.db
+DDB=$T3_HOME/data.db
+
+t_n=0
+t_failed=0
+
+ok() { # STATUS DESCRIPTION
+	t_n=$((t_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $t_n - $2"
+	else
+		echo "not ok $t_n - $2"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# run CMD...: stdout to $OUT, stderr to $ERR, exit code in $rc. Standard
+# input is /dev/null unless the caller redirects it.
+OUT=$TMP/out
+ERR=$TMP/err
+run() {
+	"$@" >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+is_rc() { # EXPECTED DESCRIPTION
+	if [ "$rc" -eq "$1" ]; then ok 0 "$2"; else
+		ok 1 "$2"; diag "exit code $rc, expected $1" "stderr:" "$(cat "$ERR")"
+	fi
+}
+
+is() { # GOT EXPECTED DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else
+		ok 1 "$3"; diag "got:      '$1'" "expected: '$2'"
+	fi
+}
+
+is_out() { # EXPECTED DESCRIPTION: stdout equals EXPECTED (a trailing newline implied)
+	printf '%s\n' "$1" >"$TMP/expected"
+	if cmp -s "$TMP/expected" "$OUT"; then ok 0 "$2"; else
+		ok 1 "$2"; diag "$(diff "$TMP/expected" "$OUT")"
+	fi
+}
+
+is_err() { # EXPECTED DESCRIPTION: stderr equals EXPECTED exactly
+	printf '%s\n' "$1" >"$TMP/expected"
+	if cmp -s "$TMP/expected" "$ERR"; then ok 0 "$2"; else
+		ok 1 "$2"; diag "$(diff "$TMP/expected" "$ERR")"
+	fi
+}
+
+like() { # FILE EXTENDED-REGEX DESCRIPTION
+	if grep -Eq -- "$2" "$1"; then ok 0 "$3"; else
+		ok 1 "$3"; diag "no match for /$2/ in:" "$(head -c 2000 "$1")"
+	fi
+}
+
+unlike() { # FILE EXTENDED-REGEX DESCRIPTION
+	if grep -Eq -- "$2" "$1"; then
+		ok 1 "$3"; diag "unexpected match for /$2/"
+	else ok 0 "$3"; fi
+}
+
+# SQL against a database, one value per line, columns joined by '|'.
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# snapshot / unchanged: compare both databases' full dumps around a command
+# that must leave them as they were.
+snapshot() {
+	for f in "$UDB" "$DDB"; do
+		if [ -f "$f" ]; then sqlite3 "$f" .dump; else echo "no $f"; fi
+	done >"$TMP/snap"
+}
+unchanged() { # DESCRIPTION
+	for f in "$UDB" "$DDB"; do
+		if [ -f "$f" ]; then sqlite3 "$f" .dump; else echo "no $f"; fi
+	done >"$TMP/snap2"
+	if cmp -s "$TMP/snap" "$TMP/snap2"; then ok 0 "$1"; else
+		ok 1 "$1"; diag "$(diff "$TMP/snap" "$TMP/snap2" | head -20)"
+	fi
+}
+
+done_testing() {
+	echo "1..$t_n"
+	[ "$t_failed" -eq 0 ]
+	exit $?
+}
