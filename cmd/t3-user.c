@@ -211,6 +211,13 @@ static int list_one(void *ctx, const struct user *u)
 	return 0;
 }
 
+static int list_one_text(void *ctx, const char *json, size_t len)
+{
+	struct list_ctx *l = ctx;
+	out_row_text(&l->out, json, len);
+	return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct list_ctx l;
@@ -220,7 +227,10 @@ static int cmd_list(int argc, char **argv)
 	    (r = common_open_user(&o.c)))
 		return r;
 	out_begin(&l.out, o.c.fmt, user_cols, NCOLS(user_cols), 0);
-	r = users_each(&o.c.udb, o.plan, o.email, list_one, &l);
+	if (o.c.fmt == OUT_JSON || o.c.fmt == OUT_JSONL)
+		r = users_each_json(&o.c.udb, o.plan, o.email, list_one_text, &l);
+	else
+		r = users_each(&o.c.udb, o.plan, o.email, list_one, &l);
 	out_end(&l.out);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "msg.h"
 #include "schema.h"
+#include "timeutil.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -165,6 +166,17 @@ static int create_private(const char *path)
 	return t3_error(T3_EDATA, "cannot create database '%s': %s", path, strerror(errno));
 }
 
+static void iso_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	char buf[TIME_ISO_LEN + 1];
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	time_fmt_iso(buf, sqlite3_value_int64(argv[0]));
+	sqlite3_result_text(ctx, buf, TIME_ISO_LEN, SQLITE_TRANSIENT);
+}
+
 int db_open(struct db *db, const char *path, enum db_kind kind)
 {
 	int version, n;
@@ -182,6 +194,8 @@ int db_open(struct db *db, const char *path, enum db_kind kind)
 	}
 	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_create_function(db->h, "t3_iso", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				SQLITE_INNOCUOUS, NULL, iso_fn, NULL, NULL);
 	/* read the version before anything can write to the file */
 	if (read_int(db, "PRAGMA user_version", &version))
 		goto fail;

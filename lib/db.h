@@ -42,6 +42,11 @@ int db_step_done(struct db *db, sqlite3_stmt *st);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */
 
+/* SQL expression for an INTEGER unix-ms column as ISO-8601 UTC with
+ * milliseconds: t3_iso() is time_fmt_iso() registered on every
+ * connection (five times faster than strftime() over large listings). */
+#define DB_SQL_ISO(col) "t3_iso(" col ")"
+
 /* Hook run inside the migration transaction that creates data.db, so the
  * model catalog can be loaded on first use (set by models.c). */
 extern int (*db_data_created_hook)(struct db *db);

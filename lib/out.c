@@ -120,6 +120,21 @@ static void write_sep_row(struct out *o, json_t *row)
 	sb_release(&sb);
 }
 
+/* Serialise through a reused buffer: json_dumpf would call fwrite for
+ * every token, which costs more than building the row. */
+static void dump_row(FILE *fp, json_t *row)
+{
+	static char *buf;
+	static size_t cap;
+	size_t n = json_dumpb(row, buf, cap, OUT_JSON_FLAGS);
+	if (n > cap) {
+		cap = n + 1024;
+		buf = xrealloc(buf, cap);
+		n = json_dumpb(row, buf, cap, OUT_JSON_FLAGS);
+	}
+	fwrite(buf, 1, n, fp);
+}
+
 void out_row_new(struct out *o, json_t *row)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -134,12 +149,12 @@ void out_row_new(struct out *o, json_t *row)
 			fputc(',', o->fp);
 		if (!o->single)
 			fputc('\n', o->fp);
-		json_dumpf(row, o->fp, OUT_JSON_FLAGS);
+		dump_row(o->fp, row);
 		if (o->single)
 			fputc('\n', o->fp);
 		break;
 	case OUT_JSONL:
-		json_dumpf(row, o->fp, OUT_JSON_FLAGS);
+		dump_row(o->fp, row);
 		fputc('\n', o->fp);
 		break;
 	case OUT_TSV:
@@ -156,6 +171,24 @@ void out_row_new(struct out *o, json_t *row)
 	json_decref(row);
 	sb_release(&sb);
 	out_check_pipe(o->fp);
+}
+
+void out_row_text(struct out *o, const char *json, size_t len)
+{
+	if (o->fmt == OUT_JSON || o->fmt == OUT_JSONL) {
+		if (o->fmt == OUT_JSON && !o->single)
+			fputs(o->nrows ? ",\n" : "\n", o->fp);
+		fwrite(json, 1, len, o->fp);
+		if (o->fmt == OUT_JSONL || o->single)
+			fputc('\n', o->fp);
+		o->nrows++;
+		out_check_pipe(o->fp);
+		return;
+	}
+	json_t *row = json_loadb(json, len, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(row))
+		BUG("out_row_text given something that is not a JSON object");
+	out_row_new(o, row);
 }
 
 static char *label_of(const struct out_col *c)

@@ -42,6 +42,9 @@ void out_begin_fp(struct out *o, FILE *fp, enum out_fmt fmt,
 		  const struct out_col *cols, int ncols, int single);
 /* Write (or keep) one row; takes over the reference. */
 void out_row_new(struct out *o, json_t *row);
+/* Write one row given as serialised JSON object text (from SQLite's
+ * json_object()): copied as is for --json/--jsonl, parsed for the rest. */
+void out_row_text(struct out *o, const char *json, size_t len);
 void out_end(struct out *o);
 
 /* A scalar as text for tables and TSV: strings raw, null empty. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "msg.h"
 #include "provider.h"
 
 static const char *const api_names[] = {
@@ -46,6 +47,15 @@ json_t *prov_build_body(enum prov_api api, const struct prov_req *req)
 		break;
 	}
 	return openai_build_body(req);
+}
+
+char *prov_dump_body(const json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
+
+	if (!s)
+		BUG("json_dumps failed on a request body");
+	return s;
 }
 
 /* Percent-encode all but RFC 3986 unreserved characters. */
@@ -227,6 +237,8 @@ int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev)
 	json_t *root;
 	int rc;
 
+	if (!ev->data_len)
+		return 0;	/* an empty "data:" keep-alive carries nothing */
 	if (d->api != PROV_ANTHROPIC && d->api != PROV_GEMINI &&
 	    ev->data_len == 6 && !memcmp(ev->data, "[DONE]", 6)) {
 		d->res.done = 1;

@@ -80,6 +80,11 @@ struct prov_req {
  * An unknown reasoning_effort is treated as "medium". */
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
 
+/* The body as compact JSON text to send (the caller frees it). Doubles
+ * get 15 significant digits, so a temperature of 0.7 reads "0.7", not
+ * jansson's default "0.69999999999999996". */
+char *prov_dump_body(const json_t *body);
+
 /* BASE/chat/completions, BASE/messages,
  * BASE/models/MODEL:streamGenerateContent?alt=sse or
  * BASE/models/MODEL:generateContent (a "models/" prefix on MODEL is
@@ -138,7 +143,8 @@ void prov_decoder_release(struct prov_decoder *d);
  * PROV_EERROR for an error event (res.error says what), PROV_EMALFORMED,
  * or a sink callback's non-zero return. Events after the terminal one are
  * still decoded; check res.done at the end of the stream to tell a
- * complete answer from a cut one. Unknown event types are ignored. */
+ * complete answer from a cut one. Unknown event types and events with
+ * empty data are ignored. */
 int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev);
 
 /* A whole non-streaming response body (leading whitespace, such as

@@ -22,19 +22,31 @@ int64_t time_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void put_digits(char *p, int v, int n)
+{
+	while (n--) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 char *time_fmt_iso(char *out, int64_t ms)
 {
 	int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
 	int frac = (int)(ms - s * 1000);
 	time_t t = (time_t)s;
 	struct tm tm;
+
+	/* formatted by hand: this runs for every row of every listing */
 	gmtime_r(&t, &tm);
-	char tmp[96];
-	snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, frac % 1000);
-	memcpy(out, tmp, TIME_ISO_LEN);
-	out[TIME_ISO_LEN] = '\0';
+	memcpy(out, "0000-00-00T00:00:00.000Z", TIME_ISO_LEN + 1);
+	put_digits(out, (tm.tm_year + 1900) % 10000, 4);
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	put_digits(out + 8, tm.tm_mday, 2);
+	put_digits(out + 11, tm.tm_hour, 2);
+	put_digits(out + 14, tm.tm_min, 2);
+	put_digits(out + 17, tm.tm_sec, 2);
+	put_digits(out + 20, frac, 3);
 	return out;
 }
 

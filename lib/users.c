@@ -422,6 +422,37 @@ fail:
 	return T3_EUSAGE;
 }
 
+#define USERS_WHERE "WHERE (?1 IS NULL OR subscription_plan = ?1) " \
+	"AND (?2 IS NULL OR lower(email) GLOB lower(?2)) ORDER BY created_at, user_id"
+
+int users_each_json(struct db *db, const char *plan, const char *email_glob,
+		    int (*fn)(void *ctx, const char *json, size_t len), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	/* keep in step with users_to_json(); a test compares the two */
+	if (db_prepare(db, &st, "SELECT json_object('user_id', user_id, 'email', email, "
+		       "'auth', CASE WHEN hashed_password IS NULL THEN 'none' "
+		       "WHEN hashed_password GLOB 'oauth:*' THEN 'oauth:' || "
+		       "substr(hashed_password, 7, instr(substr(hashed_password, 7), ':') - 1) "
+		       "ELSE 'password' END, "
+		       "'subscription_plan', subscription_plan, 'token_quota', token_quota, "
+		       "'created_at', " DB_SQL_ISO("created_at") ", 'timezone', timezone, "
+		       "'updated_at', " DB_SQL_ISO("updated_at") ") FROM user_accounts " USERS_WHERE))
+		return T3_EDATA;
+	db_bind_text(st, 1, plan);
+	db_bind_text(st, 2, email_glob);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	       !(r = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			(size_t)sqlite3_column_bytes(st, 0))))
+		;
+	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_error(db, "list users");
+	sqlite3_finalize(st);
+	return r;
+}
+
 int users_each(struct db *db, const char *plan, const char *email_glob,
 	       int (*fn)(void *ctx, const struct user *u), void *ctx)
 {
@@ -429,9 +460,7 @@ int users_each(struct db *db, const char *plan, const char *email_glob,
 	int rc, r = 0;
 
 	if (db_prepare(db, &st, "SELECT " USER_COLS " FROM user_accounts "
-		       "WHERE (?1 IS NULL OR subscription_plan = ?1) "
-		       "AND (?2 IS NULL OR lower(email) GLOB lower(?2)) "
-		       "ORDER BY created_at, user_id"))
+		       USERS_WHERE))
 		return T3_EDATA;
 	db_bind_text(st, 1, plan);
 	db_bind_text(st, 2, email_glob);

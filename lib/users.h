@@ -65,6 +65,12 @@ int users_from_json(json_t *obj, struct user *u, const char *what);
 int users_each(struct db *db, const char *plan, const char *email_glob,
 	       int (*fn)(void *ctx, const struct user *u), void *ctx);
 
+/* The same listing as users_each, each row already serialised by SQLite
+ * as the JSON object users_to_json(u, 0) would give: the fast path for
+ * --json and --jsonl over large tables. */
+int users_each_json(struct db *db, const char *plan, const char *email_glob,
+		    int (*fn)(void *ctx, const char *json, size_t len), void *ctx);
+
 /* Passwords (Argon2id via libsodium, OWASP-compliant parameters). */
 #define USERS_HASH_MAX 128
 int users_hash_password(const char *password, char out[USERS_HASH_MAX]);

@@ -7,9 +7,17 @@
 # Bump VERSION whenever the output changes: `t3-models sync` compares it.
 set -eu
 SRC=${1:-../shared/data/model-catalog.tsv}
-VERSION=2026.11.25.1
+VERSION=2026.11.25.2
 printf '# t3 model catalog\tversion=%s\n' "$VERSION"
 printf '# source: litellm model_prices_and_context_window.json, commit 00035b69f416be24e2e323c13198d9b7d2d1bdf9, read 2026-11-25 (figures as of mid-July 2026); local entries added by t3\n'
+# default aliases, "# alias<TAB>NAME<TAB>PROVIDER/MODEL" (t3-models(1))
+for a in sonnet=anthropic/claude-sonnet-5 opus=anthropic/claude-opus-4-8 \
+	haiku=anthropic/claude-haiku-4-5-20251001 4o=openai/gpt-4o \
+	4o-mini=openai/gpt-4o-mini gpt5=openai/gpt-5 flash=gemini/gemini-2.5-flash \
+	pro=gemini/gemini-2.5-pro grok=xai/grok-4 deepseek=deepseek/deepseek-chat \
+	llama=ollama/llama3.2; do
+	printf '# alias\t%s\t%s\n' "${a%%=*}" "${a#*=}"
+done
 printf 'provider_name\tmodel_name\tapi\tmax_token_limit\tmax_output_tokens\tinput_usd_per_1k\toutput_usd_per_1k\treasoning_usd_per_1k\tcached_usd_per_1k\tusd_per_1k_tokens\tsupports_images\tsupports_pdfs\tmultimodal_input\treasoning_enabled\tsupports_tools\tdeprecation_date\treplacement\n'
 awk -F'\t' -v OFS='\t' '
 function k(x) { return x == "" ? "" : sprintf("%.10g", x * 1000) }

@@ -53,6 +53,17 @@ is "$(head -1 "$OUT" | tr -s ' ')" "USER ID EMAIL PLAN QUOTA TIMEZONE CREATED AU
 run t3-user list --json --tsv
 is_rc 2 "two output formats are a usage error"
 
+# list --json rows are serialised by SQLite, show --json by jansson: the
+# two must agree byte for byte.
+t3-user passwd bob@example.com --oauth google:42 >/dev/null
+t3-user list --jsonl >"$TMP/list"
+for u in "$alice" "$bob"; do t3-user show "$u" --json; done >"$TMP/show"
+if cmp -s "$TMP/list" "$TMP/show"; then ok 0 "list --jsonl and show --json agree"; else
+	ok 1 "list --jsonl and show --json agree"; diag "$(diff "$TMP/list" "$TMP/show")"; fi
+t3-user list --tsv | sed 1d >"$TMP/list"
+for u in "$alice" "$bob"; do t3-user show "$u" --tsv | sed 1d; done >"$TMP/show"
+cmp -s "$TMP/list" "$TMP/show"; ok $? "list --tsv (parsed SQLite JSON) and show --tsv agree"
+
 run t3-user show ALICE@EXAMPLE.COM --json
 is_rc 0 "show by email, any case"
 like "$OUT" "^\\{\"user_id\":\"$alice\"" "show --json prints one object"

@@ -23,4 +23,4 @@ CREATE TABLE user_accounts (
 	updated_at        INTEGER NOT NULL
 );
 CREATE INDEX user_accounts_plan ON user_accounts (subscription_plan);
-CREATE INDEX user_accounts_created_at ON user_accounts (created_at);
+CREATE INDEX user_accounts_created_at ON user_accounts (created_at, user_id);

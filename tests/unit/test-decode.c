@@ -441,6 +441,8 @@ static void test_malformed(void)
 {
 	is_int(decode_one(PROV_OPENAI, "message", "not json"), PROV_EMALFORMED,
 	       "openai: data not JSON");
+	is_int(decode_one(PROV_OPENAI, "message", ""), 0,
+	       "openai: empty data ignored");
 	is_int(decode_one(PROV_OPENAI, "message", "[1,2]"), PROV_EMALFORMED,
 	       "openai: data not an object");
 	is_int(decode_one(PROV_OPENAI, "message", "{\"choices\":5}"),
@@ -797,6 +799,16 @@ static void test_bodies_build(void)
 	check_body(PROV_GEMINI, &req, want, "gemini bare");
 	free(want);
 
+	{
+		struct prov_req r3 = { .model = "m", .has_temperature = 1,
+				       .temperature = 0.7 };
+		json_t *b = prov_build_body(PROV_OPENAI, &r3);
+		char *txt = prov_dump_body(b);
+		is_str(txt, "{\"model\":\"m\",\"messages\":[],\"temperature\":0.7}",
+		       "prov_dump_body: compact, temperature 0.7 as written");
+		free(txt);
+		json_decref(b);
+	}
 	{
 		/* Bytes that are not UTF-8 are replaced, not lost. */
 		struct prov_msg bad[] = { { "user", "a\xff" "b\xc3" } };
