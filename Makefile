@@ -120,14 +120,14 @@ install: all
 		cp completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; \
 		cp completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; done
 	cp man/t3.7 $(DESTDIR)$(MANDIR)/man7/
-	cp completions/_t3 $(DESTDIR)$(ZSHCOMPDIR)/_t3
+	cp completions/_t3-* $(DESTDIR)$(ZSHCOMPDIR)/
 	cp share/models.tsv $(DESTDIR)$(SHAREDIR)/t3/
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t \
 		$(DESTDIR)$(MANDIR)/man1/$$t.1 $(DESTDIR)$(BASHCOMPDIR)/$$t \
 		$(DESTDIR)$(FISHCOMPDIR)/$$t.fish; done
-	rm -f $(DESTDIR)$(MANDIR)/man7/t3.7 $(DESTDIR)$(ZSHCOMPDIR)/_t3
+	rm -f $(DESTDIR)$(MANDIR)/man7/t3.7
 	rm -rf $(DESTDIR)$(SHAREDIR)/t3
 
 clean:

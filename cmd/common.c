@@ -8,12 +8,14 @@
 
 #include "buf.h"
 #include "common.h"
+#include "models.h"
 
 void common_init(struct common *c, const char *progname)
 {
 	memset(c, 0, sizeof *c);
 	t3_progname = progname;
 	signal(SIGPIPE, SIG_IGN);
+	db_data_created_hook = models_catalog_hook;
 }
 
 int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *))
@@ -100,10 +102,19 @@ static char *read_line(FILE *fp)
 	return sb_detach(&sb, NULL);
 }
 
+static volatile sig_atomic_t prompt_interrupted;
+
+static void on_prompt_signal(int sig)
+{
+	(void)sig;
+	prompt_interrupted = 1;
+}
+
 static char *prompt_tty(const char *prompt)
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	struct termios old, quiet;
+	struct sigaction sa = { 0 }, old_int, old_term;
 	char *line;
 	int restore;
 
@@ -111,6 +122,12 @@ static char *prompt_tty(const char *prompt)
 		return NULL;
 	fputs(prompt, tty);
 	fflush(tty);
+	/* Ctrl-C must not leave the terminal without echo: catch it (no
+	 * SA_RESTART, so the read returns), restore, then exit 130 */
+	sa.sa_handler = on_prompt_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	restore = !tcgetattr(fileno(tty), &old);
 	if (restore) {
 		quiet = old;
@@ -118,9 +135,17 @@ static char *prompt_tty(const char *prompt)
 		quiet.c_lflag |= ECHONL;
 		tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
 	}
-	line = read_line(tty);
+	line = prompt_interrupted ? NULL : read_line(tty);
 	if (restore)
 		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (prompt_interrupted) {
+		fputc('\n', tty);
+		fclose(tty);
+		free(line);
+		exit(T3_EINTR);
+	}
 	fclose(tty);
 	return line ? line : xstrdup("");
 }

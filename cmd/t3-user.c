@@ -364,6 +364,13 @@ static int cmd_verify(int argc, char **argv)
 		return not_found(argv[0]);
 	if (r)
 		return r;
+	if (!u.hashed_password || strncmp(u.hashed_password, "$argon2", 7)) {
+		char kind[80];
+		r = t3_error(T3_ENEG, "user '%s' has no password (auth: %s)", u.email,
+			     users_auth_kind(u.hashed_password, kind, sizeof kind));
+		user_release(&u);
+		return r;
+	}
 	snprintf(prompt, sizeof prompt, "Password for %s: ", u.email);
 	pw = common_read_password(prompt, o.seen & BIT(OPT_PASSWORD_STDIN), 0, &r);
 	if (pw) {
@@ -483,8 +490,10 @@ static int cmd_rm(int argc, char **argv)
 	int r;
 	if ((r = only("rm", BIT(OPT_YES))))
 		return r;
-	if (!(o.seen & BIT(OPT_YES)) && (!isatty(STDIN_FILENO) || !argc))
+	if (!(o.seen & BIT(OPT_YES)) && !isatty(STDIN_FILENO))
 		return bad_usage("refusing to delete without a terminal to ask: use --yes");
+	if (!(o.seen & BIT(OPT_YES)) && !argc)
+		return bad_usage("users to delete come from standard input only with --yes");
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
 	return each_key("rm", argc, argv, rm_one);
@@ -493,9 +502,6 @@ static int cmd_rm(int argc, char **argv)
 static int export_one(void *ctx, const struct user *u)
 {
 	json_t *row = users_to_json(u, 1);
-	json_object_del(row, "updated_at");
-	json_object_set_new(row, "updated_at", json_string(
-		time_fmt_iso((char[TIME_ISO_LEN + 1]){ 0 }, u->updated_at)));
 	json_dumpf(row, stdout, OUT_JSON_FLAGS);
 	putchar('\n');
 	json_decref(row);
@@ -541,8 +547,9 @@ static int cmd_import(int argc, char **argv)
 		snprintf(what, sizeof what, "line %ld", lineno);
 		if (strspn(line.buf, " \t\r") == line.len)
 			continue;
+		t3_error_context = what;
 		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
-			r = t3_error(T3_EUSAGE, "%s: invalid JSON: %s", what, jerr.text);
+			r = t3_error(T3_EUSAGE, "invalid JSON: %s", jerr.text);
 			break;
 		}
 		r = users_from_json(obj, &u, what);
@@ -550,13 +557,13 @@ static int cmd_import(int argc, char **argv)
 		if (r)
 			break;
 		r = users_insert(&o.c.udb, &u);
-		if (r)
-			t3_error(r, "%s: not imported", what);
 		user_release(&u);
 		if (r)
 			break;
+		t3_error_context = NULL;
 		count++;
 	}
+	t3_error_context = NULL;
 	if (!r && ferror(fp))
 		r = t3_error(T3_EUSAGE, "read error on input");
 	if (r)
@@ -574,6 +581,8 @@ done:
 static const struct out_col check_cols[] = {
 	{ "problem", NULL }, { "table", NULL }, { "id", NULL }, { "detail", NULL },
 };
+/* -q prints the ids of the rows at fault */
+static const struct out_col check_id_cols[] = { { "id", NULL } };
 
 static const struct {
 	const char *problem, *table, *select, *repair;
@@ -608,7 +617,7 @@ static int cmd_check(int argc, char **argv)
 {
 	struct out out;
 	sqlite3_stmt *st;
-	long problems = 0, repaired = 0;
+	long problems = 0, repaired = 0, unrepairable = 0;
 	int r, repair = !!(o.seen & BIT(OPT_REPAIR));
 
 	if ((r = only("check", BIT(OPT_REPAIR))) || (r = nargs("check", argc, 0, 0)) ||
@@ -625,7 +634,10 @@ static int cmd_check(int argc, char **argv)
 	sqlite3_finalize(st);
 	if (r || (repair && (r = db_begin(&o.c.udb))))
 		return r;
-	out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
+	if (o.c.fmt == OUT_IDS)
+		out_begin(&out, o.c.fmt, check_id_cols, 1, 0);
+	else
+		out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
 		int rc;
 		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
@@ -638,6 +650,8 @@ static int cmd_check(int argc, char **argv)
 			json_object_set_new(row, "detail", json_string(db_col_text(st, 1)));
 			out_row_new(&out, row);
 			problems++;
+			if (!checks[i].repair)
+				unrepairable++;
 		}
 		if (rc != SQLITE_DONE)
 			r = db_error(&o.c.udb, "check");
@@ -655,7 +669,8 @@ static int cmd_check(int argc, char **argv)
 		}
 		fprintf(stderr, "%s: %ld problem%s found, %ld row%s repaired\n", t3_progname,
 			problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
-		return 0;
+		/* what only an admin can decide (a plan, a timezone) remains */
+		return unrepairable ? T3_ENEG : 0;
 	}
 	return r ? r : problems ? T3_ENEG : 0;
 }

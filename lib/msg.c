@@ -4,11 +4,14 @@
 #include "msg.h"
 
 const char *t3_progname = "t3";
+const char *t3_error_context;
 
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fprintf(stderr, "%s: %s: ", t3_progname, kind);
+	if (t3_error_context)
+		fprintf(stderr, "%s: ", t3_error_context);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -18,6 +18,9 @@ enum t3_exit {
 };
 
 extern const char *t3_progname;
+/* When set, errors read "PROG: error: CONTEXT: MSG" (e.g. "line 4"), so
+ * library messages name where in an input they come from. */
+extern const char *t3_error_context;
 
 /* Print "PROG: error: MSG" to stderr and return code, so callers can write
  * `return t3_error(T3_EUSAGE, "...")`. */

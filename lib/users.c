@@ -351,7 +351,7 @@ static int field_str(json_t *obj, const char *key, const char *what, int nullabl
 		return 0;
 	}
 	if (!json_is_string(v))
-		return t3_error(T3_EUSAGE, "%s: field '%s' must be a string", what, key);
+		return t3_error(T3_EUSAGE, "field '%s' must be a string", key);
 	*out = xstrdup(json_string_value(v));
 	return 0;
 }
@@ -360,12 +360,14 @@ static int field_time(json_t *obj, const char *key, const char *what, int64_t *o
 {
 	json_t *v = json_object_get(obj, key);
 	if (!json_is_string(v) || time_parse_iso(json_string_value(v), out))
-		return t3_error(T3_EUSAGE, "%s: field '%s' must be an ISO-8601 time", what, key);
+		return t3_error(T3_EUSAGE, "field '%s' must be an ISO-8601 time", key);
 	return 0;
 }
 
 int users_from_json(json_t *obj, struct user *u, const char *what)
 {
+	/* messages name the field; the caller sets t3_error_context to say
+	 * where the record comes from */
 	static const char *known[] = { "user_id", "email", "hashed_password",
 		"subscription_plan", "token_quota", "created_at", "timezone",
 		"updated_at", NULL };
@@ -375,18 +377,18 @@ int users_from_json(json_t *obj, struct user *u, const char *what)
 
 	memset(u, 0, sizeof *u);
 	if (!json_is_object(obj))
-		return t3_error(T3_EUSAGE, "%s: not a JSON object", what);
+		return t3_error(T3_EUSAGE, "not a JSON object");
 	json_object_foreach(obj, key, v) {
 		int i;
 		for (i = 0; known[i] && strcmp(known[i], key); i++)
 			;
 		if (!known[i])
-			return t3_error(T3_EUSAGE, "%s: unknown field '%s'", what, key);
+			return t3_error(T3_EUSAGE, "unknown field '%s'", key);
 	}
 	if (field_str(obj, "user_id", what, 0, &id))
 		goto fail;
 	if (!uuid_valid(id)) {
-		t3_error(T3_EUSAGE, "%s: field 'user_id' is not a UUID", what);
+		t3_error(T3_EUSAGE, "field 'user_id' is not a UUID");
 		goto fail;
 	}
 	for (char *p = id; *p; p++)
@@ -408,7 +410,7 @@ int users_from_json(json_t *obj, struct user *u, const char *what)
 	}
 	v = json_object_get(obj, "token_quota");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
-		t3_error(T3_EUSAGE, "%s: field 'token_quota' must be a non-negative integer", what);
+		t3_error(T3_EUSAGE, "field 'token_quota' must be a non-negative integer");
 		goto fail;
 	}
 	u->token_quota = json_integer_value(v);
@@ -521,6 +523,14 @@ int users_verify_password(struct db *db, struct user *u, const char *pw)
 
 int plans_allowance(struct db *db, const char *plan, int64_t *allowance)
 {
+	int r = plans_allowance_quiet(db, plan, allowance);
+	if (r == T3_ENEG)
+		return t3_error(T3_EUSAGE, "plan '%s' does not exist (see 't3-user plan list')", plan);
+	return r;
+}
+
+int plans_allowance_quiet(struct db *db, const char *plan, int64_t *allowance)
+{
 	sqlite3_stmt *st;
 	int rc;
 	if (db_prepare(db, &st, "SELECT token_allowance FROM plans WHERE plan_name = ?"))
@@ -533,7 +543,7 @@ int plans_allowance(struct db *db, const char *plan, int64_t *allowance)
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return t3_error(T3_EUSAGE, "plan '%s' does not exist (see 't3-user plan list')", plan);
+		return T3_ENEG;
 	return db_error(db, "read plan");
 }
 

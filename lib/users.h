@@ -80,6 +80,8 @@ int users_verify_password(struct db *db, struct user *u, const char *password);
 
 /* Plans. */
 int plans_allowance(struct db *db, const char *plan, int64_t *allowance);
+/* The same without a message: 0, T3_ENEG (no such plan), T3_EDATA. */
+int plans_allowance_quiet(struct db *db, const char *plan, int64_t *allowance);
 int plans_set(struct db *db, const char *plan, int64_t allowance, const char *description);
 int plans_remove(struct db *db, const char *plan);
 int plans_each(struct db *db, int (*fn)(void *ctx, const char *plan, int64_t allowance,

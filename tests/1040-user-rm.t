@@ -50,7 +50,7 @@ orphan-usage\tusage_metrics\t99999999-0002-7000-8000-000000000000\tuser ffffffff
 bad-timezone\tuser_accounts\t%s\ttimezone Not/AZone' "$bob")" "check lists every orphan and inconsistency"
 unchanged "check alone changes nothing"
 run t3-user check --repair -q
-is_rc 0 "check --repair"
+is_rc 1 "check --repair exits 1 while a problem it cannot repair remains"
 is_err "t3-user: 4 problems found, 3 rows repaired" "repair reports its work"
 run t3-user check --tsv
 is "$(cut -f1 "$OUT" | tr '\n' ' ')" "problem bad-timezone " "only the timezone (an admin decision) remains"

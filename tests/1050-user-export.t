@@ -38,7 +38,7 @@ badimport() { # DESCRIPTION EXPECTED-ERROR LINES...
 }
 good='{"user_id":"01a20000-0000-7000-8000-000000000001","email":"dan@example.com","hashed_password":null,"subscription_plan":"free","token_quota":5,"created_at":"2026-01-01T00:00:00.000Z","timezone":"UTC"}'
 badimport "invalid JSON" "line 2: invalid JSON" "$good" '{"user_id":'
-badimport "bad email" "line 2: .*email 'nope' is not a valid address|email 'nope'" "$good" \
+badimport "bad email" "line 2: email 'nope' is not a valid address$" "$good" \
 	'{"user_id":"01a20000-0000-7000-8000-000000000002","email":"nope","hashed_password":null,"subscription_plan":"free","token_quota":5,"created_at":"2026-01-01T00:00:00.000Z","timezone":"UTC"}'
 badimport "negative quota" "line 1: field 'token_quota' must be a non-negative integer" \
 	'{"user_id":"01a20000-0000-7000-8000-000000000002","email":"e@example.com","hashed_password":null,"subscription_plan":"free","token_quota":-1,"created_at":"2026-01-01T00:00:00.000Z","timezone":"UTC"}'
@@ -46,18 +46,19 @@ badimport "unknown field" "line 1: unknown field 'admin'" \
 	'{"user_id":"01a20000-0000-7000-8000-000000000002","admin":true}'
 badimport "bad time" "line 1: field 'created_at' must be an ISO-8601 time" \
 	'{"user_id":"01a20000-0000-7000-8000-000000000002","email":"e@example.com","hashed_password":null,"subscription_plan":"free","token_quota":1,"created_at":"yesterday","timezone":"UTC"}'
-badimport "bad hash" "hashed_password must be an Argon2 hash" \
+badimport "bad hash" "line 1: hashed_password must be an Argon2 hash" \
 	'{"user_id":"01a20000-0000-7000-8000-000000000002","email":"e@example.com","hashed_password":"plaintext","subscription_plan":"free","token_quota":1,"created_at":"2026-01-01T00:00:00Z","timezone":"UTC"}'
 badimport "bad id" "line 1: field 'user_id' is not a UUID" \
 	'{"user_id":"42","email":"e@example.com"}'
+badimport "unknown plan" "line 1: plan 'gold' does not exist$" \
+	'{"user_id":"01a20000-0000-7000-8000-000000000002","email":"e@example.com","hashed_password":null,"subscription_plan":"gold","token_quota":1,"created_at":"2026-01-01T00:00:00Z","timezone":"UTC"}'
 
 # a duplicate is a conflict (exit 3), and the good line before it is not kept
 printf '%s\n' "$good" "$(head -1 "$TMP/export1")" >"$TMP/in"
 snapshot
 run t3-user import "$TMP/in"
 is_rc 3 "import of an existing user is a conflict"
-like "$ERR" "email 'alice@example.com' is already taken" "naming the email"
-like "$ERR" "line 2: not imported" "and the line"
+is_err "t3-user: error: line 2: email 'alice@example.com' is already taken" "one line naming the line and the email"
 unchanged "a failed import imports nothing"
 
 printf '%s\n' "$good" | t3-user import >"$OUT" 2>"$ERR"; rc=$?

@@ -1,0 +1,983 @@
+/* t3-chat: one-shot chats with real providers, streamed, persisted,
+ * metered and quota-checked. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "chats.h"
+#include "common.h"
+#include "config.h"
+#include "http.h"
+#include "models.h"
+#include "provider.h"
+#include "sse.h"
+#include "timeutil.h"
+#include "users.h"
+
+#define MAX_STDIN (64u << 20)        /* bytes of prompt read from stdin */
+#define MAX_BODY (16u << 20)         /* a non-streamed or error body */
+#define MAX_STREAM (256u << 20)      /* a whole streamed response */
+#define DEFAULT_USER "local@localhost"
+#define LOCAL_PLAN "local"
+#define LOCAL_ALLOWANCE 1000000000000000LL
+
+enum {
+	OPT_MODEL = OPT_COMMON_END, OPT_SYSTEM, OPT_CHAT, OPT_USER, OPT_TEMPERATURE,
+	OPT_MAX_TOKENS, OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT,
+	OPT_USAGE, OPT_NO_LOG, OPT_VERBOSE, OPT_RETRIES, OPT_TIMEOUT
+};
+
+static struct {
+	struct common c;
+	const char *model, *system, *chat, *user, *effort;
+	int cont, no_stream, show_reasoning, usage, no_log, verbose;
+	int has_temp;
+	double temp;
+	long max_tokens, retries, stall_s;
+} o = { .retries = -1, .stall_s = -1 };
+
+/* what a call produced */
+struct call {
+	struct prov_decoder dec;
+	struct sse_parser sse;
+	struct strbuf text, reasoning, body;
+	int mode;                 /* 0 undecided, 1 SSE, 2 body */
+	long status;
+	int64_t t0, first_ms;
+	int printed;              /* answer text reached stdout */
+	int pipe_closed;
+	int dec_ret;
+	int estimated;
+	size_t total;
+	int64_t total_ms;
+};
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-chat [-m MODEL] [-s SYSTEM] [-c | --chat ID] [--user EMAIL]\n"
+	      "               [--temperature T] [--max-tokens N] [--reasoning-effort low|medium|high]\n"
+	      "               [--show-reasoning] [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
+	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
+	      "\n"
+	      "The prompt is the arguments; when standard input is not a terminal its\n"
+	      "content follows them, after a blank line (arguments: the instruction,\n"
+	      "stdin: the material), e.g.  git diff | t3-chat -m sonnet 'review this'\n"
+	      "\n"
+	      "  -m, --model MODEL     a name from 't3-models list' (or T3_MODEL, or\n"
+	      "                        'model = ...' in the config file); -m echo is offline\n"
+	      "  -s, --system TEXT     system prompt (stored with a new chat)\n"
+	      "  -c, --continue        continue your latest chat\n"
+	      "      --chat ID         continue that chat (an id or a unique prefix)\n"
+	      "      --user EMAIL      act as this user (or T3_USER; default local@localhost)\n"
+	      "      --json            one object when the answer is complete\n"
+	      "      --jsonl           one event per line as it happens\n"
+	      "  -u, --usage           tokens, cost and latency on stderr afterwards\n"
+	      "  -n, --no-log          do not store this exchange (usage is still metered)\n"
+	      "  -v, --verbose         request details on stderr (never the API key)\n"
+	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
+	      "      stream, 5 provider error, 6 quota/model policy, 130 interrupted\n", fp);
+}
+
+__attribute__((format(printf, 1, 2)))
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: error: ", t3_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fputs("try 't3-chat --help'\n", stderr);
+	return T3_EUSAGE;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	http_interrupted = 1;
+}
+
+/* ---- output ---- */
+
+static void emit_event(json_t *ev)
+{
+	char *s = json_dumps(ev, OUT_JSON_FLAGS);
+	fputs(s, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	free(s);
+	json_decref(ev);
+}
+
+static int write_out(struct call *c, const char *s, size_t n)
+{
+	if (c->pipe_closed)
+		return 0;
+	fwrite(s, 1, n, stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno == EPIPE) {
+			c->pipe_closed = 1;
+			return 1;   /* stop the transfer: nobody is reading */
+		}
+	}
+	return 0;
+}
+
+static int sink_text(void *ctx, const char *s, size_t n)
+{
+	struct call *c = ctx;
+	if (c->first_ms < 0)
+		c->first_ms = time_mono_ms() - c->t0;
+	sb_add(&c->text, s, n);
+	if (o.c.fmt == OUT_JSONL) {
+		json_t *ev = json_pack("{s:s, s:s%}", "type", "delta", "text", s, n);
+		if (ev)
+			emit_event(ev);
+		c->printed = 1;
+		return ferror(stdout) && errno == EPIPE ? (c->pipe_closed = 1) : 0;
+	}
+	if (o.c.fmt == OUT_JSON || o.no_stream)
+		return 0;
+	c->printed = 1;
+	return write_out(c, s, n);
+}
+
+static int sink_reasoning(void *ctx, const char *s, size_t n)
+{
+	struct call *c = ctx;
+	sb_add(&c->reasoning, s, n);
+	if (o.c.fmt == OUT_JSONL) {
+		json_t *ev = json_pack("{s:s, s:s%}", "type", "reasoning", "text", s, n);
+		if (ev)
+			emit_event(ev);
+	} else if (o.show_reasoning) {
+		fwrite(s, 1, n, stderr);
+		fflush(stderr);
+	}
+	return 0;
+}
+
+/* ---- the HTTP callbacks ---- */
+
+static int on_event(void *ctx, const struct sse_event *ev)
+{
+	struct call *c = ctx;
+	int r = prov_decode_event(&c->dec, ev);
+	if (r)
+		c->dec_ret = r;
+	return r;
+}
+
+static int on_head(void *ctx, long status, const char *ctype)
+{
+	struct call *c = ctx;
+	c->status = status;
+	c->mode = status == 200 && strstr(ctype, "text/event-stream") ? 1 : 2;
+	return 0;
+}
+
+static int on_data(void *ctx, const char *p, size_t n)
+{
+	struct call *c = ctx;
+	c->total += n;
+	if (c->mode == 1) {
+		if (c->total > MAX_STREAM)
+			return c->dec_ret = PROV_EMALFORMED;
+		return sse_feed(&c->sse, p, n);
+	}
+	if (c->body.len + n > MAX_BODY)
+		return c->dec_ret = PROV_EMALFORMED;
+	sb_add(&c->body, p, n);
+	return 0;
+}
+
+static void call_init(struct call *c, enum prov_api api)
+{
+	struct prov_sink sink = { sink_text, sink_reasoning, c };
+	memset(c, 0, sizeof *c);
+	prov_decoder_init(&c->dec, api, &sink);
+	sse_init(&c->sse, 0, on_event, c);
+	sb_init(&c->text, 0);
+	sb_init(&c->reasoning, 0);
+	sb_init(&c->body, 0);
+	c->first_ms = -1;
+	c->t0 = time_mono_ms();
+}
+
+static void call_release(struct call *c)
+{
+	prov_decoder_release(&c->dec);
+	sse_release(&c->sse);
+	sb_release(&c->text);
+	sb_release(&c->reasoning);
+	sb_release(&c->body);
+}
+
+/* ---- the echo model: offline, deterministic, free ---- */
+
+static int run_echo(struct call *c, const struct prov_req *req)
+{
+	const char *s = req->nmsgs ? req->msgs[req->nmsgs - 1].text : "";
+	const char *delay = getenv("T3_ECHO_DELAY_MS");
+	long ms = delay ? atol(delay) : 0;
+
+	/* the last user message back, a word (with its spaces) at a time */
+	while (*s) {
+		size_t n = strcspn(s, " \n\t");
+		n += strspn(s + n, " \n\t");
+		if (http_interrupted)
+			return HTTP_EINTR;
+		if (sink_text(c, s, n))
+			return 0;
+		s += n;
+		if (ms > 0 && *s)
+			usleep((useconds_t)ms * 1000);
+	}
+	c->dec.res.done = 1;
+	prov_set_str(&c->dec.res.finish_reason, "stop");
+	c->status = 200;
+	return 0;
+}
+
+/* ---- the request ---- */
+
+static long estimate_tokens(size_t bytes)
+{
+	return (long)((bytes + 3) / 4);
+}
+
+static void sleep_interruptibly(long ms)
+{
+	for (long t = 0; t < ms && !http_interrupted; t += 50)
+		usleep(50000);
+}
+
+/* what one attempt ended with */
+enum outcome { DONE, RETRY, FAIL };
+
+struct run {
+	struct model *m;
+	const char *user_id, *chat_id;
+	const char *base_url, *api_key;
+	enum prov_api api;
+	struct prov_req req;
+	int attempt;
+	/* result of the last attempt */
+	const char *status_code;
+	int exit_code;
+	char *message;   /* one-line error */
+};
+
+static const char *status_for_http(long status, char *buf, size_t n)
+{
+	if (status == 429)
+		return "rate_limited";
+	snprintf(buf, n, "http_%ld", status);
+	return buf;
+}
+
+/* The usage row of an attempt; tokens as the provider reported them, or
+ * an estimate (flagged) when it reported none. */
+static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
+{
+	struct prov_result *res = &c->dec.res;
+
+	if (!res->have_usage && (c->text.len || c->reasoning.len || !run->exit_code)) {
+		size_t in = run->req.system ? strlen(run->req.system) : 0;
+		for (size_t i = 0; i < run->req.nmsgs; i++)
+			in += strlen(run->req.msgs[i].text);
+		res->prompt_tokens = estimate_tokens(in);
+		res->completion_tokens = estimate_tokens(c->text.len + c->reasoning.len);
+		c->estimated = 1;
+	}
+	memset(u, 0, sizeof *u);
+	u->user_id = run->user_id;
+	u->model_name = run->m->model_name;
+	u->provider_name = run->m->provider_name;
+	u->status_code = run->status_code;
+	u->chat_id = run->chat_id;
+	u->prompt_tokens = res->prompt_tokens;
+	u->completion_tokens = res->completion_tokens;
+	u->reasoning_tokens = res->reasoning_tokens;
+	u->cached_tokens = res->cached_tokens;
+	u->estimated = c->estimated;
+	u->cost_usd = models_cost_usd(run->m, res->prompt_tokens, res->completion_tokens,
+				      res->reasoning_tokens, res->cached_tokens);
+	u->first_token_ms = c->first_ms;
+	u->total_ms = c->total_ms;
+	u->http_status = c->status > 0 ? c->status : -1;
+	u->attempt = run->attempt;
+}
+
+/* A failed attempt that will be retried is metered on its own. */
+static void record_failed_attempt(struct run *run, struct call *c)
+{
+	struct usage_row u;
+	fill_usage(run, c, &u);
+	if (db_begin(&o.c.ddb))
+		return;
+	if (usage_insert(&o.c.ddb, &u) || db_commit(&o.c.ddb))
+		db_rollback(&o.c.ddb);
+}
+
+static void verbose_request(const char *url, char **headers, size_t nh)
+{
+	fprintf(stderr, "%s: POST %s\n", t3_progname, url);
+	for (size_t i = 0; i < nh; i++) {
+		const char *colon = strchr(headers[i], ':');
+		int secret = !strncasecmp(headers[i], "authorization", 13) ||
+			     !strncasecmp(headers[i], "x-api-key", 9) ||
+			     !strncasecmp(headers[i], "x-goog-api-key", 14);
+		fprintf(stderr, "%s:   %.*s: %s\n", t3_progname,
+			colon ? (int)(colon - headers[i]) : 0, headers[i],
+			secret ? "(redacted)" : colon ? colon + 2 : "");
+	}
+}
+
+static enum outcome attempt(struct run *run, struct call *c)
+{
+	struct http_req hr = { 0 };
+	struct http_res hres;
+	char *headers[PROV_MAX_HEADERS], buf[32], *url, *body;
+	size_t nh = 0;
+	json_t *jb;
+	int r;
+
+	free(run->message);
+	run->message = NULL;
+	if (run->api == PROV_ECHO) {
+		r = run_echo(c, &run->req);
+		hres.status = 200;
+	} else {
+		jb = prov_build_body(run->api, &run->req);
+		body = prov_dump_body(jb);
+		json_decref(jb);
+		url = prov_build_url(run->api, run->base_url, run->m->model_name, run->req.stream);
+		nh = prov_build_headers(run->api, run->api_key, headers);
+		if (o.verbose)
+			verbose_request(url, headers, nh);
+		hr.url = url;
+		hr.headers = headers;
+		hr.nheaders = nh;
+		hr.body = body;
+		hr.connect_timeout_s = 10;
+		hr.stall_timeout_s = o.stall_s;
+		r = http_post(&hr, &(struct http_cb){ on_head, on_data, c }, &hres);
+		for (size_t i = 0; i < nh; i++) {
+			sodium_memzero(headers[i], strlen(headers[i]));
+			free(headers[i]);
+		}
+		free(url);
+		free(body);
+		/* a half event left at the end is dropped, as the SSE rules say;
+		 * the done check below then reports the stream incomplete */
+		if (r == 0 && c->mode == 1)
+			sse_finish(&c->sse);
+		if (r == 0 && c->mode == 2 && c->status == 200) {
+			r = prov_decode_body(&c->dec, c->body.buf, c->body.len);
+			if (r)
+				c->dec_ret = r;
+		}
+	}
+	c->total_ms = time_mono_ms() - c->t0;
+	if (c->pipe_closed) {
+		run->status_code = "interrupted";
+		run->exit_code = 141;
+		return FAIL;
+	}
+	if (r == HTTP_EINTR) {
+		run->status_code = "interrupted";
+		run->exit_code = T3_EINTR;
+		run->message = xstrdup("interrupted");
+	} else if (r == HTTP_ENET || r == HTTP_ESTALL) {
+		run->status_code = r == HTTP_ESTALL ? "stalled" : c->status ? "incomplete" : "network";
+		run->exit_code = T3_ENET;
+		run->message = xasprintf("%s: %s", r == HTTP_ESTALL ? "stream stalled" :
+					 c->status ? "stream cut off" : "network error", hres.errbuf);
+	} else if (c->status != 200 && run->api != PROV_ECHO) {
+		char *line = prov_error_line(run->api, c->status, c->body.buf, c->body.len);
+		int retry = prov_error_is_retryable(run->api, c->status, c->body.buf, c->body.len);
+		run->status_code = status_for_http(c->status, buf, sizeof buf);
+		run->exit_code = T3_EPROV;
+		run->message = xasprintf("%s: %s", run->m->provider_name, line);
+		free(line);
+		if (retry && !c->printed) {
+			long wait = hres.retry_after_s >= 0 ? hres.retry_after_s * 1000 :
+				    500L << (run->attempt - 1 < 5 ? run->attempt - 1 : 5);
+			if (hres.retry_after_s < 0)
+				wait += (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
+			if (wait <= 30000 && run->attempt <= o.retries) {
+				fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname,
+					run->message, (double)wait / 1000);
+				record_failed_attempt(run, c);
+				sleep_interruptibly(wait);
+				return http_interrupted ? FAIL : RETRY;
+			}
+		}
+		return FAIL;
+	} else if (c->dec_ret == PROV_EERROR) {
+		run->status_code = "stream_error";
+		run->exit_code = T3_EPROV;
+		run->message = xasprintf("%s: error in the stream: %s", run->m->provider_name,
+					 c->dec.res.error ? c->dec.res.error : "unknown");
+	} else if (c->dec_ret == PROV_EMALFORMED || c->dec_ret == SSE_ETOOLONG) {
+		run->status_code = "malformed";
+		run->exit_code = T3_EPROV;
+		run->message = xasprintf("%s: malformed response%s", run->m->provider_name,
+					 c->dec_ret == SSE_ETOOLONG ? " (line too long)" : "");
+	} else if (!c->dec.res.done) {
+		run->status_code = "incomplete";
+		run->exit_code = T3_ENET;
+		run->message = xasprintf("%s: the stream ended before the answer was complete",
+					 run->m->provider_name);
+	} else {
+		run->status_code = "success";
+		run->exit_code = 0;
+	}
+	return run->exit_code ? FAIL : DONE;
+}
+
+/* ---- history and context ---- */
+
+struct history {
+	struct chat_msg *rows;
+	size_t nrows;
+	struct prov_msg *msgs;
+	size_t nmsgs;
+};
+
+static long msg_cost(const char *text)
+{
+	return estimate_tokens(strlen(text)) + 4;
+}
+
+/* Fit system + history + prompt into the model's context, dropping the
+ * oldest turns first. */
+static int build_messages(struct history *h, const struct model *m, const char *system,
+			  const char *prompt)
+{
+	long limit = m->max_token_limit, reserve, need;
+	size_t first = 0, dropped = 0;
+
+	reserve = o.max_tokens > 0 ? o.max_tokens :
+		  m->max_output_tokens > 0 ? m->max_output_tokens : 4096;
+	if (reserve > limit / 4)
+		reserve = limit / 4;
+	need = msg_cost(prompt) + (system ? msg_cost(system) : 0);
+	if (need > limit - reserve)
+		return t3_error(T3_EPOLICY, "the prompt is about %ld tokens, more than fits in "
+				"the context of '%s' (%ld tokens)", need, m->model_name, limit);
+	for (size_t i = 0; i < h->nrows; i++)
+		if (*h->rows[i].text)
+			need += msg_cost(h->rows[i].text);
+	while (need > limit - reserve && first < h->nrows) {
+		if (*h->rows[first].text) {
+			need -= msg_cost(h->rows[first].text);
+			dropped++;
+		}
+		first++;
+	}
+	if (dropped)
+		fprintf(stderr, "%s: left out the %zu oldest message%s to fit the context of '%s'\n",
+			t3_progname, dropped, dropped == 1 ? "" : "s", m->model_name);
+	h->msgs = xcalloc(h->nrows - first + 1, sizeof *h->msgs);
+	for (size_t i = first; i < h->nrows; i++) {
+		if (!*h->rows[i].text)
+			continue;
+		h->msgs[h->nmsgs].role = !strcmp(h->rows[i].sender_type, "ai") ? "assistant" : "user";
+		h->msgs[h->nmsgs++].text = h->rows[i].text;
+	}
+	h->msgs[h->nmsgs].role = "user";
+	h->msgs[h->nmsgs++].text = prompt;
+	return 0;
+}
+
+/* ---- the acting user ---- */
+
+static int acting_user(const struct config *cfg, struct user *u)
+{
+	const char *who = o.user ? o.user : getenv("T3_USER");
+	int64_t allowance;
+	int r;
+
+	if (!who || !*who)
+		who = config_get(cfg, "user");
+	if (who && *who) {
+		r = users_find(&o.c.udb, who, u);
+		return r == T3_ENEG ? t3_error(T3_ENEG, "user '%s' not found", who) : r;
+	}
+	/* a single person needs no admin step: a local account on first use */
+	if ((r = users_find(&o.c.udb, DEFAULT_USER, u)) != T3_ENEG)
+		return r;
+	if ((r = db_begin(&o.c.udb)))
+		return r;
+	if (plans_allowance_quiet(&o.c.udb, LOCAL_PLAN, &allowance) &&
+	    (r = plans_set(&o.c.udb, LOCAL_PLAN, LOCAL_ALLOWANCE,
+			   "the default account of a single-person install")))
+		goto fail;
+	memset(u, 0, sizeof *u);
+	u->email = xstrdup(DEFAULT_USER);
+	u->subscription_plan = xstrdup(LOCAL_PLAN);
+	u->timezone = xstrdup("UTC");
+	u->token_quota = LOCAL_ALLOWANCE;
+	if ((r = users_insert(&o.c.udb, u)) || (r = db_commit(&o.c.udb)))
+		goto fail;
+	return 0;
+fail:
+	db_rollback(&o.c.udb);
+	user_release(u);
+	return r;
+}
+
+/* ---- reading the prompt ---- */
+
+static int read_prompt(int argc, char **argv, char **out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	size_t n, in = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			sb_addc(&sb, ' ');
+		sb_adds(&sb, argv[i]);
+	}
+	if (!isatty(STDIN_FILENO)) {
+		struct strbuf rd = STRBUF_INIT;
+		while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) {
+			in += n;
+			if (in > MAX_STDIN) {
+				sb_release(&rd);
+				sb_release(&sb);
+				return t3_error(T3_EUSAGE, "standard input is larger than %u MiB", MAX_STDIN >> 20);
+			}
+			sb_add(&rd, buf, n);
+		}
+		while (rd.len && (rd.buf[rd.len - 1] == '\n' || rd.buf[rd.len - 1] == '\r'))
+			rd.buf[--rd.len] = '\0';
+		if (rd.len) {
+			if (sb.len)
+				sb_adds(&sb, "\n\n");
+			sb_add(&sb, rd.buf, rd.len);
+		}
+		sb_release(&rd);
+	}
+	if (strspn(sb.buf, " \t\r\n") == sb.len) {
+		sb_release(&sb);
+		return bad_usage("no prompt: give it as arguments or on standard input");
+	}
+	if (strlen(sb.buf) != sb.len) {
+		sb_release(&sb);
+		return t3_error(T3_EUSAGE, "the prompt contains a NUL byte");
+	}
+	*out = sb_detach(&sb, NULL);
+	return 0;
+}
+
+static char *title_of(const char *prompt)
+{
+	size_t n = strcspn(prompt, "\r\n");
+	if (n > 80) {
+		n = 80;
+		while (n && ((unsigned char)prompt[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return xstrndup(prompt, n);
+}
+
+/* ---- main ---- */
+
+static int parse_long(const char *s, const char *what, long min, long max, long *out)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return t3_error(T3_EUSAGE, "%s '%s' must be an integer from %ld to %ld", what, s, min, max);
+	*out = v;
+	return 0;
+}
+
+static void print_result(struct run *run, struct call *c, const char *msg_id,
+			 const char *user_msg_id)
+{
+	struct prov_result *res = &c->dec.res;
+	double cost = models_cost_usd(run->m, res->prompt_tokens, res->completion_tokens,
+				      res->reasoning_tokens, res->cached_tokens);
+	int64_t total = c->total_ms;
+	int est = c->estimated;
+
+	if (o.c.fmt == OUT_JSON && !c->pipe_closed) {
+		json_t *j = json_object();
+		json_object_set_new(j, "chat_id", run->chat_id ? json_string(run->chat_id) : json_null());
+		json_object_set_new(j, "message_id", *msg_id ? json_string(msg_id) : json_null());
+		json_object_set_new(j, "user_message_id", *user_msg_id ? json_string(user_msg_id) : json_null());
+		json_object_set_new(j, "model", json_string(run->m->model_name));
+		json_object_set_new(j, "provider", json_string(run->m->provider_name));
+		json_object_set_new(j, "text", prov_json_str(c->text.buf));
+		json_object_set_new(j, "reasoning", c->reasoning.len ? prov_json_str(c->reasoning.buf) : json_null());
+		json_object_set_new(j, "status", json_string(run->status_code));
+		json_object_set_new(j, "finish_reason", res->finish_reason ? json_string(res->finish_reason) : json_null());
+		json_object_set_new(j, "prompt_tokens", json_integer(res->prompt_tokens));
+		json_object_set_new(j, "completion_tokens", json_integer(res->completion_tokens));
+		json_object_set_new(j, "reasoning_tokens", json_integer(res->reasoning_tokens));
+		json_object_set_new(j, "cached_tokens", json_integer(res->cached_tokens));
+		json_object_set_new(j, "tokens_estimated", json_boolean(est));
+		json_object_set_new(j, "cost_usd", json_real(cost));
+		json_object_set_new(j, "first_token_ms", c->first_ms >= 0 ? json_integer(c->first_ms) : json_null());
+		json_object_set_new(j, "total_ms", json_integer(total));
+		json_object_set_new(j, "attempts", json_integer(run->attempt));
+		json_object_set_new(j, "error", run->message ? json_string(run->message) : json_null());
+		emit_event(j);
+	} else if (o.c.fmt == OUT_JSONL && !c->pipe_closed) {
+		emit_event(json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:f}", "type", "usage",
+				     "prompt_tokens", (json_int_t)res->prompt_tokens,
+				     "completion_tokens", (json_int_t)res->completion_tokens,
+				     "reasoning_tokens", (json_int_t)res->reasoning_tokens,
+				     "cached_tokens", (json_int_t)res->cached_tokens,
+				     "tokens_estimated", est, "cost_usd", cost));
+		if (run->exit_code)
+			emit_event(json_pack("{s:s, s:s, s:s}", "type", "error", "status",
+					     run->status_code, "message", run->message ? run->message : ""));
+		json_t *d = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "type", "done",
+				      "status", run->status_code,
+				      "finish_reason", res->finish_reason ? json_string(res->finish_reason) : json_null(),
+				      "message_id", *msg_id ? json_string(msg_id) : json_null(),
+				      "first_token_ms", c->first_ms >= 0 ? json_integer(c->first_ms) : json_null(),
+				      "total_ms", (json_int_t)total);
+		emit_event(d);
+	} else if (!c->pipe_closed) {
+		if (o.no_stream)
+			fwrite(c->text.buf, 1, c->text.len, stdout);
+		if ((c->text.len && c->text.buf[c->text.len - 1] != '\n') && isatty(STDOUT_FILENO))
+			fputc('\n', stdout);
+		fflush(stdout);
+	}
+	if (o.usage) {
+		fprintf(stderr, "%s: %s: %ld prompt + %ld completion tokens", t3_progname,
+			run->m->model_name, res->prompt_tokens, res->completion_tokens);
+		if (res->reasoning_tokens)
+			fprintf(stderr, " (%ld reasoning)", res->reasoning_tokens);
+		fprintf(stderr, "%s, $%.6f, first token ", est ? " (estimated)" : "", cost);
+		if (c->first_ms >= 0)
+			fprintf(stderr, "%lld ms", (long long)c->first_ms);
+		else
+			fputc('-', stderr);
+		fprintf(stderr, ", total %lld ms\n", (long long)total);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "model", required_argument, NULL, 'm' },
+		{ "system", required_argument, NULL, 's' },
+		{ "continue", no_argument, NULL, 'c' },
+		{ "chat", required_argument, NULL, OPT_CHAT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
+		{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
+		{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
+		{ "show-reasoning", no_argument, NULL, OPT_SHOW_REASONING },
+		{ "reasoning-effort", required_argument, NULL, OPT_REASONING_EFFORT },
+		{ "usage", no_argument, NULL, 'u' },
+		{ "no-log", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "retries", required_argument, NULL, OPT_RETRIES },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ 0 }
+	};
+	struct config cfg = { 0 };
+	struct user u = { 0 };
+	struct model m;
+	struct chat chat = { 0 };
+	struct history h = { 0 };
+	struct run run = { 0 };
+	struct call call;
+	char *prompt = NULL, *base_url = NULL, *key = NULL, *endp;
+	char user_msg_id[UUID_STRLEN + 1] = "", ai_msg_id[UUID_STRLEN + 1] = "",
+	     parent[UUID_STRLEN + 1] = "";
+	const char *cv;
+	int opt, r, have_chat = 0, have_call = 0;
+
+	common_init(&o.c, "t3-chat");
+	model_init(&m);
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":m:s:cunvq", longopts, NULL)) != -1) {
+		if (opt != 'q' && common_option(&o.c, opt, optarg, usage))
+			continue;
+		switch (opt) {
+		case 'm': o.model = optarg; break;
+		case 's': o.system = optarg; break;
+		case 'c': o.cont = 1; break;
+		case OPT_CHAT: o.chat = optarg; break;
+		case OPT_USER: o.user = optarg; break;
+		case OPT_TEMPERATURE:
+			errno = 0;
+			o.temp = strtod(optarg, &endp);
+			if (!*optarg || *endp || errno || !(o.temp >= 0 && o.temp <= 2)) {
+				r = t3_error(T3_EUSAGE, "temperature '%s' must be a number from 0 to 2", optarg);
+				goto out;
+			}
+			o.has_temp = 1;
+			break;
+		case OPT_MAX_TOKENS:
+			if ((r = parse_long(optarg, "max tokens", 1, 100000000, &o.max_tokens)))
+				goto out;
+			break;
+		case OPT_NO_STREAM: o.no_stream = 1; break;
+		case OPT_SHOW_REASONING: o.show_reasoning = 1; break;
+		case OPT_REASONING_EFFORT:
+			if (strcmp(optarg, "low") && strcmp(optarg, "medium") && strcmp(optarg, "high")) {
+				r = t3_error(T3_EUSAGE, "reasoning effort '%s' must be low, medium or high", optarg);
+				goto out;
+			}
+			o.effort = optarg;
+			break;
+		case 'u': o.usage = 1; break;
+		case 'n': o.no_log = 1; break;
+		case 'v': o.verbose = 1; break;
+		case OPT_RETRIES:
+			if ((r = parse_long(optarg, "retries", 0, 10, &o.retries)))
+				goto out;
+			break;
+		case OPT_TIMEOUT:
+			if ((r = parse_long(optarg, "timeout", 1, 3600, &o.stall_s)))
+				goto out;
+			break;
+		case 'q':
+			r = bad_usage("-q does not apply to t3-chat");
+			goto out;
+		case ':':
+			r = bad_usage("option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			r = bad_usage("unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (o.c.fmt_set && o.c.fmt != OUT_JSON && o.c.fmt != OUT_JSONL) {
+		r = bad_usage("t3-chat writes text, --json or --jsonl");
+		goto out;
+	}
+	if (o.cont && o.chat) {
+		r = bad_usage("choose one of -c and --chat");
+		goto out;
+	}
+	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
+		goto out;
+	if ((r = paths_resolve(&o.c.paths, o.c.user_db_opt, o.c.data_db_opt)))
+		goto out;
+	o.c.paths_done = 1;
+	if ((r = config_load(&cfg, o.c.paths.config)))
+		goto out;
+	if (o.retries < 0)
+		o.retries = (cv = config_get(&cfg, "retries")) ? atol(cv) : 3;
+	if (o.stall_s < 0)
+		o.stall_s = (cv = config_get(&cfg, "timeout")) ? atol(cv) : 120;
+	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)) ||
+	    (r = acting_user(&cfg, &u)))
+		goto out;
+
+	/* the model */
+	if (!o.model && !(o.model = getenv("T3_MODEL")) && !(o.model = config_get(&cfg, "model"))) {
+		r = t3_error(T3_EUSAGE, "no model chosen: use -m MODEL, set T3_MODEL, or put "
+			     "'model = NAME' in %s (try -m echo offline, or set OPENAI_API_KEY "
+			     "and use -m gpt-4o-mini)", o.c.paths.config ? o.c.paths.config : "the config");
+		goto out;
+	}
+	if (!*o.model) {
+		r = t3_error(T3_EUSAGE, "the model name is empty");
+		goto out;
+	}
+	if ((r = models_resolve(&o.c.ddb, o.model, &m)))
+		goto out;
+	if (o.effort && !m.reasoning_enabled) {
+		r = t3_error(T3_EPOLICY, "model '%s' does not support reasoning effort", m.model_name);
+		goto out;
+	}
+	if (prov_api_parse(m.api, &run.api)) {
+		r = t3_error(T3_EDATA, "model '%s' has an unknown api '%s'", m.model_name, m.api);
+		goto out;
+	}
+	if (run.api != PROV_ECHO) {
+		if (!(base_url = config_base_url(&cfg, m.provider_name))) {
+			char env[96];
+			config_env_prefix(m.provider_name, env, sizeof env);
+			r = t3_error(T3_EDATA, "no base URL for provider '%s': set %s_BASE_URL or "
+				     "'%s.base_url' in the config", m.provider_name, env, m.provider_name);
+			goto out;
+		}
+		if ((r = config_api_key(&cfg, m.provider_name, &key)))
+			goto out;
+		if (!key && !config_key_optional(m.provider_name)) {
+			char env[96];
+			config_env_prefix(m.provider_name, env, sizeof env);
+			r = t3_error(T3_EDATA, "no API key for '%s': set %s_API_KEY or '%s.key_command' "
+				     "in %s", m.provider_name, env, m.provider_name,
+				     o.c.paths.config ? o.c.paths.config : "the config");
+			goto out;
+		}
+	}
+
+	/* quota: refuse before anything is sent or stored */
+	run.m = &m;
+	run.user_id = u.user_id;
+	if (u.token_quota <= 0) {
+		struct usage_row ur = { .user_id = u.user_id, .model_name = m.model_name,
+			.provider_name = m.provider_name, .status_code = "quota_exceeded",
+			.first_token_ms = -1, .total_ms = -1, .http_status = -1 };
+		if (!db_begin(&o.c.ddb)) {
+			if (usage_insert(&o.c.ddb, &ur) || db_commit(&o.c.ddb))
+				db_rollback(&o.c.ddb);
+		}
+		r = t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')", u.email,
+			     u.subscription_plan);
+		goto out;
+	}
+
+	/* the chat */
+	if (o.cont || o.chat) {
+		r = o.cont ? chats_latest(&o.c.ddb, u.user_id, &chat) :
+			     chats_find(&o.c.ddb, u.user_id, o.chat, &chat);
+		if (r)
+			goto out;
+		have_chat = 1;
+		if ((r = chats_history(&o.c.ddb, chat.chat_id, &h.rows, &h.nrows)) ||
+		    (r = chats_last_message(&o.c.ddb, chat.chat_id, parent)))
+			goto out;
+		if (o.system && (!chat.system_prompt || strcmp(o.system, chat.system_prompt))) {
+			free(chat.system_prompt);
+			chat.system_prompt = xstrdup(o.system);
+			if (!o.no_log) {
+				if ((r = db_begin(&o.c.ddb)))
+					goto out;
+				if ((r = chats_set_system(&o.c.ddb, chat.chat_id, o.system)) ||
+				    (r = db_commit(&o.c.ddb))) {
+					db_rollback(&o.c.ddb);
+					goto out;
+				}
+			}
+		}
+	}
+	if ((r = build_messages(&h, &m, have_chat ? chat.system_prompt : o.system, prompt)))
+		goto out;
+	if (!o.no_log) {
+		/* the user's message is stored before the request */
+		if ((r = db_begin(&o.c.ddb)))
+			goto out;
+		if (!have_chat) {
+			char *title = title_of(prompt);
+			r = chats_create(&o.c.ddb, &o.c.udb, u.user_id, title, o.system, &chat);
+			free(title);
+			have_chat = !r;
+		}
+		if (r || (r = chats_add_user(&o.c.ddb, chat.chat_id, parent, prompt, user_msg_id)) ||
+		    (r = db_commit(&o.c.ddb))) {
+			db_rollback(&o.c.ddb);
+			goto out;
+		}
+		run.chat_id = chat.chat_id;
+	}
+
+	run.base_url = base_url;
+	run.api_key = key;
+	run.req.model = m.model_name;
+	run.req.system = have_chat ? chat.system_prompt : o.system;
+	run.req.msgs = h.msgs;
+	run.req.nmsgs = h.nmsgs;
+	run.req.has_temperature = o.has_temp;
+	run.req.temperature = o.temp;
+	run.req.max_tokens = o.max_tokens;
+	run.req.reasoning_effort = o.effort;
+	run.req.stream = !o.no_stream;
+
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (o.c.fmt == OUT_JSONL)
+		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
+				     run.chat_id ? json_string(run.chat_id) : json_null(),
+				     "model", m.model_name, "provider", m.provider_name));
+	for (run.attempt = 1;; run.attempt++) {
+		if (have_call)
+			call_release(&call);
+		call_init(&call, run.api);
+		have_call = 1;
+		enum outcome oc = attempt(&run, &call);
+		if (oc != RETRY)
+			break;
+	}
+
+	/* store what came back in one transaction: the AI message (a partial
+	 * one flagged) and the usage row of the last attempt */
+	struct prov_result *res = &call.dec.res;
+	struct usage_row ur;
+	fill_usage(&run, &call, &ur);
+	long used = res->prompt_tokens + res->completion_tokens;
+	if (!db_begin(&o.c.ddb)) {
+		int w = 0;
+		if (!o.no_log && call.text.len) {
+			const char *st = run.exit_code == 0 ? "complete" :
+					 run.exit_code == T3_EINTR || run.exit_code == 141 ? "interrupted" :
+					 run.exit_code == T3_ENET ? "incomplete" : "error";
+			struct ai_message am = {
+				.chat_id = chat.chat_id, .parent_id = user_msg_id, .text = call.text.buf,
+				.model = m.model_name, .finish_reason = res->finish_reason, .status = st,
+				.reasoning_text = call.reasoning.buf,
+				.prompt_tokens = res->prompt_tokens,
+				.completion_tokens = res->completion_tokens,
+				.reasoning_tokens = res->reasoning_tokens, .cost_usd = ur.cost_usd,
+				.first_token_ms = call.first_ms, .total_ms = call.total_ms,
+			};
+			w = chats_add_ai(&o.c.ddb, &am, ai_msg_id);
+			ur.message_id = ai_msg_id;
+		}
+		if (w || usage_insert(&o.c.ddb, &ur) || db_commit(&o.c.ddb))
+			db_rollback(&o.c.ddb);
+	}
+	if (used > 0 && u.token_quota > 0) {
+		int64_t after;
+		if (!db_begin(&o.c.udb)) {
+			if (users_quota_consume(&o.c.udb, u.user_id, used, &after) || db_commit(&o.c.udb))
+				db_rollback(&o.c.udb);
+		}
+	}
+	print_result(&run, &call, ai_msg_id, user_msg_id);
+	if (run.message && run.exit_code != 141)
+		t3_error(run.exit_code, "%s", run.message);
+	r = run.exit_code;
+	if (r == 141) {
+		fclose(stdout);
+		_exit(141);
+	}
+out:
+	if (have_call)
+		call_release(&call);
+	free(run.message);
+	chat_msgs_free(h.rows, h.nrows);
+	free(h.msgs);
+	chat_release(&chat);
+	model_release(&m);
+	user_release(&u);
+	free(prompt);
+	free(base_url);
+	if (key) {
+		sodium_memzero(key, strlen(key));
+		free(key);
+	}
+	config_release(&cfg);
+	return common_exit(&o.c, r);
+}

@@ -1,0 +1,48 @@
+/* http.h: POST a JSON body and stream the response through callbacks
+ * (libcurl multi interface, polled every 50 ms so an interrupt or a stall
+ * is noticed quickly). TLS verification is always on. */
+#ifndef T3_HTTP_H
+#define T3_HTTP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+/* Set by the caller's SIGINT handler; the transfer stops within ~50 ms. */
+extern volatile sig_atomic_t http_interrupted;
+
+enum {
+	HTTP_OK = 0,
+	HTTP_ENET = -30,    /* connect, TLS, DNS, cut off: see errbuf */
+	HTTP_ESTALL = -31,  /* no byte for stall_timeout_s seconds */
+	HTTP_EINTR = -32    /* http_interrupted was set */
+};
+
+struct http_req {
+	const char *url;
+	char *const *headers;    /* "Name: value" */
+	size_t nheaders;
+	const char *body;
+	long connect_timeout_s;
+	long stall_timeout_s;
+};
+
+struct http_cb {
+	/* Called once, before the first body byte (or at the end for an
+	 * empty body), with the status and Content-Type (may be ""). */
+	int (*head)(void *ctx, long status, const char *content_type);
+	/* Body bytes as they arrive; a non-zero return aborts and is
+	 * returned by http_post. */
+	int (*data)(void *ctx, const char *p, size_t n);
+	void *ctx;
+};
+
+struct http_res {
+	long status;
+	long retry_after_s;      /* Retry-After in seconds, -1 if none */
+	char errbuf[256];        /* for HTTP_ENET */
+	size_t bytes;
+};
+
+int http_post(const struct http_req *req, const struct http_cb *cb, struct http_res *res);
+
+#endif

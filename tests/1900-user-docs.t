@@ -1,0 +1,179 @@
+#!/bin/sh
+# The t3-user documentation: man pages lint clean, every command of
+# `t3-user --help` is documented and completed, and the EXAMPLES of
+# t3-user.1 run as written.
+. "$(dirname "$0")/lib.sh"
+
+TOP=$TESTDIR/..
+MAN1=$TOP/man/t3-user.1
+MAN7=$TOP/man/t3.7
+COMPLETIONS="$TOP/completions/t3-user.bash $TOP/completions/t3-user.fish $TOP/completions/_t3-user"
+
+# --- the man pages lint clean ------------------------------------------
+# "referenced manual not found" and "outdated mandoc.db" depend on what is
+# installed, not on the page.
+for page in "$MAN1" "$MAN7"; do
+	if command -v mandoc >/dev/null 2>&1; then
+		mandoc -Tlint "$page" 2>&1 | grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' >"$TMP/lint"
+		if [ -s "$TMP/lint" ]; then
+			ok 1 "mandoc -Tlint $(basename "$page")"
+			diag "$(cat "$TMP/lint")"
+		else
+			ok 0 "mandoc -Tlint $(basename "$page")"
+		fi
+	else
+		ok 0 "# SKIP mandoc not installed: $(basename "$page")"
+	fi
+done
+
+# --- every command and option of --help is documented and completed ----
+run t3-user --help
+is_rc 0 "t3-user --help"
+cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$OUT" | sort -u)
+opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
+is "$(echo $cmds)" "add check export import list passwd plan quota rm set show verify" \
+	"commands found in --help"
+for c in $cmds; do
+	grep -Eq "^\\.(It )?Cm $c( |\$)" "$MAN1"
+	ok $? "t3-user.1 documents '$c'"
+	for f in $COMPLETIONS; do
+		grep -Eq "(^|[^a-z-])$c([^a-z-]|\$)" "$f"
+		ok $? "$(basename "$f") completes '$c'"
+	done
+done
+for sub in list set rm; do
+	grep -Eq "^\\.Cm plan $sub( |\$)" "$MAN1"
+	ok $? "t3-user.1 documents 'plan $sub'"
+done
+for o in $opts; do
+	name=${o#--}
+	grep -q -- "Fl -$name" "$MAN1"
+	ok $? "t3-user.1 documents '$o'"
+	for f in $COMPLETIONS; do
+		case $f in
+		*.fish) grep -q -- "-l $name" "$f" ;;
+		*) grep -q -- "$o" "$f" ;;
+		esac
+		ok $? "$(basename "$f") completes '$o'"
+	done
+done
+
+# --- the completions load and answer -----------------------------------
+if command -v bash >/dev/null 2>&1; then
+	t3-user add done@example.com </dev/null >/dev/null
+	got=$(bash -c '
+		. "$1"
+		COMP_WORDS=(t3-user a); COMP_CWORD=1; _t3_user; echo "${COMPREPLY[*]}"
+		COMP_WORDS=(t3-user add x --plan ""); COMP_CWORD=4; _t3_user; echo "${COMPREPLY[*]}"
+		COMP_WORDS=(t3-user quota x --re); COMP_CWORD=3; _t3_user; echo "${COMPREPLY[*]}"
+		COMP_LINE="t3-user show done@ex"; COMP_POINT=${#COMP_LINE}; _t3_user; echo "${COMPREPLY[*]}"
+	' sh "$TOP/completions/t3-user.bash" 2>&1)
+	is "$got" "add
+free pro team
+--refill
+example.com" "bash completion: commands, options, plans, emails across '@'"
+	t3-user rm --yes done@example.com
+else
+	ok 0 "# SKIP bash not installed"
+fi
+if command -v zsh >/dev/null 2>&1; then
+	zsh -n "$TOP/completions/_t3-user"
+	ok $? "zsh -n _t3-user"
+else
+	ok 0 "# SKIP zsh not installed"
+fi
+if command -v fish >/dev/null 2>&1; then
+	fish -n "$TOP/completions/t3-user.fish"
+	ok $? "fish -n t3-user.fish"
+	got=$(fish -c "source '$TOP/completions/t3-user.fish'; complete -C 't3-user plan '" 2>&1 | cut -f1 | tr '\n' ' ')
+	is "$got" "list rm set " "fish completion: plan commands"
+else
+	ok 0 "# SKIP fish not installed"
+fi
+
+# --- the EXAMPLES of t3-user.1 run as written ---------------------------
+# Literal blocks in EXAMPLES hold: commands after "$ " (continued after a
+# trailing '\' or '|'), shell scripts (first line "#!/bin/sh", second
+# "# NAME ...": saved as NAME), crontab lines (run the command part).
+# Anything else is output and is not run. ssh is replaced by a function
+# that runs the remote command against another T3_HOME, "$T3_HOME.HOST".
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN1" |
+sed 's/\\e/\\/g; s/\\(aq/'"'"'/g; s/\\&//g; s/\\-/-/g' |
+awk -v rcfile="$TMP/ex.rc" -v q="'" '
+	function flush() {
+		if (cmd == "") return
+		n++; print cmd; printf "echo \"$? %d\" >>\"%s\"\n", n, rcfile
+		split(cmd, lines, "\n"); gsub(/\\/, "", lines[1]); print lines[1] > "/dev/stderr"; cmd = ""
+	}
+	/^\.Bd -literal/ { inblock = 1; first = 1; script = ""; next }
+	/^\.Ed/ { flush(); if (script != "") print "EOF_T3_SCRIPT"; inblock = 0; script = ""; next }
+	!inblock { next }
+	first && /^#!\/bin\/sh/ { first = 0; script = "pending"; next }
+	script == "pending" { split($0, w, /[ :]+/); script = w[2]; print "cat >" script " <<" q "EOF_T3_SCRIPT" q; print "#!/bin/sh"; print; next }
+	script != "" { print; next }
+	{ first = 0 }
+	cont { cmd = cmd "\n" $0; cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
+	/^\$ / { flush(); cmd = substr($0, 3); cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
+	/^[0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* / {
+		flush(); c = $0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", c); cmd = c; flush(); next }
+' >"$TMP/examples.body" 2>"$TMP/examples.list"
+
+nex=$(grep -c '^echo "\$? ' "$TMP/examples.body")
+[ "$nex" -ge 10 ]
+ok $? "found the examples of t3-user.1 ($nex commands)"
+grep -q 'quota --refill --all' "$TMP/examples.body"
+ok $? "the crontab line is among them"
+
+{
+	echo 'ssh() ( host=$1; shift; T3_HOME=$T3_HOME.$host; export T3_HOME; sh -c "$*" )'
+	cat "$TMP/examples.body"
+} >"$TMP/examples.sh"
+
+# An orphan usage row, for the check/repair example to find and repair.
+t3-user check >/dev/null
+sql "$DDB" "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, status_code)
+	VALUES ('01a21364-0fc2-72d8-bb36-000000000001', '01a21364-0fc2-72d8-bb36-00000000dead', 1, 'gpt-4o', 'success')"
+
+mkdir "$TMP/work"
+(cd "$TMP/work" && sh "$TMP/examples.sh" </dev/null >"$TMP/ex.out" 2>"$TMP/ex.err")
+i=0
+while read -r code num; do
+	i=$((i + 1))
+	ok "$code" "example: $(sed -n "${num}p" "$TMP/examples.list")"
+	[ "$code" -eq 0 ] || diag "stderr of the examples:" "$(cat "$TMP/ex.err")"
+done <"$TMP/ex.rc"
+is "$i" "$nex" "every example ran"
+
+# What the examples did.
+run t3-user list --tsv
+is "$(cut -f2,3 "$OUT")" "email	subscription_plan
+alice@example.com	pro" "the example.org users were deleted, alice is left"
+like "$TMP/ex.err" 'refilled 3 users' "the crontab line refilled every user"
+printf 'wrong password\n' | (cd "$TMP/work" && sh check-login alice@example.com) >"$OUT" 2>"$ERR"
+rc=$?
+is_rc 1 "check-login: a wrong password exits 1"
+is_err "login incorrect" "check-login: says so"
+(cd "$TMP/work" && sh check-login alice@example.com <alice.pw) >"$OUT" 2>"$ERR"
+rc=$?
+is_rc 0 "check-login: the right password exits 0"
+is_out "welcome, alice@example.com" "check-login: welcomes"
+run t3-user check
+is_rc 0 "check finds nothing after the repair example"
+is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics')" 0 "the orphan usage row was repaired away"
+like "$TMP/ex.err" '1 problem found, 1 row repaired' "the repair reported its work"
+is "$(T3_HOME=$T3_HOME.newhost t3-user list -q | wc -l | tr -d ' ')" 3 "newhost got all three users"
+is "$(T3_HOME=$T3_HOME.backuphost t3-user list -q --plan pro | wc -l | tr -d ' ')" 1 \
+	"backuphost got the pro user"
+run t3-user --json show carol@example.org
+is_rc 1 "carol is gone"
+run sh -c 'T3_HOME=$T3_HOME.newhost t3-user show --json carol@example.org'
+like "$OUT" '"subscription_plan":"free"' "carol arrived on newhost as she left"
+
+# Export and import round-trip byte for byte, as the page promises.
+t3-user export >"$TMP/a.ndjson"
+T3_HOME=$TMP/rt t3-user import "$TMP/a.ndjson" 2>/dev/null
+T3_HOME=$TMP/rt t3-user export >"$TMP/b.ndjson"
+cmp -s "$TMP/a.ndjson" "$TMP/b.ndjson"
+ok $? "export | import | export is byte for byte the same"
+
+done_testing
