@@ -42,10 +42,10 @@ endif
 
 PKGS_BASE = sqlite3 jansson libsodium
 PKGS_NET  = libcurl
-CFLAGS_DEPS := $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_NET) 2>/dev/null)
-LIBS_BASE   := $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
-LIBS_NET    := $(shell $(PKG_CONFIG) --libs $(PKGS_NET) 2>/dev/null)
-LIBS_RL     := $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
+CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_NET) 2>/dev/null)
+LIBS_BASE   = $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
+LIBS_NET    = $(shell $(PKG_CONFIG) --libs $(PKGS_NET) 2>/dev/null)
+LIBS_RL     = $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
 
 ALL_CFLAGS  = -std=gnu11 $(WARNINGS) $(HARDEN) $(SANFLAGS) -Ilib -I$(O) \
 	$(CFLAGS_DEPS) -DT3_VERSION='"$(VERSION)"' $(CFLAGS) $(CPPFLAGS)
@@ -83,6 +83,8 @@ $(O)/libt3.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 # Each tool links only what it uses: no libcurl outside t3-chat.
+# (The pkg-config variables are recursive so that `make deps all` in one
+# run sees the packages deps has just installed.)
 $(BIN)/t3-user $(BIN)/t3-models $(BIN)/t3-usage: $(BIN)/%: $(O)/cmd/%.o $(O)/cmd/common.o $(O)/libt3.a | $(BIN)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/cmd/common.o $(O)/libt3.a $(LIBS_BASE)
 
@@ -96,8 +98,11 @@ check: $(BINS) $(UNIT_BIN)
 	T3_BINDIR=$(CURDIR)/$(BIN) T3_FIXTURES=$(CURDIR)/tests/fixtures PYTHON=$(PYTHON) \
 	$(PROVE) -j2 $(PROVEFLAGS) $(sort $(wildcard ./tests/*.t)) $(UNIT_BIN:%=./%)
 
-bench: all
-	sh bench/run.sh $(BIN)
+$(O)/sse-throughput: bench/sse-throughput.c $(O)/libt3.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libt3.a $(LIBS_BASE)
+
+bench: all $(O)/sse-throughput
+	bash bench/run.sh $(BIN) $(O)
 
 # Install the build and test dependencies (Debian/Ubuntu); elsewhere print
 # what to install.

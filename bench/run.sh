@@ -4,5 +4,5 @@ bin=${1:-bin}
 for b in "$(dirname "$0")"/*.sh; do
 	case $b in */run.sh|*/lib.sh) continue ;; esac
 	echo "== $(basename "$b" .sh)"
-	bash "$b" "$bin"
+	bash "$b" "$bin" "${2:-build}"
 done

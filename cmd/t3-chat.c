@@ -190,7 +190,12 @@ static int on_data(void *ctx, const char *p, size_t n)
 	if (c->mode == 1) {
 		if (c->total > MAX_STREAM)
 			return c->dec_ret = PROV_EMALFORMED;
-		return sse_feed(&c->sse, p, n);
+		/* SSE_ETOOLONG comes from the parser itself, not on_event:
+		 * remember it, or the stream would pass for merely cut off */
+		int r = sse_feed(&c->sse, p, n);
+		if (r && !c->dec_ret)
+			c->dec_ret = r;
+		return r;
 	}
 	if (c->body.len + n > MAX_BODY)
 		return c->dec_ret = PROV_EMALFORMED;

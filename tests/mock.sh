@@ -11,13 +11,19 @@
 #   mock_req N EXPR           a Python expression over request N's record
 #                             r (n, method, path, query, headers, body),
 #                             printed: JSON for containers, else str()
+#   tmo CMD...                CMD under a timeout ($T3_TIMEOUT s)
 #   with_openai, with_anthropic, with_gemini, with_openrouter CMD...
-#                             run CMD with that provider's base URL set to
+#                             run CMD (an external command) under the
+#                             timeout with that provider's base URL set to
 #                             the mock and its key set to $KEY
+#
+# Standard input is /dev/null from here on, so t3-chat never waits for a
+# prompt on whatever stdin the harness gave the test.
 #   closed_port               a TCP port on 127.0.0.1 nobody listens on
 
 KEY=sk-test-SECRET-0123456789abcdef
 mock_n=0
+exec </dev/null
 
 mock_stop() {
 	if [ -n "${MOCK_PID:-}" ]; then
@@ -75,10 +81,13 @@ else:
 EOF
 }
 
-with_openai() { OPENAI_BASE_URL=$MOCK_URL/v1 OPENAI_API_KEY=$KEY "$@"; }
-with_anthropic() { ANTHROPIC_BASE_URL=$MOCK_URL/v1 ANTHROPIC_API_KEY=$KEY "$@"; }
-with_gemini() { GEMINI_BASE_URL=$MOCK_URL/v1beta GEMINI_API_KEY=$KEY "$@"; }
-with_openrouter() { OPENROUTER_BASE_URL=$MOCK_URL/v1 OPENROUTER_API_KEY=$KEY "$@"; }
+# Every command is bounded: no test may hang.
+T3_TIMEOUT=${T3_TIMEOUT:-20}
+tmo() { timeout -k 2 "$T3_TIMEOUT" "$@"; }
+with_openai() { env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
+with_anthropic() { env ANTHROPIC_BASE_URL="$MOCK_URL/v1" ANTHROPIC_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
+with_gemini() { env GEMINI_BASE_URL="$MOCK_URL/v1beta" GEMINI_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
+with_openrouter() { env OPENROUTER_BASE_URL="$MOCK_URL/v1" OPENROUTER_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
 
 closed_port() {
 	"$PYTHON" -c 'import socket
