@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,27 @@ int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE 
 		t3_die(T3_EUSAGE, "choose one output format");
 	c->fmt_set = opt;
 	return 1;
+}
+
+int common_bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: error: ", t3_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fprintf(stderr, "try '%s --help'\n", t3_progname);
+	return T3_EUSAGE;
+}
+
+int common_nargs(const char *cmd, int argc, int min, int max)
+{
+	if (argc < min)
+		return common_bad_usage("'%s' needs more arguments", cmd);
+	if (max >= 0 && argc > max)
+		return common_bad_usage("too many arguments for '%s'", cmd);
+	return 0;
 }
 
 static int paths(struct common *c)

@@ -46,6 +46,12 @@ int common_open_data(struct common *c);
 /* Close what is open and finish stdout; returns the exit code. */
 int common_exit(struct common *c, int code);
 
+/* A usage mistake: "PROG: error: MSG" and "try 'PROG --help'" on stderr;
+ * returns T3_EUSAGE. */
+int common_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Check a subcommand's argument count (max < 0: no limit). */
+int common_nargs(const char *cmd, int argc, int min, int max);
+
 /* Read a password: from the first line of stdin (from_stdin), else from
  * a no-echo prompt on /dev/tty (asked twice if confirm). Returns a
  * malloc'd string (free with common_free_secret) or NULL after printing

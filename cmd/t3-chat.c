@@ -274,6 +274,7 @@ struct run {
 	enum prov_api api;
 	struct prov_req req;
 	int attempt;
+	int recorded;    /* the last attempt's usage row is already written */
 	/* result of the last attempt */
 	const char *status_code;
 	int exit_code;
@@ -422,8 +423,18 @@ static enum outcome attempt(struct run *run, struct call *c)
 				fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname,
 					run->message, (double)wait / 1000);
 				record_failed_attempt(run, c);
+				run->recorded = 1;
 				sleep_interruptibly(wait);
-				return http_interrupted ? FAIL : RETRY;
+				if (http_interrupted) {
+					/* Ctrl-C while waiting: this attempt's row is
+					 * written; the user asked to stop */
+					run->exit_code = T3_EINTR;
+					free(run->message);
+					run->message = xstrdup("interrupted");
+					return FAIL;
+				}
+				run->recorded = 0;
+				return RETRY;
 			}
 		}
 		return FAIL;
@@ -482,7 +493,11 @@ static int build_messages(struct history *h, const struct model *m, const char *
 	for (size_t i = 0; i < h->nrows; i++)
 		if (*h->rows[i].text)
 			need += msg_cost(h->rows[i].text);
-	while (need > limit - reserve && first < h->nrows) {
+	/* whole turns: once something is dropped, the kept history must
+	 * start with a user message (Anthropic and Gemini refuse one that
+	 * starts with the assistant) */
+	while (first < h->nrows && (need > limit - reserve ||
+				    (dropped && strcmp(h->rows[first].sender_type, "user")))) {
 		if (*h->rows[first].text) {
 			need -= msg_cost(h->rows[first].text);
 			dropped++;
@@ -950,7 +965,7 @@ int main(int argc, char **argv)
 			w = chats_add_ai(&o.c.ddb, &am, ai_msg_id);
 			ur.message_id = ai_msg_id;
 		}
-		if (w || usage_insert(&o.c.ddb, &ur) || db_commit(&o.c.ddb))
+		if (w || (!run.recorded && usage_insert(&o.c.ddb, &ur)) || db_commit(&o.c.ddb))
 			db_rollback(&o.c.ddb);
 	}
 	if (used > 0 && u.token_quota > 0) {

@@ -99,19 +99,6 @@ static void usage(FILE *fp)
 	      "        6 model disabled or deprecated\n", fp);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", t3_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	fputs("try 't3-models --help'\n", stderr);
-	return T3_EUSAGE;
-}
-
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
 {
@@ -121,15 +108,6 @@ static int only(const char *cmd, unsigned long long allowed)
 			t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", opt_names[i], cmd);
 			return T3_EUSAGE;
 		}
-	return 0;
-}
-
-static int nargs(const char *cmd, int argc, int min, int max)
-{
-	if (argc < min)
-		return bad_usage("'%s' needs more arguments", cmd);
-	if (max >= 0 && argc > max)
-		return bad_usage("too many arguments for '%s'", cmd);
 	return 0;
 }
 
@@ -221,7 +199,7 @@ static int cmd_list(int argc, char **argv)
 	int r;
 
 	if ((r = only("list", BIT(OPT_ALL) | BIT(OPT_PROVIDER) | BIT(OPT_SUPPORTS) |
-		      BIT(OPT_MAX_PRICE) | BIT(OPT_SORT))) || (r = nargs("list", argc, 0, 0)))
+		      BIT(OPT_MAX_PRICE) | BIT(OPT_SORT))) || (r = common_nargs("list", argc, 0, 0)))
 		return r;
 	f.all = !!(o.seen & BIT(OPT_ALL));
 	f.provider = ARG(OPT_PROVIDER);
@@ -260,7 +238,7 @@ static int cmd_show(int argc, char **argv)
 	struct out out;
 	int r = 0;
 
-	if ((r = only("show", 0)) || (r = nargs("show", argc, 1, -1)) ||
+	if ((r = only("show", 0)) || (r = common_nargs("show", argc, 1, -1)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
 	out_model_begin(&out, argc == 1);
@@ -280,7 +258,7 @@ static int cmd_resolve(int argc, char **argv)
 	struct out out;
 	int r;
 
-	if ((r = only("resolve", 0)) || (r = nargs("resolve", argc, 1, 1)) ||
+	if ((r = only("resolve", 0)) || (r = common_nargs("resolve", argc, 1, 1)) ||
 	    (r = common_open_data(&o.c)) || (r = models_resolve(&o.c.ddb, argv[0], &m)))
 		return r;
 	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
@@ -304,7 +282,7 @@ static int apply_field_opts(struct model *m)
 		for (size_t k = i + 1; k < NFIELD_OPTS; k++)
 			if ((o.seen & BIT(field_opts[k].opt)) &&
 			    !strcmp(field_opts[k].field, field_opts[i].field))
-				return bad_usage("choose one of '%s' and '%s'",
+				return common_bad_usage("choose one of '%s' and '%s'",
 						 opt_names[opt - OPT_COMMON_END],
 						 opt_names[field_opts[k].opt - OPT_COMMON_END]);
 		if (models_set_field(m, field_opts[i].field,
@@ -332,21 +310,16 @@ static int print_model(const char *provider, const char *model)
 	return 0;
 }
 
+/* A model named like an alias would hide the alias. */
 static int alias_clash(const char *name)
 {
-	struct model m;
-	int r;
-	/* a model named like an alias would hide it */
-	sqlite3_stmt *st;
-	if (db_prepare(&o.c.ddb, &st, "SELECT 1 FROM model_aliases WHERE alias = ?1"))
+	int k = models_alias_exists(&o.c.ddb, name);
+	if (k < 0)
 		return T3_EDATA;
-	db_bind_text(st, 1, name);
-	r = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (r != SQLITE_ROW)
-		return r == SQLITE_DONE ? 0 : db_error(&o.c.ddb, "read aliases");
-	memset(&m, 0, sizeof m);
-	return t3_error(T3_EDATA, "name '%s' is already an alias (see 't3-models unalias')", name);
+	if (k)
+		return t3_error(T3_EDATA, "name '%s' is already an alias (see 't3-models unalias')",
+				name);
+	return 0;
 }
 
 static int cmd_add(int argc, char **argv)
@@ -354,10 +327,10 @@ static int cmd_add(int argc, char **argv)
 	struct model m;
 	int r;
 
-	if ((r = only("add", FIELD_BITS)) || (r = nargs("add", argc, 2, 2)))
+	if ((r = only("add", FIELD_BITS)) || (r = common_nargs("add", argc, 2, 2)))
 		return r;
 	if (!(o.seen & BIT(OPT_API)) || !(o.seen & BIT(OPT_CONTEXT)))
-		return bad_usage("'add' needs --api and --context");
+		return common_bad_usage("'add' needs --api and --context");
 	model_init(&m);
 	if ((r = models_set_field(&m, "provider_name", argv[0], 0, NULL)) ||
 	    (r = models_set_field(&m, "model_name", argv[1], 0, NULL)) ||
@@ -380,10 +353,10 @@ static int cmd_set(int argc, char **argv)
 	struct model m;
 	int r;
 
-	if ((r = only("set", FIELD_BITS)) || (r = nargs("set", argc, 1, 1)))
+	if ((r = only("set", FIELD_BITS)) || (r = common_nargs("set", argc, 1, 1)))
 		return r;
 	if (!(o.seen & FIELD_BITS))
-		return bad_usage("'set' needs at least one field option (see --help)");
+		return common_bad_usage("'set' needs at least one field option (see --help)");
 	if ((r = common_open_data(&o.c)) || (r = db_begin(&o.c.ddb)))
 		return r;
 	if ((r = models_find(&o.c.ddb, argv[0], &m)))
@@ -436,7 +409,7 @@ static int disable_one(struct model *m)
 static int cmd_enable(int argc, char **argv)
 {
 	int r;
-	if ((r = only("enable", 0)) || (r = nargs("enable", argc, 1, -1)))
+	if ((r = only("enable", 0)) || (r = common_nargs("enable", argc, 1, -1)))
 		return r;
 	return each_model(argc, argv, enable_one);
 }
@@ -444,7 +417,7 @@ static int cmd_enable(int argc, char **argv)
 static int cmd_disable(int argc, char **argv)
 {
 	int r;
-	if ((r = only("disable", 0)) || (r = nargs("disable", argc, 1, -1)))
+	if ((r = only("disable", 0)) || (r = common_nargs("disable", argc, 1, -1)))
 		return r;
 	return each_model(argc, argv, disable_one);
 }
@@ -464,7 +437,7 @@ static int rm_one(struct model *m)
 static int cmd_rm(int argc, char **argv)
 {
 	int r;
-	if ((r = only("rm", BIT(OPT_FORCE))) || (r = nargs("rm", argc, 1, -1)))
+	if ((r = only("rm", BIT(OPT_FORCE))) || (r = common_nargs("rm", argc, 1, -1)))
 		return r;
 	return each_model(argc, argv, rm_one);
 }
@@ -508,11 +481,11 @@ static int cmd_export(int argc, char **argv)
 	struct strbuf sb = STRBUF_INIT;
 	int r, tsv;
 
-	if ((r = only("export", BIT(OPT_FORMAT))) || (r = nargs("export", argc, 0, 0)) ||
+	if ((r = only("export", BIT(OPT_FORMAT))) || (r = common_nargs("export", argc, 0, 0)) ||
 	    (r = format_of(&tsv)))
 		return r;
 	if (o.c.fmt_set)
-		return bad_usage("'export' writes --format json or tsv; it takes no output option");
+		return common_bad_usage("'export' writes --format json or tsv; it takes no output option");
 	if ((r = common_open_data(&o.c)))
 		return r;
 	f.all = 1;
@@ -535,10 +508,10 @@ static int cmd_import(int argc, char **argv)
 	int ch, r, tsv;
 
 	if ((r = only("import", BIT(OPT_FORMAT) | BIT(OPT_REPLACE) | BIT(OPT_FORCE))) ||
-	    (r = nargs("import", argc, 0, 1)) || (r = format_of(&tsv)))
+	    (r = common_nargs("import", argc, 0, 1)) || (r = format_of(&tsv)))
 		return r;
 	if ((o.seen & BIT(OPT_FORCE)) && !(o.seen & BIT(OPT_REPLACE)))
-		return bad_usage("--force goes with --replace");
+		return common_bad_usage("--force goes with --replace");
 	if (argc && strcmp(argv[0], "-") && !(fp = fopen(argv[0], "r")))
 		return t3_error(T3_EUSAGE, "cannot open '%s': %s", argv[0], strerror(errno));
 	if ((r = common_open_data(&o.c)) || (r = db_begin(&o.c.ddb)))
@@ -603,7 +576,7 @@ static int cmd_alias(int argc, char **argv)
 	struct model m;
 	int r;
 
-	if ((r = only("alias", BIT(OPT_FORCE))) || (r = nargs("alias", argc, 2, 2)) ||
+	if ((r = only("alias", BIT(OPT_FORCE))) || (r = common_nargs("alias", argc, 2, 2)) ||
 	    (r = models_alias_check(argv[0], NULL)) || (r = common_open_data(&o.c)) ||
 	    (r = db_begin(&o.c.ddb)))
 		return r;
@@ -619,7 +592,7 @@ static int cmd_alias(int argc, char **argv)
 static int cmd_unalias(int argc, char **argv)
 {
 	int r;
-	if ((r = only("unalias", 0)) || (r = nargs("unalias", argc, 1, -1)) ||
+	if ((r = only("unalias", 0)) || (r = common_nargs("unalias", argc, 1, -1)) ||
 	    (r = common_open_data(&o.c)) || (r = db_begin(&o.c.ddb)))
 		return r;
 	for (int i = 0; i < argc && !r; i++)
@@ -649,7 +622,7 @@ static int cmd_aliases(int argc, char **argv)
 {
 	struct out out;
 	int r;
-	if ((r = only("aliases", 0)) || (r = nargs("aliases", argc, 0, 0)) ||
+	if ((r = only("aliases", 0)) || (r = common_nargs("aliases", argc, 0, 0)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
 	out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
@@ -718,7 +691,7 @@ static int cmd_sync(int argc, char **argv)
 	struct sync_ctx s;
 	int r, skipped, dry = !!(o.seen & BIT(OPT_DRY_RUN));
 
-	if ((r = only("sync", BIT(OPT_FORCE) | BIT(OPT_DRY_RUN))) || (r = nargs("sync", argc, 0, 0)) ||
+	if ((r = only("sync", BIT(OPT_FORCE) | BIT(OPT_DRY_RUN))) || (r = common_nargs("sync", argc, 0, 0)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
 	memset(&s, 0, sizeof s);
@@ -808,13 +781,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		case ':':
-			return common_exit(&o.c, bad_usage("option '%s' needs a value", argv[optind - 1]));
+			return common_exit(&o.c, common_bad_usage("option '%s' needs a value", argv[optind - 1]));
 		case '?':
-			return common_exit(&o.c, bad_usage("unknown option '%s'", argv[optind - 1]));
+			return common_exit(&o.c, common_bad_usage("unknown option '%s'", argv[optind - 1]));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST) {
 			if ((o.seen & BIT(opt)) && opt != OPT_SUPPORTS)
-				return common_exit(&o.c, bad_usage("option '%s' given twice",
+				return common_exit(&o.c, common_bad_usage("option '%s' given twice",
 								   opt_names[opt - OPT_COMMON_END]));
 			o.seen |= BIT(opt);
 			ARG(opt) = optarg;
@@ -829,5 +802,5 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(argv[0], cmds[i].name))
 			return common_exit(&o.c, cmds[i].fn(argc - 1, argv + 1));
-	return common_exit(&o.c, bad_usage("unknown command '%s'", argv[0]));
+	return common_exit(&o.c, common_bad_usage("unknown command '%s'", argv[0]));
 }

@@ -55,19 +55,6 @@ static void usage(FILE *fp)
 	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data\n", fp);
 }
 
-__attribute__((format(printf, 1, 2)))
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", t3_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	fputs("try 't3-user --help'\n", stderr);
-	return T3_EUSAGE;
-}
-
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned allowed)
 {
@@ -77,15 +64,6 @@ static int only(const char *cmd, unsigned allowed)
 			t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", opt_names[i], cmd);
 			return T3_EUSAGE;
 		}
-	return 0;
-}
-
-static int nargs(const char *cmd, int argc, int min, int max)
-{
-	if (argc < min)
-		return bad_usage("'%s' needs more arguments", cmd);
-	if (max >= 0 && argc > max)
-		return bad_usage("too many arguments for '%s'", cmd);
 	return 0;
 }
 
@@ -171,7 +149,7 @@ static int cmd_add(int argc, char **argv)
 
 	if ((r = only("add", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) |
 		      BIT(OPT_PASSWORD_STDIN) | BIT(OPT_OAUTH))) ||
-	    (r = nargs("add", argc, 1, 1)))
+	    (r = common_nargs("add", argc, 1, 1)))
 		return r;
 	u.email = xstrdup(argv[0]);
 	u.subscription_plan = xstrdup(o.plan ? o.plan : "free");
@@ -223,7 +201,7 @@ static int cmd_list(int argc, char **argv)
 	struct list_ctx l;
 	int r;
 
-	if ((r = only("list", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = nargs("list", argc, 0, 0)) ||
+	if ((r = only("list", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = common_nargs("list", argc, 0, 0)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
 	out_begin(&l.out, o.c.fmt, user_cols, NCOLS(user_cols), 0);
@@ -244,7 +222,7 @@ static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char
 
 	if (!argc) {
 		if (isatty(STDIN_FILENO))
-			return bad_usage("'%s' needs a user (email or id)", cmd);
+			return common_bad_usage("'%s' needs a user (email or id)", cmd);
 		words = common_read_words(stdin, &n);
 		argv = words;
 	}
@@ -290,10 +268,10 @@ static int cmd_set(int argc, char **argv)
 	int r;
 
 	if ((r = only("set", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) | BIT(OPT_EMAIL))) ||
-	    (r = nargs("set", argc, 1, 1)))
+	    (r = common_nargs("set", argc, 1, 1)))
 		return r;
 	if (!(o.seen & (BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) | BIT(OPT_EMAIL))))
-		return bad_usage("'%s' needs --plan, --quota, --timezone or --email", "set");
+		return common_bad_usage("'%s' needs --plan, --quota, --timezone or --email", "set");
 	if ((o.email && (r = users_check_email(o.email))) ||
 	    (o.timezone && (r = users_check_timezone(o.timezone))) ||
 	    (o.quota && (r = users_parse_count(o.quota, "quota", &quota))) ||
@@ -334,7 +312,7 @@ static int cmd_passwd(int argc, char **argv)
 	int r, set;
 
 	if ((r = only("passwd", BIT(OPT_PASSWORD_STDIN) | BIT(OPT_OAUTH) | BIT(OPT_CLEAR))) ||
-	    (r = nargs("passwd", argc, 1, 1)) || (r = common_open_user(&o.c)))
+	    (r = common_nargs("passwd", argc, 1, 1)) || (r = common_open_user(&o.c)))
 		return r;
 	if ((r = find(argv[0], &u)))
 		return r;
@@ -356,7 +334,7 @@ static int cmd_verify(int argc, char **argv)
 	char *pw, prompt[512];
 	int r;
 
-	if ((r = only("verify", BIT(OPT_PASSWORD_STDIN))) || (r = nargs("verify", argc, 1, 1)) ||
+	if ((r = only("verify", BIT(OPT_PASSWORD_STDIN))) || (r = common_nargs("verify", argc, 1, 1)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
 	r = users_find(&o.c.udb, argv[0], &u);
@@ -417,10 +395,10 @@ static int cmd_quota(int argc, char **argv)
 	if ((r = only("quota", BIT(OPT_ADD) | BIT(OPT_SET) | BIT(OPT_REFILL) | BIT(OPT_ALL))))
 		return r;
 	if (modes > 1)
-		return bad_usage("choose one of --add, --set and --refill");
+		return common_bad_usage("choose one of --add, --set and --refill");
 	if ((o.seen & BIT(OPT_ALL)) && !(o.seen & BIT(OPT_REFILL)))
-		return bad_usage("--all goes with --refill");
-	if ((r = nargs("quota", argc, (o.seen & BIT(OPT_ALL)) ? 0 : 1, (o.seen & BIT(OPT_ALL)) ? 0 : 1)))
+		return common_bad_usage("--all goes with --refill");
+	if ((r = common_nargs("quota", argc, (o.seen & BIT(OPT_ALL)) ? 0 : 1, (o.seen & BIT(OPT_ALL)) ? 0 : 1)))
 		return r;
 	if (o.set && (r = users_parse_count(o.set, "quota", &v)))
 		return r;
@@ -491,9 +469,9 @@ static int cmd_rm(int argc, char **argv)
 	if ((r = only("rm", BIT(OPT_YES))))
 		return r;
 	if (!(o.seen & BIT(OPT_YES)) && !isatty(STDIN_FILENO))
-		return bad_usage("refusing to delete without a terminal to ask: use --yes");
+		return common_bad_usage("refusing to delete without a terminal to ask: use --yes");
 	if (!(o.seen & BIT(OPT_YES)) && !argc)
-		return bad_usage("users to delete come from standard input only with --yes");
+		return common_bad_usage("users to delete come from standard input only with --yes");
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
 	return each_key("rm", argc, argv, rm_one);
@@ -512,7 +490,7 @@ static int export_one(void *ctx, const struct user *u)
 static int cmd_export(int argc, char **argv)
 {
 	int r;
-	if ((r = only("export", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = nargs("export", argc, 0, 0)) ||
+	if ((r = only("export", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = common_nargs("export", argc, 0, 0)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
 	return users_each(&o.c.udb, o.plan, o.email, export_one, NULL);
@@ -526,7 +504,7 @@ static int cmd_import(int argc, char **argv)
 	long lineno = 0, count = 0;
 	int ch, r;
 
-	if ((r = only("import", 0)) || (r = nargs("import", argc, 0, 1)))
+	if ((r = only("import", 0)) || (r = common_nargs("import", argc, 0, 1)))
 		return r;
 	if (argc && strcmp(argv[0], "-") && !(fp = fopen(argv[0], "r")))
 		return t3_error(T3_EUSAGE, "cannot open '%s': %s", argv[0], strerror(errno));
@@ -620,7 +598,7 @@ static int cmd_check(int argc, char **argv)
 	long problems = 0, repaired = 0, unrepairable = 0;
 	int r, repair = !!(o.seen & BIT(OPT_REPAIR));
 
-	if ((r = only("check", BIT(OPT_REPAIR))) || (r = nargs("check", argc, 0, 0)) ||
+	if ((r = only("check", BIT(OPT_REPAIR))) || (r = common_nargs("check", argc, 0, 0)) ||
 	    (r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
 	/* data.db must exist and be current before it is attached */
@@ -698,12 +676,12 @@ static int cmd_plan(int argc, char **argv)
 	int r;
 
 	if (!argc)
-		return bad_usage("'%s' needs list, set or rm", "plan");
+		return common_bad_usage("'%s' needs list, set or rm", "plan");
 	if ((r = only("plan", !strcmp(argv[0], "set") ? BIT(OPT_DESCRIPTION) : 0)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
 	if (!strcmp(argv[0], "list")) {
-		if ((r = nargs("plan list", argc - 1, 0, 0)))
+		if ((r = common_nargs("plan list", argc - 1, 0, 0)))
 			return r;
 		out_begin(&out, o.c.fmt, plan_cols, NCOLS(plan_cols), 0);
 		r = plans_each(&o.c.udb, plan_row, &out);
@@ -711,7 +689,7 @@ static int cmd_plan(int argc, char **argv)
 		return r;
 	}
 	if (!strcmp(argv[0], "set")) {
-		if ((r = nargs("plan set", argc - 1, 2, 2)) ||
+		if ((r = common_nargs("plan set", argc - 1, 2, 2)) ||
 		    (r = users_parse_count(argv[2], "allowance", &allowance)) ||
 		    (r = db_begin(&o.c.udb)))
 			return r;
@@ -721,13 +699,13 @@ static int cmd_plan(int argc, char **argv)
 		return r;
 	}
 	if (!strcmp(argv[0], "rm")) {
-		if ((r = nargs("plan rm", argc - 1, 1, 1)) || (r = db_begin(&o.c.udb)))
+		if ((r = common_nargs("plan rm", argc - 1, 1, 1)) || (r = db_begin(&o.c.udb)))
 			return r;
 		if ((r = plans_remove(&o.c.udb, argv[1])) || (r = db_commit(&o.c.udb)))
 			db_rollback(&o.c.udb);
 		return r;
 	}
-	return bad_usage("unknown plan command '%s'", argv[0]);
+	return common_bad_usage("unknown plan command '%s'", argv[0]);
 }
 
 static const struct {
@@ -778,9 +756,9 @@ int main(int argc, char **argv)
 		case OPT_DESCRIPTION: o.description = optarg; break;
 		case 'y': opt = OPT_YES; break;
 		case ':':
-			return common_exit(&o.c, bad_usage("option '%s' needs a value", argv[optind - 1]));
+			return common_exit(&o.c, common_bad_usage("option '%s' needs a value", argv[optind - 1]));
 		case '?':
-			return common_exit(&o.c, bad_usage("unknown option '%s'", argv[optind - 1]));
+			return common_exit(&o.c, common_bad_usage("unknown option '%s'", argv[optind - 1]));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
 			o.seen |= BIT(opt);
@@ -794,5 +772,5 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(argv[0], cmds[i].name))
 			return common_exit(&o.c, cmds[i].fn(argc - 1, argv + 1));
-	return common_exit(&o.c, bad_usage("unknown command '%s'", argv[0]));
+	return common_exit(&o.c, common_bad_usage("unknown command '%s'", argv[0]));
 }

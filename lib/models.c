@@ -134,9 +134,12 @@ static void today_utc(char out[11])
 {
 	time_t t = time(NULL);
 	struct tm tm;
+	char tmp[40];
 	gmtime_r(&t, &tm);
-	snprintf(out, 11, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1,
+	snprintf(tmp, sizeof tmp, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1,
 		 tm.tm_mday);
+	memcpy(out, tmp, 10);
+	out[10] = '\0';
 }
 
 int models_is_deprecated(const struct model *m)
@@ -546,7 +549,8 @@ static int unknown_name(struct db *ddb, const char *name)
 		c[n++].score = s;
 	}
 	sqlite3_finalize(st);
-	qsort(c, (size_t)n, sizeof *c, cand_cmp);
+	if (n)
+		qsort(c, (size_t)n, sizeof *c, cand_cmp);
 	for (int i = 0; i < n && i < 5; i++)
 		sb_addf(&sb, "%s%s", i ? ", " : "", c[i].name);
 	for (int i = 0; i < n; i++)
@@ -950,6 +954,14 @@ int models_alias_set(struct db *ddb, const char *alias, const struct model *m, i
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r;
+}
+
+int models_alias_exists(struct db *ddb, const char *alias)
+{
+	char *cur;
+	int k = alias_target(ddb, alias, &cur);
+	free(cur);
+	return k;
 }
 
 int models_alias_remove(struct db *ddb, const char *alias)

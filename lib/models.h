@@ -139,6 +139,8 @@ void models_import_release(struct models_import *im);
 int models_alias_check(const char *alias, const char *what);
 int models_alias_set(struct db *ddb, const char *alias, const struct model *m, int force);
 /* 0, or T3_ENEG (message printed) when there is no such alias. */
+/* 1 if the alias exists, 0 if not, -1 on error. */
+int models_alias_exists(struct db *ddb, const char *alias);
 int models_alias_remove(struct db *ddb, const char *alias);
 int models_aliases_each(struct db *ddb,
 			int (*fn)(void *ctx, const char *alias, const struct model *m),

@@ -1,5 +1,6 @@
 /* Unit tests for the pure parts of libt3: UUIDs, time, paths, migrations
  * and the output writers. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include "tap.h"
 #include "buf.h"
 #include "db.h"
+#include "models.h"
 #include "msg.h"
 #include "out.h"
 #include "paths.h"
@@ -272,6 +274,33 @@ static void test_buf(void)
 	is_str(sb.buf, "", "released: empty again");
 }
 
+static int near(double a, double b)
+{
+	return fabs(a - b) < 1e-12;
+}
+
+static void test_cost(void)
+{
+	struct model m;
+	model_init(&m);
+	m.input_usd_per_1k = 0.0025;   /* gpt-4o */
+	m.output_usd_per_1k = 0.01;
+	m.cached_usd_per_1k = 0.00125;
+	m.usd_per_1k_tokens = (3 * 0.0025 + 0.01) / 4;
+	ok(near(models_cost_usd(&m, 1000, 1000, 0, 0), 0.0125), "1k in + 1k out at list prices");
+	ok(near(models_cost_usd(&m, 1000, 0, 0, 400), 0.6 * 0.0025 + 0.4 * 0.00125),
+	   "cached tokens are part of the prompt, billed at the cached price");
+	ok(near(models_cost_usd(&m, 0, 1000, 300, 0), 0.01),
+	   "reasoning tokens are part of the completion: no reasoning price, billed once as output");
+	m.reasoning_usd_per_1k = 0.02;
+	ok(near(models_cost_usd(&m, 0, 1000, 300, 0), 0.7 * 0.01 + 0.3 * 0.02),
+	   "with a reasoning price, the reasoning part is billed at it");
+	ok(near(models_cost_usd(&m, 10, 0, 0, 50), 10 * 0.00125 / 1000), "cached is capped at the prompt");
+	ok(near(models_cost_usd(&m, -5, -5, 0, 0), 0), "negative counts cost nothing");
+	ok(near(models_blended_cost(&m, 4000), 4 * 0.004375), "blended 3:1 price for rows without a split");
+	model_release(&m);
+}
+
 int main(void)
 {
 	t3_progname = "test-lib";
@@ -283,6 +312,7 @@ int main(void)
 	test_db();
 	test_out();
 	test_buf();
+	test_cost();
 	char *cmd = xasprintf("rm -rf %s", tmpdir);
 	ok(system(cmd) == 0, "clean up");
 	free(cmd);

@@ -1,0 +1,131 @@
+# bash completion for t3-chat(1)                                -*- sh -*-
+#
+# Completes options, model names and aliases (t3-models list -q, t3-models
+# aliases -q), reasoning efforts and the email addresses of existing users
+# (t3-user list --tsv). The databases named by --data-db and --user-db on
+# the line, or by the environment, are asked, and only when they already
+# exist: pressing Tab never creates a database.
+
+# The path a database would have, as t3-chat resolves it (see t3(7),
+# FILES): $1 is the file name, $2 the option value from the line, $3 the
+# environment variable's value.
+_t3_chat_db_path()
+{
+	if [[ -n $2 ]]; then echo "$2"
+	elif [[ -n $3 ]]; then echo "$3"
+	elif [[ -n ${T3_HOME-} ]]; then echo "$T3_HOME/$1"
+	elif [[ -n ${XDG_DATA_HOME-} ]]; then echo "$XDG_DATA_HOME/t3/$1"
+	else echo "$HOME/.local/share/t3/$1"
+	fi
+}
+
+# A sibling tool of the t3-chat typed: bin/t3-chat gives bin/t3-models.
+_t3_chat_tool()
+{
+	local cmd=${_t3_chat_words[0]}
+	if [[ $cmd == */t3-chat ]]; then
+		echo "${cmd%t3-chat}$1"
+	else
+		echo "$1"
+	fi
+}
+
+# The value of option $1 on the line (the last one), ~ expanded.
+_t3_chat_optval()
+{
+	local i v=
+	for ((i = 1; i < ${#_t3_chat_words[@]} - 1; i++)); do
+		[[ ${_t3_chat_words[i]} == "$1" ]] && v=${_t3_chat_words[i + 1]}
+	done
+	echo "${v/#\~/$HOME}"
+}
+
+_t3_chat_models()
+{
+	local db tool
+	db=$(_t3_chat_optval --data-db)
+	db=$(_t3_chat_db_path data.db "$db" "${T3_DATA_DB-}")
+	[[ -f $db ]] || return
+	tool=$(_t3_chat_tool t3-models)
+	"$tool" --data-db "$db" list -q 2>/dev/null </dev/null
+	"$tool" --data-db "$db" aliases -q 2>/dev/null </dev/null
+}
+
+_t3_chat_users()
+{
+	local db tool
+	db=$(_t3_chat_optval --user-db)
+	db=$(_t3_chat_db_path user.db "$db" "${T3_USER_DB-}")
+	[[ -f $db ]] || return
+	tool=$(_t3_chat_tool t3-user)
+	"$tool" --user-db "$db" list --tsv 2>/dev/null </dev/null | tail -n +2 | cut -f2
+}
+
+_t3_chat()
+{
+	local line cur prev pre i
+	local -a words _t3_chat_words
+
+	# Split the line ourselves: COMP_WORDBREAKS usually holds '@' and ':',
+	# which would cut emails and model names such as llama3.2:3b apart.
+	if [[ -n ${COMP_LINE-} ]]; then
+		line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}}
+		read -ra words <<<"$line"
+		[[ $line == *[[:space:]] || ${#words[@]} -eq 0 ]] && words+=("")
+	else
+		words=("${COMP_WORDS[@]:0:COMP_CWORD+1}")
+	fi
+	_t3_chat_words=("${words[@]}")
+	cur=${words[${#words[@]} - 1]}
+	prev=
+	((${#words[@]} > 1)) && prev=${words[${#words[@]} - 2]}
+	COMPREPLY=()
+
+	# After "--" everything is prompt.
+	for ((i = 1; i < ${#words[@]} - 1; i++)); do
+		[[ ${words[i]} == -- ]] && return 0
+	done
+
+	case $prev in
+	-m | --model)
+		COMPREPLY=($(compgen -W "$(_t3_chat_models)" -- "$cur"))
+		;;
+	--user)
+		COMPREPLY=($(compgen -W "$(_t3_chat_users)" -- "$cur"))
+		;;
+	--reasoning-effort)
+		COMPREPLY=($(compgen -W "low medium high" -- "$cur"))
+		;;
+	--user-db | --data-db)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		;;
+	-s | --system | --chat | --temperature | --max-tokens | --retries | --timeout)
+		;;
+	*)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-m --model -s --system -c --continue --chat
+				--user --temperature --max-tokens --reasoning-effort
+				--show-reasoning --no-stream --json --jsonl -u --usage
+				-n --no-log -v --verbose --retries --timeout --user-db
+				--data-db --help --version" -- "$cur"))
+		fi
+		;;
+	esac
+
+	# Bash replaces only the part of the word after its last character
+	# from COMP_WORDBREAKS (usually '@', ':' or '='): drop what comes
+	# before it.
+	if [[ -n ${COMP_LINE-} ]]; then
+		for ((i = ${#cur} - 1; i >= 0; i--)); do
+			if [[ ${COMP_WORDBREAKS-} == *"${cur:i:1}"* ]]; then
+				pre=${cur:0:i+1}
+				COMPREPLY=("${COMPREPLY[@]#"$pre"}")
+				break
+			fi
+		done
+	fi
+	return 0
+}
+
+complete -F _t3_chat t3-chat

@@ -1,0 +1,84 @@
+# fish completion for t3-chat(1): options, model names and aliases
+# (t3-models list -q, t3-models aliases -q), reasoning efforts and the
+# email addresses of existing users (t3-user list --tsv).
+
+# The value of option $argv[1] on the command line (the last one).
+function __t3_chat_optval
+    set -l tokens (commandline -opc)
+    set -l v
+    set -l i 2
+    while test $i -lt (count $tokens)
+        if test "$tokens[$i]" = $argv[1]
+            set v $tokens[(math $i + 1)]
+        end
+        set i (math $i + 1)
+    end
+    echo $v
+end
+
+# The path a database would have, as t3-chat resolves it (see t3(7),
+# FILES): $argv[1] the file name, $argv[2] the option value, $argv[3] the
+# variable's value.
+function __t3_chat_db_path
+    if test -n "$argv[2]"
+        echo $argv[2]
+    else if test -n "$argv[3]"
+        echo $argv[3]
+    else if test -n "$T3_HOME"
+        echo $T3_HOME/$argv[1]
+    else if test -n "$XDG_DATA_HOME"
+        echo $XDG_DATA_HOME/t3/$argv[1]
+    else
+        echo $HOME/.local/share/t3/$argv[1]
+    end
+end
+
+# A sibling tool of the t3-chat typed: bin/t3-chat gives bin/t3-models.
+function __t3_chat_tool
+    set -l cmd (commandline -opc)[1]
+    if string match -q -- '*/t3-chat' $cmd
+        echo (string replace -r -- 't3-chat$' $argv[1] $cmd)
+    else
+        echo $argv[1]
+    end
+end
+
+# Ask only when the database exists: completing must not create one.
+function __t3_chat_models
+    set -l db (__t3_chat_db_path data.db (__t3_chat_optval --data-db) "$T3_DATA_DB")
+    test -f "$db"; or return
+    set -l tool (__t3_chat_tool t3-models)
+    $tool --data-db $db list -q 2>/dev/null </dev/null
+    $tool --data-db $db aliases -q 2>/dev/null </dev/null
+end
+
+function __t3_chat_users
+    set -l db (__t3_chat_db_path user.db (__t3_chat_optval --user-db) "$T3_USER_DB")
+    test -f "$db"; or return
+    set -l tool (__t3_chat_tool t3-user)
+    $tool --user-db $db list --tsv 2>/dev/null </dev/null | tail -n +2 | cut -f2
+end
+
+complete -c t3-chat -f
+
+complete -c t3-chat -s m -l model -x -a "(__t3_chat_models)" -d 'model name or alias'
+complete -c t3-chat -s s -l system -x -d 'system prompt'
+complete -c t3-chat -s c -l continue -d 'continue your latest chat'
+complete -c t3-chat -l chat -x -d 'continue this chat (id or unique prefix)'
+complete -c t3-chat -l user -x -a "(__t3_chat_users)" -d 'act as this user'
+complete -c t3-chat -l temperature -x -d 'sampling temperature, 0 to 2'
+complete -c t3-chat -l max-tokens -x -d 'longest answer, in tokens'
+complete -c t3-chat -l reasoning-effort -x -a 'low medium high' -d 'how hard to think'
+complete -c t3-chat -l show-reasoning -d 'reasoning text to stderr'
+complete -c t3-chat -l no-stream -d 'ask for the whole answer at once'
+complete -c t3-chat -l json -d 'one JSON object when the answer is complete'
+complete -c t3-chat -l jsonl -d 'one JSON event per line as it happens'
+complete -c t3-chat -s u -l usage -d 'tokens, cost and latency on stderr'
+complete -c t3-chat -s n -l no-log -d 'store nothing (usage is still metered)'
+complete -c t3-chat -s v -l verbose -d 'request details on stderr'
+complete -c t3-chat -l retries -x -d 'retries of a rate-limited or failed request, 0 to 10'
+complete -c t3-chat -l timeout -x -d 'seconds without data before giving up'
+complete -c t3-chat -l user-db -r -F -d 'user database'
+complete -c t3-chat -l data-db -r -F -d 'chat and usage database'
+complete -c t3-chat -l help -d 'print the options and exit'
+complete -c t3-chat -l version -d 'print the version and exit'

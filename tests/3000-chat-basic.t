@@ -1,0 +1,166 @@
+#!/bin/sh
+# t3-chat: the offline echo model, the prompt, options, users, -n.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
+
+run tmo t3-chat --help
+is_rc 0 "--help exits 0"
+like "$OUT" '^usage: t3-chat' "--help prints usage to stdout"
+like "$OUT" 'arguments: the instruction' "--help documents the prompt order"
+
+# ---- mistakes: exit 2 before anything is stored ----
+run tmo t3-chat -m echo
+is_rc 2 "no prompt is a usage error"
+is_err "t3-chat: error: no prompt: give it as arguments or on standard input
+try 't3-chat --help'" "and says how to give one"
+printf ' \n\t\n' >"$TMP/blank"
+run tmo t3-chat -m echo <"$TMP/blank"
+is_rc 2 "a blank stdin and no arguments is no prompt"
+run tmo t3-chat -m echo ''
+is_rc 2 "an empty argument is no prompt"
+is "$(ls "$T3_HOME" 2>/dev/null)" "" "usage errors create no database"
+
+run tmo t3-chat hello
+is_rc 2 "no model configured is a usage error"
+is_err "t3-chat: error: no model chosen: use -m MODEL, set T3_MODEL, or put 'model = NAME' in $XDG_CONFIG_HOME/t3/config (try -m echo offline, or set OPENAI_API_KEY and use -m gpt-4o-mini)" \
+	"with the hint naming the config file, T3_MODEL and the echo model"
+is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics') $(sql "$DDB" 'SELECT count(*) FROM chat_messages')" "0 0" \
+	"nothing metered or stored without a model"
+
+run tmo t3-chat -m nosuchmodel hello
+is_rc 2 "an unknown model exits 2"
+is_err "t3-chat: error: unknown model 'nosuchmodel' (see 't3-models list --all')" "with the models' error"
+run tmo t3-chat -m echo --reasoning-effort bogus hi
+is_rc 2 "--reasoning-effort bogus is a usage error"
+is_err "t3-chat: error: reasoning effort 'bogus' must be low, medium or high" "naming the value"
+run tmo t3-chat -m echo --reasoning-effort high hi
+is_rc 6 "reasoning effort on a non-reasoning model is refused by policy"
+is_err "t3-chat: error: model 'echo' does not support reasoning effort" "naming the model"
+run tmo t3-chat -m echo --temperature 2.5 hi
+is_rc 2 "temperature out of range"
+run tmo t3-chat -m echo --max-tokens 0 hi
+is_rc 2 "max tokens below 1"
+run tmo t3-chat -m echo --retries 11 hi
+is_rc 2 "retries above 10"
+run tmo t3-chat -m echo -c --chat 01234567 hi
+is_rc 2 "-c and --chat together"
+run tmo t3-chat -m echo --csv hi
+is_rc 2 "--csv does not apply"
+run tmo t3-chat -m echo --bogus hi
+is_rc 2 "an unknown option"
+is_err "t3-chat: error: unknown option '--bogus'
+try 't3-chat --help'" "names the option"
+run tmo t3-chat -m
+is_rc 2 "-m without a value"
+is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics') $(sql "$DDB" 'SELECT count(*) FROM chat_messages')" "0 0" \
+	"refusals before a request store nothing"
+
+# ---- the echo model: offline, deterministic, free, estimated ----
+run tmo t3-chat -m echo "hello  world"
+is_rc 0 "echo model"
+printf 'hello  world' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "echoes the prompt byte for byte (no newline added on a pipe)"
+is "$(cat "$ERR")" "" "nothing on stderr"
+first=$(cat "$OUT")
+run tmo t3-chat -m echo "hello  world"
+is "$(cat "$OUT")" "$first" "deterministic"
+is "$(sql "$UDB" "SELECT email, subscription_plan, timezone FROM user_accounts")" "local@localhost|local|UTC" \
+	"a default local account is created on first use"
+is "$(sql "$UDB" "SELECT count(*) FROM plans WHERE plan_name = 'local'")" 1 "with its own plan"
+is "$(sql "$DDB" "SELECT status_code, provider_name, prompt_tokens, completion_tokens, tokens_estimated, cost_usd, http_status, attempt FROM usage_metrics ORDER BY timestamp LIMIT 1")" \
+	"success|echo|3|3|1|0.0|200|1" "usage row: estimated tokens, zero cost"
+is "$(sql "$DDB" "SELECT sender_type, message_text, model_used, tokens_used, cost_usd, finish_reason, status FROM chat_messages ORDER BY timestamp, sender_type DESC LIMIT 2")" \
+	"user|hello  world|||||complete
+ai|hello  world|echo|6|0.0|stop|complete" "the user message and the answer are stored"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_sessions")" 2 "each one-shot run is a new chat"
+is "$(sql "$DDB" "SELECT DISTINCT title FROM chat_sessions")" "hello  world" "titled by the prompt's first line"
+
+run tmo t3-chat -m echo --json "hello  world"
+is_rc 0 "--json"
+is "$("$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["text"], j["model"], j["provider"], j["status"], j["finish_reason"], j["prompt_tokens"], j["completion_tokens"], j["tokens_estimated"], j["cost_usd"], j["attempts"], j["error"], sorted(j))' "$OUT")" \
+	"hello  world echo echo success stop 3 3 True 0.0 1 None ['attempts', 'cached_tokens', 'chat_id', 'completion_tokens', 'cost_usd', 'error', 'finish_reason', 'first_token_ms', 'message_id', 'model', 'prompt_tokens', 'provider', 'reasoning', 'reasoning_tokens', 'status', 'text', 'tokens_estimated', 'total_ms', 'user_message_id']" \
+	"--json: one object with the documented fields"
+mid=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["message_id"])' "$OUT")
+is "$(sql "$DDB" "SELECT sender_type FROM chat_messages WHERE message_id = '$mid'")" ai "--json message_id is the stored answer"
+
+run tmo t3-chat -m echo -u "a b"
+is_rc 0 "-u"
+like "$ERR" '^t3-chat: echo: 1 prompt \+ 1 completion tokens \(estimated\), \$0\.000000, first token [0-9]+ ms, total [0-9]+ ms$' \
+	"-u: tokens flagged estimated, zero cost, latencies"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "-u: one line"
+
+# ---- the prompt: arguments, a blank line, stdin ----
+printf 'material\nline 2\n\n\n' >"$TMP/in"
+run tmo t3-chat -m echo review this <"$TMP/in"
+is_rc 0 "arguments and stdin"
+printf 'review this\n\nmaterial\nline 2' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "arguments, a blank line, then stdin (trailing newlines dropped)"
+is "$(sql "$DDB" "SELECT message_text FROM chat_messages WHERE sender_type = 'user' ORDER BY timestamp DESC LIMIT 1")" \
+	"$(cat "$TMP/expected")" "stored as sent"
+run tmo t3-chat -m echo <"$TMP/in"
+printf 'material\nline 2' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "stdin alone is the prompt"
+printf 'a\000b' >"$TMP/nul"
+run tmo t3-chat -m echo <"$TMP/nul"
+is_rc 2 "a NUL byte in the prompt is refused"
+
+# ---- the model from T3_MODEL and the config file ----
+run env T3_MODEL=echo timeout 20 t3-chat from-env
+is_rc 0 "T3_MODEL"
+is "$(cat "$OUT")" "from-env" "T3_MODEL chooses the model"
+mkdir -p "$XDG_CONFIG_HOME/t3"
+echo 'model = echo' >"$XDG_CONFIG_HOME/t3/config"
+run tmo t3-chat from-config
+is "$rc $(cat "$OUT")" "0 from-config" "'model = ...' in the config file"
+rm "$XDG_CONFIG_HOME/t3/config"
+
+# ---- users ----
+t3-user add alice@example.com --quota 1000 >/dev/null
+snapshot
+run tmo t3-chat -m echo --user nobody@example.com hi
+is_rc 1 "--user unknown exits 1"
+is_err "t3-chat: error: user 'nobody@example.com' not found" "and says so"
+unchanged "an unknown user stores nothing"
+run env T3_USER=nobody@example.com timeout 20 t3-chat -m echo hi
+is_rc 1 "T3_USER unknown exits 1"
+run tmo t3-chat -m echo --user ALICE@example.com "as alice"
+is_rc 0 "--user by email, any case"
+alice=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'alice@example.com'")
+is "$(sql "$DDB" "SELECT count(*) FROM chat_sessions WHERE user_id = '$alice'")" 1 "the chat belongs to alice"
+is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics WHERE user_id = '$alice'")" 1 "so does the usage row"
+is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$alice'")" 996 "alice's quota went down by the (estimated) tokens"
+is "$(sql "$UDB" "SELECT count(*) FROM user_accounts WHERE email = 'local@localhost'")" 1 "the local account is created once"
+
+# ---- -n: nothing stored, still metered ----
+msgs=$(sql "$DDB" 'SELECT count(*) FROM chat_messages')
+chats=$(sql "$DDB" 'SELECT count(*) FROM chat_sessions')
+run tmo t3-chat -m echo -n --user alice@example.com "not logged"
+is_rc 0 "-n"
+is "$(cat "$OUT")" "not logged" "-n still answers"
+is "$(sql "$DDB" 'SELECT count(*) FROM chat_messages') $(sql "$DDB" 'SELECT count(*) FROM chat_sessions')" "$msgs $chats" \
+	"-n stores no chat and no message"
+is "$(sql "$DDB" "SELECT status_code, chat_id IS NULL, message_id IS NULL, prompt_tokens + completion_tokens FROM usage_metrics WHERE user_id = '$alice' ORDER BY timestamp DESC LIMIT 1")" \
+	"success|1|1|6" "-n still writes a usage row"
+is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$alice'")" 990 "-n still counts against the quota"
+
+# ---- SIGINT on the echo model (T3_ECHO_DELAY_MS slows it down) ----
+: >"$TMP/sig.out"
+T3_ECHO_DELAY_MS=200 t3-chat -m echo one two three four five six seven eight nine ten \
+	>"$TMP/sig.out" 2>"$TMP/sig.err" &
+pid=$!
+i=0
+while [ ! -s "$TMP/sig.out" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+kill -INT $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.02; i=$((i + 1)); done
+kill -0 $pid 2>/dev/null; ok $((! $?)) "echo: SIGINT stops it within 2 s"
+kill -9 $pid 2>/dev/null
+wait $pid; rc=$?
+is "$rc" 130 "echo: SIGINT exits 130"
+is "$(cat "$TMP/sig.err")" "t3-chat: error: interrupted" "echo: says interrupted"
+is "$(sql "$DDB" "SELECT status FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC LIMIT 1")" interrupted \
+	"echo: the partial answer is stored flagged interrupted"
+is "$(sql "$DDB" "SELECT status_code FROM usage_metrics ORDER BY timestamp DESC LIMIT 1")" interrupted \
+	"echo: the usage row says interrupted"
+
+done_testing

@@ -1,0 +1,221 @@
+#!/bin/sh
+# t3-chat against the mock provider replaying each provider's recorded
+# stream: what is printed, stored, metered, and sent.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
+F=$FIXTURES
+
+out_is() { # TEXT DESCRIPTION: stdout is exactly TEXT (no newline added)
+	printf '%s' "$1" >"$TMP/expected"
+	if cmp -s "$TMP/expected" "$OUT"; then ok 0 "$2"; else
+		ok 1 "$2"; diag "$(diff "$TMP/expected" "$OUT")"; fi
+}
+last_usage() { # COLUMNS
+	sql "$DDB" "SELECT $1 FROM usage_metrics ORDER BY timestamp DESC, usage_id DESC LIMIT 1"
+}
+last_ai() { # COLUMNS
+	sql "$DDB" "SELECT $1 FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC, message_id DESC LIMIT 1"
+}
+# The cost from the catalog's prices, computed here independently:
+# cached input at the cached price, reasoning at the reasoning price,
+# each falling back to the input/output price.
+cost_of() { # MODEL PROMPT COMPLETION REASONING CACHED
+	sql "$DDB" "SELECT printf('%.12f', (($2 - $5) * input_usd_per_1k + $5 * coalesce(cached_usd_per_1k, input_usd_per_1k)
+		+ ($3 - $4) * output_usd_per_1k + $4 * coalesce(reasoning_usd_per_1k, output_usd_per_1k)) / 1000)
+		FROM model_capabilities WHERE model_name = '$1'"
+}
+is_cost() { # MODEL P C R CACHED DESCRIPTION: the last usage row and AI message
+	want=$(cost_of "$1" "$2" "$3" "$4" "$5")
+	is "$(last_usage "printf('%.12f', cost_usd)")" "$want" "$6: usage cost from the catalog prices"
+	is "$(last_ai "printf('%.12f', cost_usd)")" "$want" "$6: the answer's cost too"
+}
+json_get() { # FILE EXPR (j is the object)
+	"$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
+}
+jsonl_types() { # FILE: the type of each line, space-separated
+	"$PYTHON" -c 'import json,sys; print(" ".join(json.loads(l)["type"] for l in open(sys.argv[1])))' "$1"
+}
+jsonl_text() { # FILE TYPE: the text of the events of TYPE joined
+	"$PYTHON" -c 'import json,sys; sys.stdout.write("".join(json.loads(l).get("text","") for l in open(sys.argv[1]) if json.loads(l)["type"]==sys.argv[2]))' "$1" "$2"
+}
+
+# ================= OpenAI =================
+OAI_TEXT='The result of \( 1231 \times 2331 \) is \( 2,869,461 \).'
+mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
+run with_openai t3-chat -m gpt-4o-mini -u -s "You are terse." --temperature 0.7 --max-tokens 300 "What is 1231*2331?"
+is_rc 0 "openai: exit 0"
+out_is "$OAI_TEXT" "openai: the recorded answer, exactly, on stdout"
+like "$ERR" '^t3-chat: gpt-4o-mini: 87 prompt \+ 26 completion tokens, \$0\.000029, first token [0-9]+ ms, total [0-9]+ ms$' "openai: -u line"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "openai: nothing else on stderr"
+is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_used, tokens_estimated, http_status, attempt')" \
+	"success|openai|gpt-4o-mini|87|26|0|0|113|0|200|1" "openai: usage row as reported"
+is_cost gpt-4o-mini 87 26 0 0 openai
+is "$(last_ai 'message_text, model_used, tokens_used, prompt_tokens, completion_tokens, finish_reason, status')" \
+	"$OAI_TEXT|gpt-4o-mini|113|87|26|stop|complete" "openai: the answer stored with its split and finish reason"
+is "$(last_ai 'first_token_ms >= 0 AND total_ms >= first_token_ms')" 1 "openai: latencies stored"
+is "$(sql "$DDB" "SELECT u.message_id = m.message_id, u.chat_id = m.chat_id FROM usage_metrics u, chat_messages m WHERE m.sender_type = 'ai'")" "1|1" \
+	"openai: the usage row names the answer and the chat"
+is "$(sql "$DDB" "SELECT m.parent_id = p.message_id, p.sender_type, p.message_text, s.system_prompt, s.title FROM chat_messages m JOIN chat_messages p ON p.chat_id = m.chat_id AND p.sender_type = 'user' JOIN chat_sessions s ON s.chat_id = m.chat_id WHERE m.sender_type = 'ai'")" \
+	"1|user|What is 1231*2331?|You are terse.|What is 1231*2331?" "openai: the user message, system prompt and title stored"
+is "$(mock_count)" 1 "openai: one request"
+is "$(mock_req 1 'r["method"] + " " + r["path"]')" "POST /v1/chat/completions" "openai: POST BASE/chat/completions"
+is "$(mock_req 1 'r["headers"]["authorization"]')" "Bearer $KEY" "openai: the key in Authorization: Bearer"
+is "$(mock_req 1 'r["headers"]["content-type"]')" "application/json" "openai: JSON body"
+is "$(mock_req 1 'r["body"]')" \
+	'{"max_completion_tokens":300,"messages":[{"content":"You are terse.","role":"system"},{"content":"What is 1231*2331?","role":"user"}],"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"temperature":0.7}' \
+	"openai: body: system message first, stream_options.include_usage, temperature, max_completion_tokens"
+
+run with_openai t3-chat -m gpt-4o-mini --json hi
+is_rc 0 "openai --json"
+is "$(json_get "$OUT" '[j["text"], j["model"], j["provider"], j["status"], j["finish_reason"], j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["cached_tokens"], j["tokens_estimated"], j["attempts"], j["error"]]')" \
+	"[\"$(printf '%s' "$OAI_TEXT" | sed 's/\\/\\\\/g')\", \"gpt-4o-mini\", \"openai\", \"success\", \"stop\", 87, 26, 0, 0, false, 1, null]" \
+	"openai --json: text, model, tokens, finish reason"
+is "$(json_get "$OUT" '"%.12f" % j["cost_usd"]')" "$(cost_of gpt-4o-mini 87 26 0 0)" "openai --json: cost"
+is "$(json_get "$OUT" 'j["first_token_ms"] >= 0 and j["total_ms"] >= j["first_token_ms"]')" true "openai --json: latencies"
+is "$(json_get "$OUT" 'j["chat_id"]')" "$(last_ai chat_id)" "openai --json: chat_id"
+is "$(json_get "$OUT" 'j["message_id"]')" "$(last_ai message_id)" "openai --json: message_id"
+is "$(wc -l <"$OUT" | tr -d ' ')" 1 "openai --json: one line"
+
+run with_openai t3-chat -m gpt-4o-mini --jsonl hi
+is_rc 0 "openai --jsonl"
+is "$(jsonl_types "$OUT")" "start delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta usage done" \
+	"openai --jsonl: start, one delta per recorded delta, usage, done"
+printf '%s' "$OAI_TEXT" >"$TMP/expected"
+jsonl_text "$OUT" delta >"$TMP/got"
+cmp -s "$TMP/expected" "$TMP/got"; ok $? "openai --jsonl: the deltas add up to the answer"
+is "$(sed -n 1p "$OUT" | json_get /dev/stdin '[j["chat_id"] is not None, j["model"], j["provider"]]')" '[true, "gpt-4o-mini", "openai"]' "openai --jsonl: start event"
+is "$(tail -2 "$OUT" | head -1 | json_get /dev/stdin '[j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["cached_tokens"], j["tokens_estimated"]]')" '[87, 26, 0, 0, false]' "openai --jsonl: usage event"
+is "$(tail -1 "$OUT" | json_get /dev/stdin '[j["status"], j["finish_reason"], j["message_id"]]')" "[\"success\", \"stop\", \"$(last_ai message_id)\"]" "openai --jsonl: done event"
+
+# cached tokens: the recorded stream with a cache hit spliced in
+sed 's/"cached_tokens":0/"cached_tokens":64/' "$F/openai/chat-stream-gpt4omini-include-usage.sse" >"$TMP/cached.sse"
+mock_script "{\"file\":\"$TMP/cached.sse\"}"
+run with_openai t3-chat -m gpt-4o-mini hi
+is "$(last_usage 'prompt_tokens, completion_tokens, cached_tokens')" "87|26|64" "openai: cached tokens recorded"
+is_cost gpt-4o-mini 87 26 0 64 "openai cached"
+
+# --no-stream with the recorded non-streaming bodies
+mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
+run with_openai t3-chat -m gpt-4o-mini --no-stream hi
+is_rc 0 "openai --no-stream"
+out_is "YES" "openai --no-stream: the answer"
+is "$(mock_req 1 'r["body"]')" '{"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o-mini"}' \
+	"openai --no-stream: no stream, no stream_options"
+is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
+is "$(last_ai 'message_text, finish_reason, status')" "YES|stop|complete" "openai --no-stream: stored"
+
+# reasoning: gpt-5-nano, reasoning_effort
+mock_script "{\"file\":\"$F/openai/chat-nonstream-reasoning-gpt5nano.json\"}"
+run with_openai t3-chat -m gpt-5-nano --no-stream --reasoning-effort low -u "How many r in strawberry?"
+is_rc 0 "openai reasoning model"
+is "$(mock_req 1 'r["body"]["reasoning_effort"]')" low "openai: --reasoning-effort becomes reasoning_effort"
+is "$(last_usage 'prompt_tokens, completion_tokens, reasoning_tokens')" "11|228|192" "openai: reasoning tokens recorded"
+is_cost gpt-5-nano 11 228 192 0 "openai reasoning"
+like "$ERR" '^t3-chat: gpt-5-nano: 11 prompt \+ 228 completion tokens \(192 reasoning\), \$0\.0000[0-9]+, first token' "openai: -u shows reasoning tokens"
+
+# ================= Anthropic =================
+mock_script "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
+run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -s "Be brief." --temperature 0.2 -u "Say hello"
+is_rc 0 "anthropic: exit 0"
+out_is "Hello" "anthropic: the recorded answer"
+like "$ERR" '^t3-chat: claude-haiku-4-5-20251001: 10 prompt \+ 4 completion tokens, \$0\.000030, first token [0-9]+ ms, total [0-9]+ ms$' "anthropic: -u line"
+is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_estimated')" \
+	"success|anthropic|10|4|0|0|0" "anthropic: input tokens from message_start, output from message_delta"
+is_cost claude-haiku-4-5-20251001 10 4 0 0 anthropic
+is "$(last_ai 'message_text, finish_reason, status')" "Hello|end_turn|complete" "anthropic: stored with finish reason"
+is "$(mock_req 1 'r["path"]')" "/v1/messages" "anthropic: BASE/messages"
+is "$(mock_req 1 '[r["headers"].get("x-api-key"), r["headers"].get("anthropic-version"), "authorization" in r["headers"]]')" \
+	"[\"$KEY\",\"2023-06-01\",false]" "anthropic: x-api-key and anthropic-version, no Authorization"
+is "$(mock_req 1 'r["body"]')" \
+	'{"max_tokens":4096,"messages":[{"content":"Say hello","role":"user"}],"model":"claude-haiku-4-5-20251001","stream":true,"system":"Be brief.","temperature":0.2}' \
+	"anthropic: body: system top level, max_tokens default, stream, temperature"
+
+mock_script "{\"file\":\"$F/anthropic/messages-stream-thinking.sse\"}"
+run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --reasoning-effort medium --show-reasoning --max-tokens 2000 "pelican names"
+is_rc 0 "anthropic thinking"
+ANT_TEXT='1. **Pouch** - references their iconic bill pouch
+2. **Pelé** - playful take on "pelican"'
+ANT_THINK="The user wants two names for a pet pelican, and they want me to be brief. I'll suggest two names that would suit a pelican well.
+
+Some good options:
+- Pelé (play on pelican)
+- Pouch (referencing their bill pouch)
+- Captain Beak
+- Squirt
+- Scoop
+- Wing
+
+Let me give two brief, catchy names:"
+out_is "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
+is "$(cat "$ERR")" "$ANT_THINK" "anthropic thinking: --show-reasoning puts the thinking on stderr"
+is "$(mock_req 1 '[r["body"]["thinking"], r["body"]["max_tokens"], "temperature" in r["body"]]')" \
+	'[{"budget_tokens":4096,"type":"enabled"},8192,false]' "anthropic: medium effort is a 4096-token thinking budget, max_tokens raised above it"
+is "$(last_ai 'reasoning_text')" "$ANT_THINK" "anthropic thinking: reasoning text stored"
+is "$(last_usage 'prompt_tokens, completion_tokens')" "46|133" "anthropic thinking: tokens"
+is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
+
+run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --jsonl "pelican names"
+is "$(jsonl_types "$OUT")" "start reasoning reasoning reasoning reasoning reasoning delta delta usage done" \
+	"anthropic --jsonl: reasoning events, then deltas, usage, done"
+is "$(jsonl_text "$OUT" reasoning)" "$ANT_THINK" "anthropic --jsonl: reasoning text"
+is "$(cat "$ERR")" "" "anthropic --jsonl: nothing on stderr"
+
+mock_script "{\"file\":\"$F/anthropic/messages-nonstream-claude3opus.json\"}"
+run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --no-stream Nietzsche
+is_rc 0 "anthropic --no-stream"
+out_is 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
+is "$(mock_req 1 '"stream" in r["body"]')" false "anthropic --no-stream: no stream field"
+is "$(last_ai 'finish_reason, prompt_tokens, completion_tokens')" "max_tokens|22|15" "anthropic --no-stream: finish reason max_tokens, tokens"
+
+# ================= Gemini =================
+mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-basic.sse\"}"
+run with_gemini t3-chat -m gemini-2.5-flash -s "Answer in one line." --temperature 1 --max-tokens 64 -u "Capital of France?"
+is_rc 0 "gemini: exit 0"
+out_is "The capital of France is Paris.
+" "gemini: the recorded answer"
+like "$ERR" '^t3-chat: gemini-2.5-flash: 13 prompt \+ 8 completion tokens, \$0\.0000[0-9]+, first token' "gemini: -u line"
+is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, reasoning_tokens, tokens_estimated')" \
+	"success|gemini|13|8|0|0" "gemini: the last cumulative usageMetadata"
+is_cost gemini-2.5-flash 13 8 0 0 gemini
+is "$(last_ai 'finish_reason, status')" "STOP|complete" "gemini: finish reason"
+is "$(mock_req 1 '[r["path"], r["query"]]')" '["/v1beta/models/gemini-2.5-flash:streamGenerateContent",{"alt":"sse"}]' \
+	"gemini: BASE/models/MODEL:streamGenerateContent?alt=sse"
+is "$(mock_req 1 '[r["headers"].get("x-goog-api-key"), "authorization" in r["headers"], "key" in r["query"]]')" \
+	"[\"$KEY\",false,false]" "gemini: the key in x-goog-api-key, not in the URL"
+is "$(mock_req 1 'r["body"]')" \
+	'{"contents":[{"parts":[{"text":"Capital of France?"}],"role":"user"}],"generationConfig":{"maxOutputTokens":64,"temperature":1.0},"systemInstruction":{"parts":[{"text":"Answer in one line."}]}}' \
+	"gemini: body: contents, systemInstruction, generationConfig"
+
+mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-thinking.sse\"}"
+run with_gemini t3-chat -m gemini-2.5-flash --reasoning-effort high --json "crossing the street"
+is_rc 0 "gemini thinking"
+is "$(mock_req 1 'r["body"]["generationConfig"]')" '{"thinkingConfig":{"includeThoughts":true,"thinkingBudget":24576}}' \
+	"gemini: high effort is a thinking budget with thoughts included"
+is "$(json_get "$OUT" '[j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["finish_reason"], j["reasoning"][:26], j["text"][-30:]]')" \
+	'[34, 1256, 787, "STOP", "**Clarifying User Goals**\n", "Always assume a driver might not see you."]' \
+	"gemini thinking --json: thoughts apart from the text, completion = candidates + thoughts"
+is "$(last_usage 'prompt_tokens, completion_tokens, reasoning_tokens')" "34|1256|787" "gemini thinking: usage"
+is_cost gemini-2.5-flash 34 1256 787 0 "gemini thinking"
+
+mock_script "{\"file\":\"$F/gemini/generateContent-nonstream-text-short.json\"}"
+run with_gemini t3-chat -m gemini-2.5-flash --no-stream hi
+is_rc 0 "gemini --no-stream"
+out_is 'OK. I found a reference for "recurring revenue". What would you like to know about it? 
+' "gemini --no-stream: the answer"
+is "$(mock_req 1 '[r["path"], r["query"]]')" '["/v1beta/models/gemini-2.5-flash:generateContent",{}]' "gemini --no-stream: generateContent"
+is "$(last_usage 'prompt_tokens, completion_tokens')" "207|20" "gemini --no-stream: usage"
+
+# ================= OpenRouter (the OpenAI adapter, another base URL) =================
+mock_script "{\"file\":\"$F/openrouter/chat-stream-gpt4o-usage.sse\"}"
+run with_openrouter t3-chat -m anthropic/claude-sonnet-4.5 "name two pets"
+is_rc 0 "openrouter: exit 0"
+out_is "Pebbles and Skipper." "openrouter: the recorded answer (comments skipped)"
+is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens')" \
+	"success|openrouter|anthropic/claude-sonnet-4.5|17|6" "openrouter: usage row"
+is_cost anthropic/claude-sonnet-4.5 17 6 0 0 openrouter
+is "$(last_ai 'finish_reason')" stop "openrouter: the usage chunk's null finish_reason does not erase 'stop'"
+is "$(mock_req 1 '[r["path"], r["headers"]["authorization"], r["body"]["model"], r["body"]["stream_options"]]')" \
+	"[\"/v1/chat/completions\",\"Bearer $KEY\",\"anthropic/claude-sonnet-4.5\",{\"include_usage\":true}]" \
+	"openrouter: OpenAI-format request with the OpenRouter key"
+
+done_testing
