@@ -123,15 +123,15 @@ install: all
 		chmod 755 $(DESTDIR)$(BINDIR)/$$t; done
 	for t in $(TOOLS); do cp man/$$t.1 $(DESTDIR)$(MANDIR)/man1/; \
 		cp completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; \
-		cp completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; done
+		cp completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
+		cp completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
 	cp man/t3.7 $(DESTDIR)$(MANDIR)/man7/
-	cp completions/_t3-* $(DESTDIR)$(ZSHCOMPDIR)/
 	cp share/models.tsv $(DESTDIR)$(SHAREDIR)/t3/
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t \
 		$(DESTDIR)$(MANDIR)/man1/$$t.1 $(DESTDIR)$(BASHCOMPDIR)/$$t \
-		$(DESTDIR)$(FISHCOMPDIR)/$$t.fish; done
+		$(DESTDIR)$(FISHCOMPDIR)/$$t.fish $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/t3.7
 	rm -rf $(DESTDIR)$(SHAREDIR)/t3
 
