@@ -96,7 +96,7 @@ $(O)/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libt3.a | $(O)/unit
 
 check: $(BINS) $(UNIT_BIN)
 	T3_BINDIR=$(CURDIR)/$(BIN) T3_FIXTURES=$(CURDIR)/tests/fixtures PYTHON=$(PYTHON) \
-	$(PROVE) -j2 $(PROVEFLAGS) $(sort $(wildcard ./tests/*.t)) $(UNIT_BIN:%=./%)
+	$(PROVE) -j2 $(PROVEFLAGS) $(sort $(wildcard ./tests/*.t)) $(UNIT_BIN:%=./%) </dev/null
 
 $(O)/sse-throughput: bench/sse-throughput.c $(O)/libt3.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libt3.a $(LIBS_BASE)

@@ -54,6 +54,7 @@ struct call {
 	int printed;              /* answer text reached stdout */
 	int pipe_closed;
 	int dec_ret;
+	int err_retryable;        /* an error event that may pass on retry */
 	int estimated;
 	size_t total;
 	int64_t total_ms;
@@ -81,6 +82,9 @@ static void usage(FILE *fp)
 	      "  -u, --usage           tokens, cost and latency on stderr afterwards\n"
 	      "  -n, --no-log          do not store this exchange (usage is still metered)\n"
 	      "  -v, --verbose         request details on stderr (never the API key)\n"
+	      "      --retries N       retries of a rate-limited or overloaded call (3)\n"
+	      "      --timeout SECONDS give up when no byte arrives for this long (120)\n"
+	      "      --user-db PATH, --data-db PATH, --help, --version\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
 	      "      stream, 5 provider error, 6 quota/model policy, 130 interrupted\n", fp);
 }
@@ -172,6 +176,9 @@ static int on_event(void *ctx, const struct sse_event *ev)
 	int r = prov_decode_event(&c->dec, ev);
 	if (r)
 		c->dec_ret = r;
+	if (r == PROV_EERROR)
+		c->err_retryable = prov_error_is_retryable(c->dec.api, 200, ev->data,
+							   ev->data_len);
 	return r;
 }
 
@@ -275,8 +282,10 @@ struct run {
 	struct prov_req req;
 	int attempt;
 	int recorded;    /* the last attempt's usage row is already written */
+	long failed_tokens;  /* reported tokens of retried attempts */
 	/* result of the last attempt */
 	const char *status_code;
+	char status_buf[32];   /* "http_NNN": status_code outlives attempt() */
 	int exit_code;
 	char *message;   /* one-line error */
 };
@@ -318,7 +327,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 				      res->reasoning_tokens, res->cached_tokens);
 	u->first_token_ms = c->first_ms;
 	u->total_ms = c->total_ms;
-	u->http_status = c->status > 0 ? c->status : -1;
+	u->http_status = c->status > 0 && run->api != PROV_ECHO ? c->status : -1;
 	u->attempt = run->attempt;
 }
 
@@ -347,11 +356,66 @@ static void verbose_request(const char *url, char **headers, size_t nh)
 	}
 }
 
+/* A provider (or a proxy in front of it) may echo the key back in an
+ * error message: it is never printed, whatever the server sends. */
+static char *redact_key(char *s, const char *key)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = s, *q;
+	size_t n = key ? strlen(key) : 0;
+
+	if (!n || !strstr(s, key))
+		return s;
+	while ((q = strstr(p, key))) {
+		sb_add(&sb, p, (size_t)(q - p));
+		sb_adds(&sb, "(redacted)");
+		p = q + n;
+	}
+	sb_adds(&sb, p);
+	sodium_memzero(s, strlen(s));
+	free(s);
+	return sb_detach(&sb, NULL);
+}
+
+/* A retryable failure: wait (Retry-After, else exponential backoff with
+ * jitter) and try again, unless answer text was printed already, the
+ * retries are used up, or the wait would be too long. */
+static enum outcome maybe_retry(struct run *run, struct call *c, long retry_after_s)
+{
+	long wait = retry_after_s >= 0 ? retry_after_s * 1000 :
+		    500L << (run->attempt - 1 < 5 ? run->attempt - 1 : 5);
+
+	if (c->printed || c->text.len || run->attempt > o.retries)
+		return FAIL;
+	if (retry_after_s < 0)
+		wait += (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
+	if (wait > 30000)
+		return FAIL;
+	fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname, run->message,
+		(double)wait / 1000);
+	record_failed_attempt(run, c);
+	run->recorded = 1;
+	/* tokens a provider billed for a failed attempt count too */
+	if (c->dec.res.have_usage)
+		run->failed_tokens += c->dec.res.prompt_tokens + c->dec.res.completion_tokens;
+	sleep_interruptibly(wait);
+	if (http_interrupted) {
+		/* Ctrl-C while waiting: this attempt's row is written; the
+		 * user asked to stop */
+		run->exit_code = T3_EINTR;
+		free(run->message);
+		run->message = xstrdup("interrupted");
+		return FAIL;
+	}
+	run->recorded = 0;
+	return RETRY;
+}
+
 static enum outcome attempt(struct run *run, struct call *c)
 {
 	struct http_req hr = { 0 };
 	struct http_res hres;
-	char *headers[PROV_MAX_HEADERS], buf[32], *url, *body;
+	char *headers[PROV_MAX_HEADERS], *url, *body;
 	size_t nh = 0;
 	json_t *jb;
 	int r;
@@ -390,6 +454,9 @@ static enum outcome attempt(struct run *run, struct call *c)
 			r = prov_decode_body(&c->dec, c->body.buf, c->body.len);
 			if (r)
 				c->dec_ret = r;
+			if (r == PROV_EERROR)
+				c->err_retryable = prov_error_is_retryable(run->api, 200,
+						c->body.buf, c->body.len);
 		}
 	}
 	c->total_ms = time_mono_ms() - c->t0;
@@ -410,39 +477,22 @@ static enum outcome attempt(struct run *run, struct call *c)
 	} else if (c->status != 200 && run->api != PROV_ECHO) {
 		char *line = prov_error_line(run->api, c->status, c->body.buf, c->body.len);
 		int retry = prov_error_is_retryable(run->api, c->status, c->body.buf, c->body.len);
-		run->status_code = status_for_http(c->status, buf, sizeof buf);
+		run->status_code = status_for_http(c->status, run->status_buf,
+						   sizeof run->status_buf);
 		run->exit_code = T3_EPROV;
-		run->message = xasprintf("%s: %s", run->m->provider_name, line);
+		run->message = redact_key(xasprintf("%s: %s", run->m->provider_name, line),
+					  run->api_key);
 		free(line);
-		if (retry && !c->printed) {
-			long wait = hres.retry_after_s >= 0 ? hres.retry_after_s * 1000 :
-				    500L << (run->attempt - 1 < 5 ? run->attempt - 1 : 5);
-			if (hres.retry_after_s < 0)
-				wait += (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
-			if (wait <= 30000 && run->attempt <= o.retries) {
-				fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname,
-					run->message, (double)wait / 1000);
-				record_failed_attempt(run, c);
-				run->recorded = 1;
-				sleep_interruptibly(wait);
-				if (http_interrupted) {
-					/* Ctrl-C while waiting: this attempt's row is
-					 * written; the user asked to stop */
-					run->exit_code = T3_EINTR;
-					free(run->message);
-					run->message = xstrdup("interrupted");
-					return FAIL;
-				}
-				run->recorded = 0;
-				return RETRY;
-			}
-		}
-		return FAIL;
+		return retry ? maybe_retry(run, c, hres.retry_after_s) : FAIL;
 	} else if (c->dec_ret == PROV_EERROR) {
 		run->status_code = "stream_error";
 		run->exit_code = T3_EPROV;
-		run->message = xasprintf("%s: error in the stream: %s", run->m->provider_name,
-					 c->dec.res.error ? c->dec.res.error : "unknown");
+		run->message = redact_key(xasprintf("%s: error in the stream: %s",
+						    run->m->provider_name, c->dec.res.error ?
+						    c->dec.res.error : "unknown"), run->api_key);
+		/* an overload reported in the stream before any answer text */
+		if (c->err_retryable)
+			return maybe_retry(run, c, -1);
 	} else if (c->dec_ret == PROV_EMALFORMED || c->dec_ret == SSE_ETOOLONG) {
 		run->status_code = "malformed";
 		run->exit_code = T3_EPROV;
@@ -730,7 +780,7 @@ int main(int argc, char **argv)
 	int opt, r, have_chat = 0, have_call = 0;
 
 	common_init(&o.c, "t3-chat");
-	model_init(&m);
+	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":m:s:cunvq", longopts, NULL)) != -1) {
 		if (opt != 'q' && common_option(&o.c, opt, optarg, usage))
@@ -800,16 +850,28 @@ int main(int argc, char **argv)
 	o.c.paths_done = 1;
 	if ((r = config_load(&cfg, o.c.paths.config)))
 		goto out;
+	if (o.retries < 0 && (cv = config_get(&cfg, "retries")) &&
+	    parse_long(cv, "config 'retries'", 0, 10, &o.retries)) {
+		r = T3_EDATA;
+		goto out;
+	}
+	if (o.stall_s < 0 && (cv = config_get(&cfg, "timeout")) &&
+	    parse_long(cv, "config 'timeout'", 1, 3600, &o.stall_s)) {
+		r = T3_EDATA;
+		goto out;
+	}
 	if (o.retries < 0)
-		o.retries = (cv = config_get(&cfg, "retries")) ? atol(cv) : 3;
+		o.retries = 3;
 	if (o.stall_s < 0)
-		o.stall_s = (cv = config_get(&cfg, "timeout")) ? atol(cv) : 120;
+		o.stall_s = 120;
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)) ||
 	    (r = acting_user(&cfg, &u)))
 		goto out;
 
 	/* the model */
-	if (!o.model && !(o.model = getenv("T3_MODEL")) && !(o.model = config_get(&cfg, "model"))) {
+	if (!o.model && (o.model = getenv("T3_MODEL")) && !*o.model)
+		o.model = NULL;   /* an empty variable counts as unset */
+	if (!o.model && !(o.model = config_get(&cfg, "model"))) {
 		r = t3_error(T3_EUSAGE, "no model chosen: use -m MODEL, set T3_MODEL, or put "
 			     "'model = NAME' in %s (try -m echo offline, or set OPENAI_API_KEY "
 			     "and use -m gpt-4o-mini)", o.c.paths.config ? o.c.paths.config : "the config");
@@ -968,6 +1030,7 @@ int main(int argc, char **argv)
 		if (w || (!run.recorded && usage_insert(&o.c.ddb, &ur)) || db_commit(&o.c.ddb))
 			db_rollback(&o.c.ddb);
 	}
+	used += run.failed_tokens;
 	if (used > 0 && u.token_quota > 0) {
 		int64_t after;
 		if (!db_begin(&o.c.udb)) {

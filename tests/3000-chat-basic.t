@@ -68,7 +68,7 @@ is "$(sql "$UDB" "SELECT email, subscription_plan, timezone FROM user_accounts")
 	"a default local account is created on first use"
 is "$(sql "$UDB" "SELECT count(*) FROM plans WHERE plan_name = 'local'")" 1 "with its own plan"
 is "$(sql "$DDB" "SELECT status_code, provider_name, prompt_tokens, completion_tokens, tokens_estimated, cost_usd, http_status, attempt FROM usage_metrics ORDER BY timestamp LIMIT 1")" \
-	"success|echo|3|3|1|0.0|200|1" "usage row: estimated tokens, zero cost"
+	"success|echo|3|3|1|0.0||1" "usage row: estimated tokens, zero cost"
 is "$(sql "$DDB" "SELECT sender_type, message_text, model_used, tokens_used, cost_usd, finish_reason, status FROM chat_messages ORDER BY timestamp, sender_type DESC LIMIT 2")" \
 	"user|hello  world|||||complete
 ai|hello  world|echo|6|0.0|stop|complete" "the user message and the answer are stored"
@@ -77,10 +77,12 @@ is "$(sql "$DDB" "SELECT DISTINCT title FROM chat_sessions")" "hello  world" "ti
 
 run tmo t3-chat -m echo --json "hello  world"
 is_rc 0 "--json"
-is "$("$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j["text"], j["model"], j["provider"], j["status"], j["finish_reason"], j["prompt_tokens"], j["completion_tokens"], j["tokens_estimated"], j["cost_usd"], j["attempts"], j["error"], sorted(j))' "$OUT")" \
-	"hello  world echo echo success stop 3 3 True 0.0 1 None ['attempts', 'cached_tokens', 'chat_id', 'completion_tokens', 'cost_usd', 'error', 'finish_reason', 'first_token_ms', 'message_id', 'model', 'prompt_tokens', 'provider', 'reasoning', 'reasoning_tokens', 'status', 'text', 'tokens_estimated', 'total_ms', 'user_message_id']" \
-	"--json: one object with the documented fields"
-mid=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["message_id"])' "$OUT")
+is "$(jx "$OUT" '$.text' '$.model' '$.provider' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.tokens_estimated' '$.cost_usd' '$.attempts' '$.error')" \
+	'["hello  world","echo","echo","success","stop",3,3,true,0.0,1,null]' "--json: text, tokens flagged estimated, zero cost"
+is "$(jsql "$OUT" "SELECT group_concat(key, ' ') FROM d, json_each(d.J)")" \
+	"chat_id message_id user_message_id model provider text reasoning status finish_reason prompt_tokens completion_tokens reasoning_tokens cached_tokens tokens_estimated cost_usd first_token_ms total_ms attempts error" \
+	"--json: the documented fields, in order"
+mid=$(jx "$OUT" '$.message_id')
 is "$(sql "$DDB" "SELECT sender_type FROM chat_messages WHERE message_id = '$mid'")" ai "--json message_id is the stored answer"
 
 run tmo t3-chat -m echo -u "a b"
@@ -112,6 +114,14 @@ mkdir -p "$XDG_CONFIG_HOME/t3"
 echo 'model = echo' >"$XDG_CONFIG_HOME/t3/config"
 run tmo t3-chat from-config
 is "$rc $(cat "$OUT")" "0 from-config" "'model = ...' in the config file"
+run env T3_MODEL= timeout 20 t3-chat empty-env
+is "$rc $(cat "$OUT")" "0 empty-env" "an empty T3_MODEL counts as unset (the config applies)"
+printf 'model = echo\nretries = many\n' >"$XDG_CONFIG_HOME/t3/config"
+snapshot
+run tmo t3-chat bad-config
+is_rc 3 "an invalid config value is a configuration error"
+is_err "t3-chat: error: config 'retries' 'many' must be an integer from 0 to 10" "naming the key"
+unchanged "and nothing is stored"
 rm "$XDG_CONFIG_HOME/t3/config"
 
 # ---- users ----

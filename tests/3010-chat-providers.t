@@ -29,14 +29,8 @@ is_cost() { # MODEL P C R CACHED DESCRIPTION: the last usage row and AI message
 	is "$(last_usage "printf('%.12f', cost_usd)")" "$want" "$6: usage cost from the catalog prices"
 	is "$(last_ai "printf('%.12f', cost_usd)")" "$want" "$6: the answer's cost too"
 }
-json_get() { # FILE EXPR (j is the object)
-	"$PYTHON" -c 'import json,sys; j=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
-}
-jsonl_types() { # FILE: the type of each line, space-separated
-	"$PYTHON" -c 'import json,sys; print(" ".join(json.loads(l)["type"] for l in open(sys.argv[1])))' "$1"
-}
-jsonl_text() { # FILE TYPE: the text of the events of TYPE joined
-	"$PYTHON" -c 'import json,sys; sys.stdout.write("".join(json.loads(l).get("text","") for l in open(sys.argv[1]) if json.loads(l)["type"]==sys.argv[2]))' "$1" "$2"
+keys_of() { # FILE PATH: the keys of the object at PATH, in order
+	jsql "$1" "SELECT group_concat(key, ',') FROM d, json_each(d.J, '$2')"
 }
 
 # ================= OpenAI =================
@@ -58,34 +52,33 @@ is "$(sql "$DDB" "SELECT u.message_id = m.message_id, u.chat_id = m.chat_id FROM
 is "$(sql "$DDB" "SELECT m.parent_id = p.message_id, p.sender_type, p.message_text, s.system_prompt, s.title FROM chat_messages m JOIN chat_messages p ON p.chat_id = m.chat_id AND p.sender_type = 'user' JOIN chat_sessions s ON s.chat_id = m.chat_id WHERE m.sender_type = 'ai'")" \
 	"1|user|What is 1231*2331?|You are terse.|What is 1231*2331?" "openai: the user message, system prompt and title stored"
 is "$(mock_count)" 1 "openai: one request"
-is "$(mock_req 1 'r["method"] + " " + r["path"]')" "POST /v1/chat/completions" "openai: POST BASE/chat/completions"
-is "$(mock_req 1 'r["headers"]["authorization"]')" "Bearer $KEY" "openai: the key in Authorization: Bearer"
-is "$(mock_req 1 'r["headers"]["content-type"]')" "application/json" "openai: JSON body"
-is "$(mock_req 1 'r["body"]')" \
-	'{"max_completion_tokens":300,"messages":[{"content":"You are terse.","role":"system"},{"content":"What is 1231*2331?","role":"user"}],"model":"gpt-4o-mini","stream":true,"stream_options":{"include_usage":true},"temperature":0.7}' \
+is "$(mock_req 1 '$.method' '$.path')" '["POST","/v1/chat/completions"]' "openai: POST BASE/chat/completions"
+is "$(mock_req 1 '$.headers.authorization')" "Bearer $KEY" "openai: the key in Authorization: Bearer"
+is "$(mock_req 1 '$.headers."content-type"')" "application/json" "openai: JSON body"
+is "$(mock_req 1 '$.body')" \
+	'{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse."},{"role":"user","content":"What is 1231*2331?"}],"temperature":0.7,"max_completion_tokens":300,"stream":true,"stream_options":{"include_usage":true}}' \
 	"openai: body: system message first, stream_options.include_usage, temperature, max_completion_tokens"
 
 run with_openai t3-chat -m gpt-4o-mini --json hi
 is_rc 0 "openai --json"
-is "$(json_get "$OUT" '[j["text"], j["model"], j["provider"], j["status"], j["finish_reason"], j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["cached_tokens"], j["tokens_estimated"], j["attempts"], j["error"]]')" \
-	"[\"$(printf '%s' "$OAI_TEXT" | sed 's/\\/\\\\/g')\", \"gpt-4o-mini\", \"openai\", \"success\", \"stop\", 87, 26, 0, 0, false, 1, null]" \
-	"openai --json: text, model, tokens, finish reason"
-is "$(json_get "$OUT" '"%.12f" % j["cost_usd"]')" "$(cost_of gpt-4o-mini 87 26 0 0)" "openai --json: cost"
-is "$(json_get "$OUT" 'j["first_token_ms"] >= 0 and j["total_ms"] >= j["first_token_ms"]')" true "openai --json: latencies"
-is "$(json_get "$OUT" 'j["chat_id"]')" "$(last_ai chat_id)" "openai --json: chat_id"
-is "$(json_get "$OUT" 'j["message_id"]')" "$(last_ai message_id)" "openai --json: message_id"
+is "$(jx "$OUT" '$.text')" "$OAI_TEXT" "openai --json: text"
+is "$(jx "$OUT" '$.model' '$.provider' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.reasoning_tokens' '$.cached_tokens' '$.tokens_estimated' '$.attempts' '$.error' '$.reasoning')" \
+	'["gpt-4o-mini","openai","success","stop",87,26,0,0,false,1,null,null]' \
+	"openai --json: model, status, finish reason, tokens"
+is "$(jsql "$OUT" "SELECT printf('%.12f', json_extract(J, '\$.cost_usd')) FROM d")" "$(cost_of gpt-4o-mini 87 26 0 0)" "openai --json: cost"
+is "$(jsql "$OUT" "SELECT json_extract(J, '\$.first_token_ms') >= 0 AND json_extract(J, '\$.total_ms') >= json_extract(J, '\$.first_token_ms') FROM d")" 1 "openai --json: latencies"
+is "$(jx "$OUT" '$.chat_id')" "$(last_ai chat_id)" "openai --json: chat_id"
+is "$(jx "$OUT" '$.message_id')" "$(last_ai message_id)" "openai --json: message_id"
 is "$(wc -l <"$OUT" | tr -d ' ')" 1 "openai --json: one line"
 
 run with_openai t3-chat -m gpt-4o-mini --jsonl hi
 is_rc 0 "openai --jsonl"
 is "$(jsonl_types "$OUT")" "start delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta usage done" \
 	"openai --jsonl: start, one delta per recorded delta, usage, done"
-printf '%s' "$OAI_TEXT" >"$TMP/expected"
-jsonl_text "$OUT" delta >"$TMP/got"
-cmp -s "$TMP/expected" "$TMP/got"; ok $? "openai --jsonl: the deltas add up to the answer"
-is "$(sed -n 1p "$OUT" | json_get /dev/stdin '[j["chat_id"] is not None, j["model"], j["provider"]]')" '[true, "gpt-4o-mini", "openai"]' "openai --jsonl: start event"
-is "$(tail -2 "$OUT" | head -1 | json_get /dev/stdin '[j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["cached_tokens"], j["tokens_estimated"]]')" '[87, 26, 0, 0, false]' "openai --jsonl: usage event"
-is "$(tail -1 "$OUT" | json_get /dev/stdin '[j["status"], j["finish_reason"], j["message_id"]]')" "[\"success\", \"stop\", \"$(last_ai message_id)\"]" "openai --jsonl: done event"
+is "$(jsonl_text "$OUT" delta)" "$OAI_TEXT" "openai --jsonl: the deltas add up to the answer"
+is "$(jx "$OUT.json" '$[0].chat_id' '$[0].model' '$[0].provider')" "[\"$(last_ai chat_id)\",\"gpt-4o-mini\",\"openai\"]" "openai --jsonl: start event"
+is "$(jx "$OUT.json" '$[#-2].prompt_tokens' '$[#-2].completion_tokens' '$[#-2].reasoning_tokens' '$[#-2].cached_tokens' '$[#-2].tokens_estimated')" '[87,26,0,0,false]' "openai --jsonl: usage event"
+is "$(jx "$OUT.json" '$[#-1].status' '$[#-1].finish_reason' '$[#-1].message_id')" "[\"success\",\"stop\",\"$(last_ai message_id)\"]" "openai --jsonl: done event"
 
 # cached tokens: the recorded stream with a cache hit spliced in
 sed 's/"cached_tokens":0/"cached_tokens":64/' "$F/openai/chat-stream-gpt4omini-include-usage.sse" >"$TMP/cached.sse"
@@ -99,7 +92,7 @@ mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
 run with_openai t3-chat -m gpt-4o-mini --no-stream hi
 is_rc 0 "openai --no-stream"
 out_is "YES" "openai --no-stream: the answer"
-is "$(mock_req 1 'r["body"]')" '{"messages":[{"content":"hi","role":"user"}],"model":"gpt-4o-mini"}' \
+is "$(mock_req 1 '$.body')" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' \
 	"openai --no-stream: no stream, no stream_options"
 is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
 is "$(last_ai 'message_text, finish_reason, status')" "YES|stop|complete" "openai --no-stream: stored"
@@ -108,7 +101,7 @@ is "$(last_ai 'message_text, finish_reason, status')" "YES|stop|complete" "opena
 mock_script "{\"file\":\"$F/openai/chat-nonstream-reasoning-gpt5nano.json\"}"
 run with_openai t3-chat -m gpt-5-nano --no-stream --reasoning-effort low -u "How many r in strawberry?"
 is_rc 0 "openai reasoning model"
-is "$(mock_req 1 'r["body"]["reasoning_effort"]')" low "openai: --reasoning-effort becomes reasoning_effort"
+is "$(mock_req 1 '$.body.reasoning_effort')" low "openai: --reasoning-effort becomes reasoning_effort"
 is "$(last_usage 'prompt_tokens, completion_tokens, reasoning_tokens')" "11|228|192" "openai: reasoning tokens recorded"
 is_cost gpt-5-nano 11 228 192 0 "openai reasoning"
 like "$ERR" '^t3-chat: gpt-5-nano: 11 prompt \+ 228 completion tokens \(192 reasoning\), \$0\.0000[0-9]+, first token' "openai: -u shows reasoning tokens"
@@ -123,11 +116,11 @@ is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, 
 	"success|anthropic|10|4|0|0|0" "anthropic: input tokens from message_start, output from message_delta"
 is_cost claude-haiku-4-5-20251001 10 4 0 0 anthropic
 is "$(last_ai 'message_text, finish_reason, status')" "Hello|end_turn|complete" "anthropic: stored with finish reason"
-is "$(mock_req 1 'r["path"]')" "/v1/messages" "anthropic: BASE/messages"
-is "$(mock_req 1 '[r["headers"].get("x-api-key"), r["headers"].get("anthropic-version"), "authorization" in r["headers"]]')" \
-	"[\"$KEY\",\"2023-06-01\",false]" "anthropic: x-api-key and anthropic-version, no Authorization"
-is "$(mock_req 1 'r["body"]')" \
-	'{"max_tokens":4096,"messages":[{"content":"Say hello","role":"user"}],"model":"claude-haiku-4-5-20251001","stream":true,"system":"Be brief.","temperature":0.2}' \
+is "$(mock_req 1 '$.path')" "/v1/messages" "anthropic: BASE/messages"
+is "$(mock_req 1 '$.headers."x-api-key"' '$.headers."anthropic-version"' '$.headers.authorization')" \
+	"[\"$KEY\",\"2023-06-01\",null]" "anthropic: x-api-key and anthropic-version, no Authorization"
+is "$(mock_req 1 '$.body')" \
+	'{"model":"claude-haiku-4-5-20251001","system":"Be brief.","messages":[{"role":"user","content":"Say hello"}],"temperature":0.2,"max_tokens":4096,"stream":true}' \
 	"anthropic: body: system top level, max_tokens default, stream, temperature"
 
 mock_script "{\"file\":\"$F/anthropic/messages-stream-thinking.sse\"}"
@@ -148,8 +141,8 @@ Some good options:
 Let me give two brief, catchy names:"
 out_is "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
 is "$(cat "$ERR")" "$ANT_THINK" "anthropic thinking: --show-reasoning puts the thinking on stderr"
-is "$(mock_req 1 '[r["body"]["thinking"], r["body"]["max_tokens"], "temperature" in r["body"]]')" \
-	'[{"budget_tokens":4096,"type":"enabled"},8192,false]' "anthropic: medium effort is a 4096-token thinking budget, max_tokens raised above it"
+is "$(mock_req 1 '$.body.thinking' '$.body.max_tokens' '$.body.temperature')" \
+	'[{"type":"enabled","budget_tokens":4096},8192,null]' "anthropic: medium effort is a 4096-token thinking budget, max_tokens raised above it"
 is "$(last_ai 'reasoning_text')" "$ANT_THINK" "anthropic thinking: reasoning text stored"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "46|133" "anthropic thinking: tokens"
 is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
@@ -164,7 +157,7 @@ mock_script "{\"file\":\"$F/anthropic/messages-nonstream-claude3opus.json\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --no-stream Nietzsche
 is_rc 0 "anthropic --no-stream"
 out_is 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
-is "$(mock_req 1 '"stream" in r["body"]')" false "anthropic --no-stream: no stream field"
+is "$(mock_req 1 '$.body.stream')" "" "anthropic --no-stream: no stream field"
 is "$(last_ai 'finish_reason, prompt_tokens, completion_tokens')" "max_tokens|22|15" "anthropic --no-stream: finish reason max_tokens, tokens"
 
 # ================= Gemini =================
@@ -178,21 +171,21 @@ is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, 
 	"success|gemini|13|8|0|0" "gemini: the last cumulative usageMetadata"
 is_cost gemini-2.5-flash 13 8 0 0 gemini
 is "$(last_ai 'finish_reason, status')" "STOP|complete" "gemini: finish reason"
-is "$(mock_req 1 '[r["path"], r["query"]]')" '["/v1beta/models/gemini-2.5-flash:streamGenerateContent",{"alt":"sse"}]' \
+is "$(mock_req 1 '$.path' '$.query')" '["/v1beta/models/gemini-2.5-flash:streamGenerateContent",{"alt":"sse"}]' \
 	"gemini: BASE/models/MODEL:streamGenerateContent?alt=sse"
-is "$(mock_req 1 '[r["headers"].get("x-goog-api-key"), "authorization" in r["headers"], "key" in r["query"]]')" \
-	"[\"$KEY\",false,false]" "gemini: the key in x-goog-api-key, not in the URL"
-is "$(mock_req 1 'r["body"]')" \
-	'{"contents":[{"parts":[{"text":"Capital of France?"}],"role":"user"}],"generationConfig":{"maxOutputTokens":64,"temperature":1.0},"systemInstruction":{"parts":[{"text":"Answer in one line."}]}}' \
+is "$(mock_req 1 '$.headers."x-goog-api-key"' '$.headers.authorization' '$.query.key')" \
+	"[\"$KEY\",null,null]" "gemini: the key in x-goog-api-key, not in the URL"
+is "$(mock_req 1 '$.body')" \
+	'{"contents":[{"role":"user","parts":[{"text":"Capital of France?"}]}],"systemInstruction":{"parts":[{"text":"Answer in one line."}]},"generationConfig":{"temperature":1.0,"maxOutputTokens":64}}' \
 	"gemini: body: contents, systemInstruction, generationConfig"
 
 mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-thinking.sse\"}"
 run with_gemini t3-chat -m gemini-2.5-flash --reasoning-effort high --json "crossing the street"
 is_rc 0 "gemini thinking"
-is "$(mock_req 1 'r["body"]["generationConfig"]')" '{"thinkingConfig":{"includeThoughts":true,"thinkingBudget":24576}}' \
+is "$(mock_req 1 '$.body.generationConfig')" '{"thinkingConfig":{"thinkingBudget":24576,"includeThoughts":true}}' \
 	"gemini: high effort is a thinking budget with thoughts included"
-is "$(json_get "$OUT" '[j["prompt_tokens"], j["completion_tokens"], j["reasoning_tokens"], j["finish_reason"], j["reasoning"][:26], j["text"][-30:]]')" \
-	'[34, 1256, 787, "STOP", "**Clarifying User Goals**\n", "Always assume a driver might not see you."]' \
+is "$(jsql "$OUT" "SELECT json_array(json_extract(J, '\$.prompt_tokens'), json_extract(J, '\$.completion_tokens'), json_extract(J, '\$.reasoning_tokens'), json_extract(J, '\$.finish_reason'), substr(json_extract(J, '\$.reasoning'), 1, 26), substr(json_extract(J, '\$.text'), -41), instr(json_extract(J, '\$.text'), 'Clarifying')) FROM d")" \
+	'[34,1256,787,"STOP","**Clarifying User Goals**\n","Always assume a driver might not see you.",0]' \
 	"gemini thinking --json: thoughts apart from the text, completion = candidates + thoughts"
 is "$(last_usage 'prompt_tokens, completion_tokens, reasoning_tokens')" "34|1256|787" "gemini thinking: usage"
 is_cost gemini-2.5-flash 34 1256 787 0 "gemini thinking"
@@ -202,7 +195,7 @@ run with_gemini t3-chat -m gemini-2.5-flash --no-stream hi
 is_rc 0 "gemini --no-stream"
 out_is 'OK. I found a reference for "recurring revenue". What would you like to know about it? 
 ' "gemini --no-stream: the answer"
-is "$(mock_req 1 '[r["path"], r["query"]]')" '["/v1beta/models/gemini-2.5-flash:generateContent",{}]' "gemini --no-stream: generateContent"
+is "$(mock_req 1 '$.path' '$.query')" '["/v1beta/models/gemini-2.5-flash:generateContent",{}]' "gemini --no-stream: generateContent"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "207|20" "gemini --no-stream: usage"
 
 # ================= OpenRouter (the OpenAI adapter, another base URL) =================
@@ -214,7 +207,7 @@ is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, complet
 	"success|openrouter|anthropic/claude-sonnet-4.5|17|6" "openrouter: usage row"
 is_cost anthropic/claude-sonnet-4.5 17 6 0 0 openrouter
 is "$(last_ai 'finish_reason')" stop "openrouter: the usage chunk's null finish_reason does not erase 'stop'"
-is "$(mock_req 1 '[r["path"], r["headers"]["authorization"], r["body"]["model"], r["body"]["stream_options"]]')" \
+is "$(mock_req 1 '$.path' '$.headers.authorization' '$.body.model' '$.body.stream_options')" \
 	"[\"/v1/chat/completions\",\"Bearer $KEY\",\"anthropic/claude-sonnet-4.5\",{\"include_usage\":true}]" \
 	"openrouter: OpenAI-format request with the OpenRouter key"
 

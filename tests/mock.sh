@@ -8,35 +8,31 @@
 #                             in $TMP and mock_start it
 #   mock_stop                 stop it (lib.sh's cleanup also does)
 #   mock_count                requests received so far
-#   mock_req N EXPR           a Python expression over request N's record
-#                             r (n, method, path, query, headers, body),
-#                             printed: JSON for containers, else str()
+#   mock_req N PATH...        json_extract over request N's record (n,
+#                             method, path, query, headers, body), e.g.
+#                             mock_req 1 '$.body.messages'
+#   mock_len N PATH           the length of the array at PATH in request N
+#   jx FILE PATH..., jsql FILE SQL, jsonl_types FILE, jsonl_text FILE TYPE
+#                             questions about JSON output, answered by
+#                             SQLite (no Python start-up each time)
 #   tmo CMD...                CMD under a timeout ($T3_TIMEOUT s)
 #   with_openai, with_anthropic, with_gemini, with_openrouter CMD...
 #                             run CMD (an external command) under the
 #                             timeout with that provider's base URL set to
 #                             the mock and its key set to $KEY
+#   closed_port               a TCP port on 127.0.0.1 nobody listens on
 #
 # Standard input is /dev/null from here on, so t3-chat never waits for a
 # prompt on whatever stdin the harness gave the test.
-#   closed_port               a TCP port on 127.0.0.1 nobody listens on
 
 KEY=sk-test-SECRET-0123456789abcdef
 mock_n=0
 exec </dev/null
 
 mock_stop() {
-	if [ -n "${MOCK_PID:-}" ]; then
-		kill "$MOCK_PID" 2>/dev/null
-		# bounded: the mock exits on SIGTERM within its poll interval
-		i=0
-		while kill -0 "$MOCK_PID" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1; i=$((i + 1))
-		done
-		kill -9 "$MOCK_PID" 2>/dev/null
-		wait "$MOCK_PID" 2>/dev/null
-		MOCK_PID=
-	fi
+	# no need to wait: the mock exits on SIGTERM within its poll interval
+	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null
+	MOCK_PID=
 }
 
 mock_start() { # SCRIPT_JSONL
@@ -68,17 +64,34 @@ mock_script() { # LINE...
 
 mock_count() { wc -l <"$MOCK_LOG" | tr -d ' '; }
 
-mock_req() { # N EXPR
-	"$PYTHON" - "$MOCK_LOG" "$1" "$2" <<'EOF'
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-r = recs[int(sys.argv[2]) - 1] if int(sys.argv[2]) <= len(recs) else None
-v = eval(sys.argv[3], {"r": r, "json": json})
-if isinstance(v, (dict, list, bool)) or v is None:
-    print(json.dumps(v, separators=(",", ":"), sort_keys=True))
-else:
-    print(v)
-EOF
+# JSON without a Python start-up per question: SQLite's JSON functions.
+jsql() { # FILE SQL: run SQL, which reads d(J), J being the file's JSON text
+	sqlite3 -batch -noheader :memory: "WITH d(J) AS (SELECT CAST(readfile('$1') AS TEXT)) $2"
+}
+jx() { # FILE PATH...: json_extract(the file's JSON, PATH...); several
+	# paths give a JSON array, one gives the SQL value (objects as JSON)
+	jx_f=$1; shift; jx_p=
+	for jx_a; do jx_p="$jx_p, '$jx_a'"; done
+	jsql "$jx_f" "SELECT json_extract(J$jx_p) FROM d"
+}
+jsonl_array() { # FILE: the JSON lines of FILE as one array in FILE.json
+	sed '1s/^/[/; $!s/$/,/; $s/$/]/' "$1" >"$1.json"
+}
+jsonl_types() { # FILE: the "type" of each line, space-separated
+	jsonl_array "$1"
+	jsql "$1.json" "SELECT group_concat(json_extract(value, '\$.type'), ' ') FROM d, json_each(d.J)"
+}
+jsonl_text() { # FILE TYPE: the "text" of the lines of TYPE, joined
+	jsonl_array "$1"
+	jsql "$1.json" "SELECT group_concat(json_extract(value, '\$.text'), '') FROM d, json_each(d.J) WHERE json_extract(value, '\$.type') = '$2'"
+}
+mock_req() { # N PATH...: jx over request N's record in the log
+	sed -n "${1}p" "$MOCK_LOG" >"$TMP/req.json"; shift
+	jx "$TMP/req.json" "$@"
+}
+mock_len() { # N PATH: the length of the array at PATH in request N
+	sed -n "${1}p" "$MOCK_LOG" >"$TMP/req.json"
+	jsql "$TMP/req.json" "SELECT json_array_length(J, '$2') FROM d"
 }
 
 # Every command is bounded: no test may hang.

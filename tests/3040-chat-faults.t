@@ -1,0 +1,319 @@
+#!/bin/sh
+# t3-chat when things go wrong: HTTP errors and retries, cut and stalled
+# streams, mid-stream errors, oversized lines, refused connections,
+# SIGINT, a closed pipe; and the earlier history intact after each.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
+F=$FIXTURES
+OAI_SSE=$F/openai/chat-stream-gpt4omini-include-usage.sse
+OAI_TEXT='The result of \( 1231 \times 2331 \) is \( 2,869,461 \).'
+
+ms() { echo $(($(date +%s%N) / 1000000)); }
+usage_rows() { # the usage rows of the current chat (and chat-less ones) after $mark
+	sql "$DDB" "SELECT status_code || ',' || ifnull(http_status, '-') || ',' || attempt FROM usage_metrics WHERE rowid > $mark ORDER BY rowid"
+}
+mark() { mark=$(sql "$DDB" "SELECT ifnull(max(rowid), 0) FROM usage_metrics"); }
+last_ai() { # COLUMNS
+	sql "$DDB" "SELECT $1 FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC, message_id DESC LIMIT 1"
+}
+nmsgs() { sql "$DDB" "SELECT count(*) FROM chat_messages"; }
+
+# One chat whose first exchange must survive every fault below.
+mock_script "{\"file\":\"$OAI_SSE\"}"
+run with_openai t3-chat -m gpt-4o-mini -s "Be exact." "What is 1231*2331?"
+is_rc 0 "a first exchange"
+sql "$DDB" "SELECT message_id, sender_type, message_text, status, tokens_used FROM chat_messages ORDER BY timestamp" >"$TMP/history0"
+chat=$(sql "$DDB" "SELECT chat_id FROM chat_sessions")
+cont() { # PROVIDER-WRAPPER ARGS...: continue the chat
+	w=$1; shift
+	run $w t3-chat --chat "$chat" "$@"
+}
+
+# ---- 429 with Retry-After, then success ----
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"0\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}" \
+	"{\"file\":\"$OAI_SSE\"}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 0 "429 then success: exit 0"
+printf '%s' "$OAI_TEXT" >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "429 then success: the answer once on stdout"
+is_err "t3-chat: openai: HTTP 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more.; retrying in 0.0 s" \
+	"429: the retry announced on stderr with the decoded error"
+is "$(mock_count)" 2 "429: retried once"
+is "$(usage_rows)" "rate_limited,429,1
+success,200,2" "429: a usage row per attempt: rate_limited, then success"
+is "$(last_ai 'status, tokens_used')" "complete|113" "429: the answer stored once"
+
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"1\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}" \
+	"{\"file\":\"$OAI_SSE\"}"
+t0=$(ms)
+cont with_openai -m gpt-4o-mini "again"
+t1=$(ms)
+is_rc 0 "429 Retry-After 1, then success"
+like "$ERR" 'retrying in 1\.0 s$' "Retry-After: 1 is honoured"
+[ $((t1 - t0)) -ge 1000 ] && [ $((t1 - t0)) -lt 5000 ]; ok $? "waited about a second ($((t1 - t0)) ms)"
+
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"120\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
+mark
+t0=$(ms)
+cont with_openai -m gpt-4o-mini "again"
+t1=$(ms)
+is_rc 5 "a Retry-After beyond the bound is not waited for: exit 5"
+is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row"
+[ $((t1 - t0)) -lt 5000 ]; ok $? "and no long wait ($((t1 - t0)) ms)"
+
+# ---- insufficient_quota: a 429 that is not retried ----
+mock_script "{\"status\":429,\"file\":\"$F/openai/error-429-insufficient_quota.json\"}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "insufficient_quota: exit 5"
+is_err "t3-chat: error: openai: HTTP 429 insufficient_quota: You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors." \
+	"insufficient_quota: one line naming status, code and message"
+is "$(mock_count)" 1 "insufficient_quota: not retried"
+is "$(usage_rows)" "rate_limited,429,1" "insufficient_quota: one usage row"
+is "$(cat "$OUT")" "" "insufficient_quota: nothing on stdout"
+
+# ---- 529 / 500 retried up to --retries ----
+mock_script "{\"status\":529,\"headers\":{\"Retry-After\":\"0\"},\"file\":\"$F/anthropic/error-529-overloaded_error-2024.json\"}"
+mark
+cont with_anthropic -m claude-haiku-4-5-20251001 --retries 2 "again"
+is_rc 5 "529 every time: exit 5"
+is_err "t3-chat: anthropic: HTTP 529 overloaded_error: Overloaded; retrying in 0.0 s
+t3-chat: anthropic: HTTP 529 overloaded_error: Overloaded; retrying in 0.0 s
+t3-chat: error: anthropic: HTTP 529 overloaded_error: Overloaded" "529: two retries announced, then the decoded error"
+is "$(mock_count)" 3 "529: --retries 2 is three requests"
+is "$(usage_rows)" "http_529,529,1
+http_529,529,2
+http_529,529,3" "529: a usage row per attempt"
+
+mock_script '{"status":500,"body":"Internal Server Error","content_type":"text/plain"}'
+mark
+t0=$(ms)
+cont with_openai -m gpt-4o-mini --retries 1 "again"
+t1=$(ms)
+is_rc 5 "500 with a text body: exit 5"
+like "$ERR" '^t3-chat: openai: HTTP 500: Internal Server Error; retrying in 0\.[5-7] s$' "500: backoff of half a second, with jitter"
+like "$ERR" '^t3-chat: error: openai: HTTP 500: Internal Server Error$' "500: the body as the message"
+is "$(mock_count) $(usage_rows | tr '\n' ' ')" "2 http_500,500,1 http_500,500,2 " "500: --retries 1 is two requests"
+[ $((t1 - t0)) -ge 500 ]; ok $? "500: waited before retrying ($((t1 - t0)) ms)"
+
+mock_script '{"status":503}'
+mark
+cont with_openai -m gpt-4o-mini --retries 0 "again"
+is_rc 5 "--retries 0: exit 5 at once"
+is "$(mock_count) $(cat "$ERR")" "1 t3-chat: error: openai: HTTP 503" "503 with an empty body"
+
+# ---- 401 and other client errors: not retried ----
+mock_script "{\"status\":401,\"file\":\"$F/openai/error-401-invalid_api_key-chat-2024.json\"}"
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "openai 401: exit 5"
+is_err "t3-chat: error: openai: HTTP 401 invalid_api_key: Incorrect API key provided: <not-a-r****key>. You can find your API key at https://platform.openai.com/account/api-keys." \
+	"openai 401: status, code and the provider's message"
+is "$(mock_count)" 1 "openai 401: not retried"
+mock_script "{\"status\":401,\"file\":\"$F/anthropic/error-401-authentication_error.json\"}"
+mark
+cont with_anthropic -m claude-haiku-4-5-20251001 "again"
+is_rc 5 "anthropic 401: exit 5"
+is_err "t3-chat: error: anthropic: HTTP 401 authentication_error: invalid x-api-key" "anthropic 401: decoded"
+is "$(usage_rows)" "http_401,401,1" "anthropic 401: usage row http_401"
+mock_script "{\"status\":400,\"file\":\"$F/gemini/error-400-API_KEY_INVALID.json\"}"
+cont with_gemini -m gemini-2.5-flash "again"
+is_rc 5 "gemini 400: exit 5"
+is_err "t3-chat: error: gemini: HTTP 400 INVALID_ARGUMENT: API key not valid. Please pass a valid API key." "gemini 400: decoded"
+mock_script "{\"status\":429,\"file\":\"$F/gemini/error-429-RESOURCE_EXHAUSTED-simple.json\",\"headers\":{\"Retry-After\":\"0\"}}" \
+	'{"gen_events":2,"api":"gemini"}'
+cont with_gemini -m gemini-2.5-flash "again"
+is "$rc $(mock_count)" "0 2" "gemini 429 RESOURCE_EXHAUSTED: retried"
+
+# ---- a 200 with JSON instead of SSE ----
+mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
+cont with_openai -m gpt-4o-mini "again"
+is_rc 0 "a JSON completion where SSE was asked for is still an answer"
+is "$(cat "$OUT") $(last_ai 'message_text, status, prompt_tokens')" "YES YES|complete|146" "decoded and stored"
+mock_script "{\"file\":\"$F/openai/error-429-insufficient_quota.json\"}"
+mark
+n=$(nmsgs)
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "a 200 whose JSON body is an error: exit 5"
+is_err "t3-chat: error: openai: error in the stream: insufficient_quota: You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors." \
+	"the error decoded"
+is "$(usage_rows) $(nmsgs)" "stream_error,200,1 $((n + 1))" "usage stream_error; only the user message stored"
+mock_script '{"body":"<html>bad gateway</html>","content_type":"text/html"}'
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "a 200 with HTML: exit 5"
+is_err "t3-chat: error: openai: malformed response" "reported as malformed"
+
+# ---- a stream cut off mid-transfer ----
+mock_script "{\"file\":\"$OAI_SSE\",\"cut_at\":1500}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 4 "cut_at: exit 4"
+printf 'The result of' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "cut_at: the partial answer was printed"
+like "$ERR" '^t3-chat: error: stream cut off: ' "cut_at: says the stream was cut off"
+is "$(last_ai 'message_text, status, finish_reason IS NULL')" "The result of|incomplete|1" "cut_at: the partial answer stored, flagged incomplete"
+is "$(usage_rows)" "incomplete,200,1" "cut_at: usage row incomplete"
+is "$(sql "$DDB" "SELECT tokens_estimated, prompt_tokens > 0, completion_tokens > 0 FROM usage_metrics ORDER BY rowid DESC LIMIT 1")" "1|1|1" \
+	"cut_at: tokens estimated (the provider gave none), flagged"
+is "$(mock_count)" 1 "cut_at: not retried once text was printed"
+
+# a complete transfer whose stream lacks its terminal event
+head -c 3300 "$OAI_SSE" | sed '$d' >"$TMP/noterm.sse"
+grep -q '"finish_reason":"stop"' "$TMP/noterm.sse"; ok $((! $?)) "(the truncated fixture has no finish reason)"
+mock_script "{\"file\":\"$TMP/noterm.sse\"}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 4 "no terminator: exit 4"
+is_err "t3-chat: error: openai: the stream ended before the answer was complete" "no terminator: says so"
+is "$(last_ai 'status')" incomplete "no terminator: partial stored as incomplete"
+is "$(usage_rows)" "incomplete,200,1" "no terminator: usage incomplete"
+grep -v '^data: \[DONE\]' "$F/anthropic/messages-stream-text.sse" | sed '/^event: message_stop/,$d' >"$TMP/nostop.sse"
+mock_script "{\"file\":\"$TMP/nostop.sse\"}"
+cont with_anthropic -m claude-haiku-4-5-20251001 "again"
+is "$rc $(cat "$OUT")" "4 Hello" "anthropic without message_stop: exit 4"
+
+# ---- Anthropic mid-stream error event ----
+sed '/^event: content_block_stop/,$d' "$F/anthropic/messages-stream-text.sse" >"$TMP/midstream.sse"
+cat "$F/anthropic/stream-error-event-overloaded-fragment.sse" >>"$TMP/midstream.sse"
+mock_script "{\"file\":\"$TMP/midstream.sse\"}"
+mark
+cont with_anthropic -m claude-haiku-4-5-20251001 "again"
+is_rc 5 "anthropic event: error: exit 5"
+is "$(cat "$OUT")" "Hello" "the text before the error was printed"
+is_err "t3-chat: error: anthropic: error in the stream: overloaded_error: Overloaded" "the error event reported"
+is "$(last_ai 'message_text, status')" "Hello|error" "the partial answer stored, flagged"
+is "$(usage_rows)" "stream_error,200,1" "usage stream_error"
+is "$(mock_count)" 1 "not retried after text was printed"
+
+# the same overload before any text: retried
+sed '/^event: content_block_start/,$d' "$F/anthropic/messages-stream-text.sse" >"$TMP/early.sse"
+cat "$F/anthropic/stream-error-event-overloaded-fragment.sse" >>"$TMP/early.sse"
+mock_script "{\"file\":\"$TMP/early.sse\"}" "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
+mark
+cont with_anthropic -m claude-haiku-4-5-20251001 "again"
+is_rc 0 "an overloaded error event before any text is retried"
+like "$ERR" '^t3-chat: anthropic: error in the stream: overloaded_error: Overloaded; retrying in 0\.[5-7] s$' "with a backoff"
+is "$(cat "$OUT") $(mock_count)" "Hello 2" "the answer of the second attempt"
+is "$(usage_rows)" "stream_error,200,1
+success,200,2" "a usage row per attempt"
+
+# an OpenRouter error chunk mid-stream
+head -n 8 "$F/openrouter/chat-stream-gpt4o-usage.sse" >"$TMP/orerr.sse"
+printf '%s\n\n' 'data: {"id":"gen-x","object":"chat.completion.chunk","created":1754441342,"model":"openai/gpt-4o","provider":"OpenAI","error":{"code":"server_error","message":"Provider disconnected unexpectedly"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}' >>"$TMP/orerr.sse"
+mock_script "{\"file\":\"$TMP/orerr.sse\"}"
+mark
+cont with_openrouter -m anthropic/claude-sonnet-4.5 "again"
+is_rc 5 "openrouter error chunk: exit 5"
+is "$(cat "$OUT")" "Pebbles" "openrouter error chunk: the text before it was printed"
+is_err "t3-chat: error: openrouter: error in the stream: server_error: Provider disconnected unexpectedly" "openrouter error chunk: reported"
+is "$(last_ai 'message_text, status') $(usage_rows)" "Pebbles|error stream_error,200,1" "openrouter error chunk: partial stored, flagged"
+
+# ---- a stalled stream ----
+mock_script '{"gen_events":50,"stall_after":300,"stall_s":8}'
+mark
+t0=$(ms)
+cont with_openai -m gpt-4o-mini --timeout 1 "again"
+t1=$(ms)
+is_rc 4 "stall: exit 4"
+is_err "t3-chat: error: stream stalled: no data for 1 seconds" "stall: says so"
+[ $((t1 - t0)) -lt 4000 ]; ok $? "stall: noticed after about a second ($((t1 - t0)) ms)"
+is "$(last_ai 'message_text, status')" "tok0 |incomplete" "stall: partial stored as incomplete"
+is "$(usage_rows)" "stalled,200,1" "stall: usage row"
+mock_script '{"gen_events":5,"first_delay_ms":8000}'
+t0=$(ms)
+cont with_openai -m gpt-4o-mini --timeout 1 "again"
+t1=$(ms)
+is "$rc $(cat "$ERR")" "4 t3-chat: error: stream stalled: no data for 1 seconds" "a stall before the first byte"
+[ $((t1 - t0)) -lt 4000 ]; ok $? "noticed in time ($((t1 - t0)) ms)"
+
+# ---- an over-long SSE line ----
+mock_script '{"gen_events":5,"huge_line":3000000}'
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "huge line: exit 5"
+is_err "t3-chat: error: openai: malformed response (line too long)" "huge line: bounded, reported"
+is "$(usage_rows)" "malformed,200,1" "huge line: usage malformed"
+
+# ---- nobody listening ----
+port=$(closed_port)
+mark
+run env OPENAI_BASE_URL="http://127.0.0.1:$port/v1" OPENAI_API_KEY="$KEY" timeout 20 t3-chat --chat "$chat" -m gpt-4o-mini "again"
+is_rc 4 "connection refused: exit 4"
+like "$ERR" "^t3-chat: error: network error: .*127\\.0\\.0\\.1 port $port" "connection refused: one line naming the address"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "connection refused: one line"
+is "$(usage_rows)" "network,-,1" "connection refused: usage network"
+
+# ---- SIGINT during a drip stream ----
+sigint_after_output() { # OUTFILE PID: wait for output, SIGINT, time the exit
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+	t0=$(ms)
+	kill -INT "$2"
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.01; i=$((i + 1)); done
+	t1=$(ms)
+	kill -9 "$2" 2>/dev/null
+	wait "$2"; rc=$?
+}
+mock_script '{"gen_events":400,"chunk":60,"delay_ms":20}'
+mark
+: >"$TMP/int.out"
+env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
+sigint_after_output "$TMP/int.out" $!
+is "$rc" 130 "SIGINT: exit 130"
+[ $((t1 - t0)) -lt 500 ]; ok $? "SIGINT: stopped within 500 ms ($((t1 - t0)) ms)"
+is "$(cat "$TMP/int.err")" "t3-chat: error: interrupted" "SIGINT: says interrupted"
+is "$(last_ai 'status')" interrupted "SIGINT: the partial answer stored, flagged interrupted"
+is "$(last_ai 'message_text')" "$(cat "$TMP/int.out")" "SIGINT: what was stored is what was printed"
+is "$(usage_rows)" "interrupted,200,1" "SIGINT: usage interrupted"
+
+# SIGINT before the first byte (the provider is slow to answer)
+mock_script '{"gen_events":5,"first_delay_ms":5000}'
+mark
+n=$(nmsgs)
+env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
+pid=$!
+i=0; while [ "$(mock_count)" = 0 ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+sigint_after_output "$MOCK_LOG" $pid
+is "$rc" 130 "SIGINT while waiting for the provider: exit 130"
+[ $((t1 - t0)) -lt 500 ]; ok $? "stopped within 500 ms ($((t1 - t0)) ms)"
+is "$(nmsgs) $(usage_rows)" "$((n + 1)) interrupted,-,1" "the user message kept, no answer, usage interrupted (no HTTP status yet)"
+
+# SIGINT while waiting to retry
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"10\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
+mark
+: >"$TMP/int.err"
+env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
+sigint_after_output "$TMP/int.err" $!
+is "$rc" 130 "SIGINT while waiting to retry: exit 130"
+[ $((t1 - t0)) -lt 500 ]; ok $? "stopped within 500 ms ($((t1 - t0)) ms)"
+is "$(sed 1d "$TMP/int.err")" "t3-chat: error: interrupted" "says interrupted"
+is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row for it"
+
+# ---- a reader that goes away ----
+mock_script '{"gen_events":400,"chunk":60,"delay_ms":10}'
+mark
+t0=$(ms)
+(with_openai t3-chat --chat "$chat" -m gpt-4o-mini "again" 2>"$TMP/pipe.err"; echo $? >"$TMP/pipe.rc") | head -c 5 >"$OUT"
+t1=$(ms)
+is "$(cat "$OUT")" "tok0 " "head -c 5 got its bytes"
+is "$(cat "$TMP/pipe.err")" "" "a closed pipe ends quietly: nothing on stderr"
+is "$(cat "$TMP/pipe.rc")" 141 "exit 141, as if killed by SIGPIPE"
+[ $((t1 - t0)) -lt 3000 ]; ok $? "it stopped soon after the reader left ($((t1 - t0)) ms)"
+is "$(last_ai 'status') $(usage_rows)" "interrupted interrupted,200,1" "the partial answer stored as interrupted"
+
+# ---- the history is intact ----
+sql "$DDB" "SELECT message_id, sender_type, message_text, status, tokens_used FROM chat_messages ORDER BY timestamp LIMIT 2" >"$TMP/history1"
+cmp -s "$TMP/history0" "$TMP/history1"; ok $? "the first exchange is unchanged after every fault"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_sessions")" 1 "still one chat"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_messages m WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM chat_messages p WHERE p.message_id = m.parent_id)")" 0 \
+	"no message has a dangling parent"
+is "$(sql "$DDB" "PRAGMA integrity_check") $(sql "$DDB" "PRAGMA foreign_key_check" | wc -l)" "ok 0" "data.db is consistent"
+mock_script '{"gen_events":2}'
+cont with_openai -m gpt-4o-mini "and finally"
+is_rc 0 "the chat continues"
+is "$(mock_req 1 '$.body.messages[0]' '$.body.messages[1]' '$.body.messages[2]')" \
+	"[{\"role\":\"system\",\"content\":\"Be exact.\"},{\"role\":\"user\",\"content\":\"What is 1231*2331?\"},{\"role\":\"assistant\",\"content\":\"$(printf '%s' "$OAI_TEXT" | sed 's/\\/\\\\/g')\"}]" \
+	"with the first exchange sent as history"
+
+done_testing
