@@ -87,7 +87,7 @@ zpty -w z "zle -C t3c complete-word _t3_wrap; bindkey '^T' t3c"
 # no newline: the line is completed, never run
 zpty -w -n z "$2"$'\x14'
 n=0
-while [ ! -e $3.done ] && (( n++ < 100 )); do sleep 0.1; done
+while [ ! -e $3.done ] && (( n++ < 300 )); do sleep 0.1; done
 zpty -d z
 EOF
 zsh_complete() { # LINE
