@@ -65,6 +65,35 @@ int common_nargs(const char *cmd, int argc, int min, int max)
 	return 0;
 }
 
+int common_only(const char *cmd, unsigned long long seen, unsigned long long allowed,
+		const char *const *names, int nnames)
+{
+	unsigned long long extra = seen & ~allowed;
+	for (int i = 0; i < nnames; i++)
+		if (extra & (1ull << i))
+			return t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", names[i], cmd);
+	return 0;
+}
+
+int common_getopt_error(int opt, char **argv)
+{
+	return common_bad_usage(opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+				argv[optind - 1]);
+}
+
+int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,
+		    void (*usage)(FILE *))
+{
+	if (!argc) {
+		usage(stderr);
+		return T3_EUSAGE;
+	}
+	for (size_t i = 0; i < ncmds; i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	return common_bad_usage("unknown command '%s'", argv[0]);
+}
+
 static int paths(struct common *c)
 {
 	if (c->paths_done)

@@ -52,6 +52,23 @@ int common_bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Check a subcommand's argument count (max < 0: no limit). */
 int common_nargs(const char *cmd, int argc, int min, int max);
 
+/* Refuse the options a subcommand does not take. seen and allowed are
+ * bit sets: bit i stands for names[i] (an option's long name). */
+int common_only(const char *cmd, unsigned long long seen, unsigned long long allowed,
+		const char *const *names, int nnames);
+/* A getopt_long ':' (missing value) or '?' (unknown option) as a usage
+ * error naming the option. */
+int common_getopt_error(int opt, char **argv);
+
+struct common_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+/* Run the subcommand named by argv[0] with the rest of argv; without one,
+ * print usage to stderr. Returns the exit code. */
+int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,
+		    void (*usage)(FILE *));
+
 /* Read a password: from the first line of stdin (from_stdin), else from
  * a no-echo prompt on /dev/tty (asked twice if confirm). Returns a
  * malloc'd string (free with common_free_secret) or NULL after printing

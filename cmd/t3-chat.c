@@ -1,11 +1,8 @@
 /* t3-chat: one-shot chats with real providers, streamed, persisted,
  * metered and quota-checked. */
-#include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,10 +25,10 @@
 #define LOCAL_PLAN "local"
 #define LOCAL_ALLOWANCE 1000000000000000LL
 
+/* long-only options (the others have a short letter) */
 enum {
-	OPT_MODEL = OPT_COMMON_END, OPT_SYSTEM, OPT_CHAT, OPT_USER, OPT_TEMPERATURE,
-	OPT_MAX_TOKENS, OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT,
-	OPT_USAGE, OPT_NO_LOG, OPT_VERBOSE, OPT_RETRIES, OPT_TIMEOUT
+	OPT_CHAT = OPT_COMMON_END, OPT_USER, OPT_TEMPERATURE, OPT_MAX_TOKENS,
+	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT
 };
 
 static struct {
@@ -87,19 +84,6 @@ static void usage(FILE *fp)
 	      "      --user-db PATH, --data-db PATH, --help, --version\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
 	      "      stream, 5 provider error, 6 quota/model policy, 130 interrupted\n", fp);
-}
-
-__attribute__((format(printf, 1, 2)))
-static int bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", t3_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	fputs("try 't3-chat --help'\n", stderr);
-	return T3_EUSAGE;
 }
 
 static void on_sigint(int sig)
@@ -277,9 +261,12 @@ enum outcome { DONE, RETRY, FAIL };
 struct run {
 	struct model *m;
 	const char *user_id, *chat_id;
-	const char *base_url, *api_key;
+	const char *api_key;
 	enum prov_api api;
 	struct prov_req req;
+	/* the HTTP request, built once and sent on every attempt */
+	char *url, *body, *headers[PROV_MAX_HEADERS];
+	size_t nheaders;
 	int attempt;
 	int recorded;    /* the last attempt's usage row is already written */
 	long failed_tokens;  /* reported tokens of retried attempts */
@@ -411,41 +398,43 @@ static enum outcome maybe_retry(struct run *run, struct call *c, long retry_afte
 	return RETRY;
 }
 
+static void run_build_request(struct run *run, const char *base_url)
+{
+	json_t *jb = prov_build_body(run->api, &run->req);
+	run->body = prov_dump_body(jb);
+	json_decref(jb);
+	run->url = prov_build_url(run->api, base_url, run->m->model_name, run->req.stream);
+	run->nheaders = prov_build_headers(run->api, run->api_key, run->headers);
+}
+
+static void run_release(struct run *run)
+{
+	for (size_t i = 0; i < run->nheaders; i++) {
+		sodium_memzero(run->headers[i], strlen(run->headers[i]));
+		free(run->headers[i]);
+	}
+	free(run->url);
+	free(run->body);
+	free(run->message);
+}
+
 static enum outcome attempt(struct run *run, struct call *c)
 {
-	struct http_req hr = { 0 };
-	struct http_res hres;
-	char *headers[PROV_MAX_HEADERS], *url, *body;
-	size_t nh = 0;
-	json_t *jb;
+	struct http_res hres = { .retry_after_s = -1 };
 	int r;
 
 	free(run->message);
 	run->message = NULL;
 	if (run->api == PROV_ECHO) {
 		r = run_echo(c, &run->req);
-		hres.status = 200;
 	} else {
-		jb = prov_build_body(run->api, &run->req);
-		body = prov_dump_body(jb);
-		json_decref(jb);
-		url = prov_build_url(run->api, run->base_url, run->m->model_name, run->req.stream);
-		nh = prov_build_headers(run->api, run->api_key, headers);
+		struct http_req hr = {
+			.url = run->url, .headers = run->headers, .nheaders = run->nheaders,
+			.body = run->body, .connect_timeout_s = 10, .stall_timeout_s = o.stall_s,
+		};
 		if (o.verbose)
-			verbose_request(url, headers, nh);
-		hr.url = url;
-		hr.headers = headers;
-		hr.nheaders = nh;
-		hr.body = body;
-		hr.connect_timeout_s = 10;
-		hr.stall_timeout_s = o.stall_s;
+			verbose_request(run->url, run->headers, run->nheaders);
 		r = http_post(&hr, &(struct http_cb){ on_head, on_data, c }, &hres);
-		for (size_t i = 0; i < nh; i++) {
-			sodium_memzero(headers[i], strlen(headers[i]));
-			free(headers[i]);
-		}
-		free(url);
-		free(body);
 		/* a half event left at the end is dropped, as the SSE rules say;
 		 * the done check below then reports the stream incomplete */
 		if (r == 0 && c->mode == 1)
@@ -641,7 +630,7 @@ static int read_prompt(int argc, char **argv, char **out)
 	}
 	if (strspn(sb.buf, " \t\r\n") == sb.len) {
 		sb_release(&sb);
-		return bad_usage("no prompt: give it as arguments or on standard input");
+		return common_bad_usage("no prompt: give it as arguments or on standard input");
 	}
 	if (strlen(sb.buf) != sb.len) {
 		sb_release(&sb);
@@ -676,14 +665,15 @@ static int parse_long(const char *s, const char *what, long min, long max, long 
 	return 0;
 }
 
-static void print_result(struct run *run, struct call *c, const char *msg_id,
-			 const char *user_msg_id)
+/* The result after the answer: the --json object, the --jsonl usage and
+ * done events, -u on stderr. ur is the last attempt's usage row. */
+static void print_result(struct run *run, struct call *c, const struct usage_row *ur,
+			 const char *msg_id, const char *user_msg_id)
 {
 	struct prov_result *res = &c->dec.res;
-	double cost = models_cost_usd(run->m, res->prompt_tokens, res->completion_tokens,
-				      res->reasoning_tokens, res->cached_tokens);
+	double cost = ur->cost_usd;
 	int64_t total = c->total_ms;
-	int est = c->estimated;
+	int est = ur->estimated;
 
 	if (o.c.fmt == OUT_JSON && !c->pipe_closed) {
 		json_t *j = json_object();
@@ -825,22 +815,19 @@ int main(int argc, char **argv)
 				goto out;
 			break;
 		case 'q':
-			r = bad_usage("-q does not apply to t3-chat");
+			r = common_bad_usage("-q does not apply to t3-chat");
 			goto out;
-		case ':':
-			r = bad_usage("option '%s' needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			r = bad_usage("unknown option '%s'", argv[optind - 1]);
+		default:   /* ':' or '?' */
+			r = common_getopt_error(opt, argv);
 			goto out;
 		}
 	}
 	if (o.c.fmt_set && o.c.fmt != OUT_JSON && o.c.fmt != OUT_JSONL) {
-		r = bad_usage("t3-chat writes text, --json or --jsonl");
+		r = common_bad_usage("t3-chat writes text, --json or --jsonl");
 		goto out;
 	}
 	if (o.cont && o.chat) {
-		r = bad_usage("choose one of -c and --chat");
+		r = common_bad_usage("choose one of -c and --chat");
 		goto out;
 	}
 	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
@@ -934,9 +921,10 @@ int main(int argc, char **argv)
 		if (r)
 			goto out;
 		have_chat = 1;
-		if ((r = chats_history(&o.c.ddb, chat.chat_id, &h.rows, &h.nrows)) ||
-		    (r = chats_last_message(&o.c.ddb, chat.chat_id, parent)))
+		if ((r = chats_history(&o.c.ddb, chat.chat_id, &h.rows, &h.nrows)))
 			goto out;
+		if (h.nrows)   /* the new message follows the newest one */
+			memcpy(parent, h.rows[h.nrows - 1].message_id, sizeof parent);
 		if (o.system && (!chat.system_prompt || strcmp(o.system, chat.system_prompt))) {
 			free(chat.system_prompt);
 			chat.system_prompt = xstrdup(o.system);
@@ -971,7 +959,6 @@ int main(int argc, char **argv)
 		run.chat_id = chat.chat_id;
 	}
 
-	run.base_url = base_url;
 	run.api_key = key;
 	run.req.model = m.model_name;
 	run.req.system = have_chat ? chat.system_prompt : o.system;
@@ -982,6 +969,8 @@ int main(int argc, char **argv)
 	run.req.max_tokens = o.max_tokens;
 	run.req.reasoning_effort = o.effort;
 	run.req.stream = !o.no_stream;
+	if (run.api != PROV_ECHO)
+		run_build_request(&run, base_url);
 
 	struct sigaction sa = { 0 };
 	sa.sa_handler = on_sigint;
@@ -1007,9 +996,11 @@ int main(int argc, char **argv)
 	 * one flagged) and the usage row of the last attempt */
 	struct prov_result *res = &call.dec.res;
 	struct usage_row ur;
+	int stored;
 	fill_usage(&run, &call, &ur);
 	long used = res->prompt_tokens + res->completion_tokens;
-	if (!db_begin(&o.c.ddb)) {
+	stored = !db_begin(&o.c.ddb);
+	if (stored) {
 		int w = 0;
 		if (!o.no_log && call.text.len) {
 			const char *st = run.exit_code == 0 ? "complete" :
@@ -1027,21 +1018,30 @@ int main(int argc, char **argv)
 			w = chats_add_ai(&o.c.ddb, &am, ai_msg_id);
 			ur.message_id = ai_msg_id;
 		}
-		if (w || (!run.recorded && usage_insert(&o.c.ddb, &ur)) || db_commit(&o.c.ddb))
+		if (w || (!run.recorded && usage_insert(&o.c.ddb, &ur)) || db_commit(&o.c.ddb)) {
 			db_rollback(&o.c.ddb);
+			stored = 0;
+		}
 	}
 	used += run.failed_tokens;
 	if (used > 0 && u.token_quota > 0) {
 		int64_t after;
-		if (!db_begin(&o.c.udb)) {
-			if (users_quota_consume(&o.c.udb, u.user_id, used, &after) || db_commit(&o.c.udb))
-				db_rollback(&o.c.udb);
+		if (db_begin(&o.c.udb)) {
+			stored = 0;
+		} else if (users_quota_consume(&o.c.udb, u.user_id, used, &after) ||
+			   db_commit(&o.c.udb)) {
+			db_rollback(&o.c.udb);
+			stored = 0;
 		}
 	}
-	print_result(&run, &call, ai_msg_id, user_msg_id);
+	print_result(&run, &call, &ur, ai_msg_id, user_msg_id);
 	if (run.message && run.exit_code != 141)
 		t3_error(run.exit_code, "%s", run.message);
 	r = run.exit_code;
+	/* the database said why already; an answer that was shown but not
+	 * stored or metered must not pass for a success */
+	if (!stored && !r)
+		r = T3_EDATA;
 	if (r == 141) {
 		fclose(stdout);
 		_exit(141);
@@ -1049,7 +1049,7 @@ int main(int argc, char **argv)
 out:
 	if (have_call)
 		call_release(&call);
-	free(run.message);
+	run_release(&run);
 	chat_msgs_free(h.rows, h.nrows);
 	free(h.msgs);
 	chat_release(&chat);

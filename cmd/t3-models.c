@@ -102,13 +102,7 @@ static void usage(FILE *fp)
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
 {
-	unsigned long long extra = o.seen & ~allowed;
-	for (int i = 0; i < OPT_LAST - OPT_COMMON_END; i++)
-		if (extra & (1ull << i)) {
-			t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", opt_names[i], cmd);
-			return T3_EUSAGE;
-		}
-	return 0;
+	return common_only(cmd, o.seen, allowed, opt_names, OPT_LAST - OPT_COMMON_END);
 }
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -714,10 +708,7 @@ static int cmd_sync(int argc, char **argv)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} cmds[] = {
+static const struct common_cmd cmds[] = {
 	{ "list", cmd_list }, { "show", cmd_show }, { "resolve", cmd_resolve },
 	{ "add", cmd_add }, { "set", cmd_set }, { "enable", cmd_enable },
 	{ "disable", cmd_disable }, { "rm", cmd_rm }, { "export", cmd_export },
@@ -781,9 +772,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case ':':
-			return common_exit(&o.c, common_bad_usage("option '%s' needs a value", argv[optind - 1]));
 		case '?':
-			return common_exit(&o.c, common_bad_usage("unknown option '%s'", argv[optind - 1]));
+			return common_exit(&o.c, common_getopt_error(opt, argv));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST) {
 			if ((o.seen & BIT(opt)) && opt != OPT_SUPPORTS)
@@ -793,14 +783,6 @@ int main(int argc, char **argv)
 			ARG(opt) = optarg;
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (!argc) {
-		usage(stderr);
-		return common_exit(&o.c, T3_EUSAGE);
-	}
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (!strcmp(argv[0], cmds[i].name))
-			return common_exit(&o.c, cmds[i].fn(argc - 1, argv + 1));
-	return common_exit(&o.c, common_bad_usage("unknown command '%s'", argv[0]));
+	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
+						  argc - optind, argv + optind, usage));
 }

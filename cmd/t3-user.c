@@ -22,11 +22,11 @@ static const char *const opt_names[] = {
 	"--all", "--yes", "--repair", "--description"
 };
 
-#define BIT(o) (1u << ((o) - OPT_COMMON_END))
+#define BIT(o) (1ull << ((o) - OPT_COMMON_END))
 
 static struct {
 	struct common c;
-	unsigned seen;
+	unsigned long long seen;
 	const char *plan, *quota, *timezone, *email, *oauth, *add, *set, *description;
 } o;
 
@@ -56,15 +56,9 @@ static void usage(FILE *fp)
 }
 
 /* Refuse options the command does not take. */
-static int only(const char *cmd, unsigned allowed)
+static int only(const char *cmd, unsigned long long allowed)
 {
-	unsigned extra = o.seen & ~allowed;
-	for (int i = 0; i < OPT_LAST - OPT_COMMON_END; i++)
-		if (extra & (1u << i)) {
-			t3_error(T3_EUSAGE, "option '%s' does not apply to '%s'", opt_names[i], cmd);
-			return T3_EUSAGE;
-		}
-	return 0;
+	return common_only(cmd, o.seen, allowed, opt_names, OPT_LAST - OPT_COMMON_END);
 }
 
 static const struct out_col user_cols[] = {
@@ -708,10 +702,7 @@ static int cmd_plan(int argc, char **argv)
 	return common_bad_usage("unknown plan command '%s'", argv[0]);
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} cmds[] = {
+static const struct common_cmd cmds[] = {
 	{ "add", cmd_add }, { "list", cmd_list }, { "show", cmd_show }, { "set", cmd_set },
 	{ "passwd", cmd_passwd }, { "verify", cmd_verify }, { "quota", cmd_quota },
 	{ "rm", cmd_rm }, { "export", cmd_export }, { "import", cmd_import },
@@ -756,21 +747,12 @@ int main(int argc, char **argv)
 		case OPT_DESCRIPTION: o.description = optarg; break;
 		case 'y': opt = OPT_YES; break;
 		case ':':
-			return common_exit(&o.c, common_bad_usage("option '%s' needs a value", argv[optind - 1]));
 		case '?':
-			return common_exit(&o.c, common_bad_usage("unknown option '%s'", argv[optind - 1]));
+			return common_exit(&o.c, common_getopt_error(opt, argv));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
 			o.seen |= BIT(opt);
 	}
-	argc -= optind;
-	argv += optind;
-	if (!argc) {
-		usage(stderr);
-		return common_exit(&o.c, T3_EUSAGE);
-	}
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (!strcmp(argv[0], cmds[i].name))
-			return common_exit(&o.c, cmds[i].fn(argc - 1, argv + 1));
-	return common_exit(&o.c, common_bad_usage("unknown command '%s'", argv[0]));
+	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
+						  argc - optind, argv + optind, usage));
 }

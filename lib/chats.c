@@ -161,22 +161,6 @@ int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, si
 	return 0;
 }
 
-int chats_last_message(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1])
-{
-	sqlite3_stmt *st;
-	int rc;
-	out[0] = '\0';
-	if (db_prepare(ddb, &st, "SELECT message_id FROM chat_messages WHERE chat_id = ? "
-		       "ORDER BY timestamp DESC, message_id DESC LIMIT 1"))
-		return T3_EDATA;
-	db_bind_text(st, 1, chat_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(out, UUID_STRLEN + 1, "%s", db_col_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(ddb, "read messages");
-}
-
 static int touch(struct db *ddb, const char *chat_id, int64_t now)
 {
 	sqlite3_stmt *st;

@@ -38,8 +38,6 @@ int chats_latest(struct db *ddb, const char *user_id, struct chat *out);
 int chats_set_system(struct db *ddb, const char *chat_id, const char *system_prompt);
 /* Every message of a chat, oldest first. */
 int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n);
-/* The newest message id, or "" when the chat is empty. */
-int chats_last_message(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1]);
 
 struct ai_message {
 	const char *chat_id, *parent_id, *text, *model, *finish_reason, *status,

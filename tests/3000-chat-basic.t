@@ -173,4 +173,15 @@ is "$(sql "$DDB" "SELECT status FROM chat_messages WHERE sender_type = 'ai' ORDE
 is "$(sql "$DDB" "SELECT status_code FROM usage_metrics ORDER BY timestamp DESC LIMIT 1")" interrupted \
 	"echo: the usage row says interrupted"
 
+# ---- an answer that cannot be stored is not a success ----
+sqlite3 "$DDB" "CREATE TRIGGER t3test_fail BEFORE INSERT ON chat_messages WHEN NEW.sender_type = 'ai'
+	BEGIN SELECT RAISE(ABORT, 'disk says no'); END;"
+n_usage=$(sql "$DDB" "SELECT count(*) FROM usage_metrics")
+run tmo t3-chat -m echo store me
+is_rc 3 "a failed write of the answer exits 3"
+is "$(cat "$OUT")" "store me" "the answer was still shown"
+like "$ERR" "^t3-chat: error: database '.*data.db': write: disk says no" "naming the database and the reason"
+is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics")" "$n_usage" "the answer's transaction (message and usage row) rolled back whole"
+sqlite3 "$DDB" "DROP TRIGGER t3test_fail"
+
 done_testing

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sodium.h>
 
 #include "tap.h"
 #include "buf.h"
@@ -14,6 +15,7 @@
 #include "out.h"
 #include "paths.h"
 #include "timeutil.h"
+#include "users.h"
 #include "uuid.h"
 
 static char tmpdir[] = "/tmp/t3unit.XXXXXX";
@@ -301,6 +303,38 @@ static void test_cost(void)
 	model_release(&m);
 }
 
+/* verify upgrades a hash made with weaker parameters, only on a match */
+static void test_rehash(void)
+{
+	struct db db;
+	struct user u = { 0 }, back;
+	char weak[crypto_pwhash_STRBYTES];
+	char *path = xasprintf("%s/rehash.db", tmpdir);
+
+	ok(sodium_init() >= 0, "libsodium");
+	ok(!crypto_pwhash_str(weak, "old secret", 10, crypto_pwhash_OPSLIMIT_MIN,
+			      crypto_pwhash_MEMLIMIT_MIN), "a hash with weak parameters");
+	ok(!db_open(&db, path, DB_USER), "open user.db");
+	u.email = xstrdup("r@example.com");
+	u.hashed_password = xstrdup(weak);
+	u.subscription_plan = xstrdup("free");
+	u.timezone = xstrdup("UTC");
+	ok(!db_begin(&db) && !users_insert(&db, &u) && !db_commit(&db), "insert the user");
+	is_int(users_verify_password(&db, &u, "wrong secret"), T3_ENEG, "a wrong password does not match");
+	users_find(&db, "r@example.com", &back);
+	is_str(back.hashed_password, weak, "and leaves the weak hash alone");
+	user_release(&back);
+	is_int(users_verify_password(&db, &u, "old secret"), 0, "the right password matches");
+	users_find(&db, "r@example.com", &back);
+	ok(!strncmp(back.hashed_password, "$argon2id$v=19$m=65536,t=2,p=1$", 31),
+	   "and the stored hash is upgraded to the current parameters: %s", back.hashed_password);
+	is_int(users_verify_password(&db, &back, "old secret"), 0, "the upgraded hash verifies");
+	user_release(&back);
+	user_release(&u);
+	db_close(&db);
+	free(path);
+}
+
 int main(void)
 {
 	t3_progname = "test-lib";
@@ -313,6 +347,7 @@ int main(void)
 	test_out();
 	test_buf();
 	test_cost();
+	test_rehash();
 	char *cmd = xasprintf("rm -rf %s", tmpdir);
 	ok(system(cmd) == 0, "clean up");
 	free(cmd);
