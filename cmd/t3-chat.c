@@ -851,8 +851,7 @@ int main(int argc, char **argv)
 		o.retries = 3;
 	if (o.stall_s < 0)
 		o.stall_s = 120;
-	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)) ||
-	    (r = acting_user(&cfg, &u)))
+	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		goto out;
 
 	/* the model */
@@ -888,7 +887,7 @@ int main(int argc, char **argv)
 		}
 		if ((r = config_api_key(&cfg, m.provider_name, &key)))
 			goto out;
-		if (!key && !config_key_optional(m.provider_name)) {
+		if (!key && !config_key_optional(base_url)) {
 			char env[96];
 			config_env_prefix(m.provider_name, env, sizeof env);
 			r = t3_error(T3_EDATA, "no API key for '%s': set %s_API_KEY or '%s.key_command' "
@@ -897,6 +896,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+
+	/* the user last: every refusal above leaves the data as it was,
+	 * even the default account uncreated */
+	if ((r = acting_user(&cfg, &u)))
+		goto out;
 
 	/* quota: refuse before anything is sent or stored */
 	run.m = &m;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <sodium.h>
 
@@ -123,9 +124,25 @@ char *config_base_url(const struct config *c, const char *provider)
 	return NULL;
 }
 
-int config_key_optional(const char *provider)
+int config_key_optional(const char *base_url)
 {
-	return !strcmp(provider, "ollama") || !strcmp(provider, "echo");
+	/* a server on this machine (Ollama, llama.cpp, vLLM, LM Studio) is
+	 * usually run without a key; a remote one never is */
+	static const char *const local[] = { "localhost", "127.", "[::1]" };
+	const char *host = base_url ? strstr(base_url, "://") : NULL;
+	size_t n;
+
+	if (!host)
+		return 0;
+	host += 3;
+	n = strcspn(host, "/");
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+		size_t k = strlen(local[i]);
+		if (n >= k && !strncasecmp(host, local[i], k) &&
+		    (local[i][k - 1] == '.' || n == k || host[k] == ':'))
+			return 1;
+	}
+	return 0;
 }
 
 int config_api_key(const struct config *c, const char *provider, char **key)

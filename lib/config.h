@@ -25,9 +25,9 @@ char *config_base_url(const struct config *c, const char *provider);
  * line printed by "PROVIDER.key_command" (run with /bin/sh -c). *key is
  * NULL when there is none. Returns 0 or T3_EDATA (the command failed). */
 int config_api_key(const struct config *c, const char *provider, char **key);
-/* Whether a provider works without a key (ollama and other local
- * servers, echo). */
-int config_key_optional(const char *provider);
+/* Whether a provider at this base URL may go without a key: one on the
+ * loopback interface (localhost, 127.0.0.0/8, [::1]). */
+int config_key_optional(const char *base_url);
 /* "OPENAI" for "openai", "OPENROUTER" etc.: the environment prefix. */
 void config_env_prefix(const char *provider, char *out, size_t n);
 

@@ -82,6 +82,7 @@ is "$(sql "$UDB" "SELECT email, subscription_plan, token_quota, timezone FROM us
    "Bob@Example.org|team|42|Europe/Paris" "set changed the fields and kept the quota"
 run t3-user set bob@example.org --quota 7
 is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id='$bob'")" 7 "set --quota"
+snapshot
 run t3-user set bob@example.org
 is_rc 2 "set with nothing to set is a usage error"
 
@@ -92,5 +93,12 @@ run t3-user frobnicate
 is_rc 2 "unknown command"
 run t3-user list --bogus
 is_rc 2 "unknown option"
+is_err "t3-user: error: unknown option '--bogus'
+try 't3-user --help'" "naming the option"
+run t3-user add carol@example.com --plan
+is_rc 2 "an option without its value"
+is_err "t3-user: error: option '--plan' needs a value
+try 't3-user --help'" "naming the option"
+unchanged "usage mistakes leave the databases unchanged"
 
 done_testing

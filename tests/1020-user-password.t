@@ -30,14 +30,17 @@ is_rc 0 "passwd --oauth"
 is "$(sql "$UDB" "SELECT hashed_password FROM user_accounts")" "oauth:github:12345" "OAuth identity stored"
 run t3-user show alice@example.com --tsv
 like "$OUT" 'oauth:github' "show names the OAuth provider"
-printf 'oauth:github:12345\n' | t3-user verify alice@example.com --password-stdin 2>/dev/null
-is "$?" 1 "an OAuth identity never verifies by password"
+printf 'oauth:github:12345\n' | t3-user verify alice@example.com --password-stdin >"$OUT" 2>"$ERR"; rc=$?
+is_rc 1 "an OAuth identity never verifies by password"
+is_err "t3-user: error: user 'alice@example.com' has no password (auth: oauth:github)" "and says why, without asking"
 
 run t3-user passwd alice@example.com --clear
 is "$(sql "$UDB" "SELECT hashed_password IS NULL FROM user_accounts")" 1 "passwd --clear removes the password"
 
 # The password never appears in argv: there is no option that takes one.
+snapshot
 run t3-user add bob@example.com --password secret123
 is_rc 2 "there is no --password option"
+unchanged "and no account is added"
 
 done_testing

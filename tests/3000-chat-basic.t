@@ -27,6 +27,7 @@ is_err "t3-chat: error: no model chosen: use -m MODEL, set T3_MODEL, or put 'mod
 is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics') $(sql "$DDB" 'SELECT count(*) FROM chat_messages')" "0 0" \
 	"nothing metered or stored without a model"
 
+snapshot
 run tmo t3-chat -m nosuchmodel hello
 is_rc 2 "an unknown model exits 2"
 is_err "t3-chat: error: unknown model 'nosuchmodel' (see 't3-models list --all')" "with the models' error"
@@ -54,6 +55,7 @@ run tmo t3-chat -m
 is_rc 2 "-m without a value"
 is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics') $(sql "$DDB" 'SELECT count(*) FROM chat_messages')" "0 0" \
 	"refusals before a request store nothing"
+unchanged "refusals before a request leave both databases byte for byte as they were (no default account either)"
 
 # ---- the echo model: offline, deterministic, free, estimated ----
 run tmo t3-chat -m echo "hello  world"

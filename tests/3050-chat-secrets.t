@@ -83,6 +83,17 @@ run tmo t3-chat -m gpt-4o-mini hello
 is_rc 3 "no key at all exits 3"
 is_err "t3-chat: error: no API key for 'openai': set OPENAI_API_KEY or 'openai.key_command' in $XDG_CONFIG_HOME/t3/config" \
 	"saying where to put one"
+run env OPENAI_BASE_URL="https://api.invalid/v1" timeout 20 t3-chat -m gpt-4o-mini hello
+is_rc 3 "a remote base URL without a key is refused too"
+
+# a server on this machine (Ollama, llama.cpp, vLLM) needs no key
+mock_script '{"gen_events":2}'
+n0=$(mock_count)
+run env OLLAMA_BASE_URL="$MOCK_URL/v1" timeout 20 t3-chat -m llama3.2 hello
+is "$rc $(cat "$OUT")" "0 tok0 tok1 " "a loopback provider without a key answers"
+is "$(mock_req $((n0 + 1)) '$.headers.authorization')" "" "and no Authorization header is sent"
+run env OLLAMA_BASE_URL="http://localhost.example.com:11434/v1" timeout 20 t3-chat -m llama3.2 hello
+is_rc 3 "a host that merely starts with 'localhost' is not loopback"
 run env GEMINI_BASE_URL="$MOCK_URL/v1beta" GOOGLE_API_KEY="$KEY" timeout 20 t3-chat -m gemini-2.5-flash hello
 is "$(mock_req "$(mock_count)" '$.headers."x-goog-api-key"')" "$KEY" "GOOGLE_API_KEY serves Gemini too"
 
