@@ -206,8 +206,15 @@ int db_open(struct db *db, const char *path, enum db_kind kind)
 		goto fail;
 	}
 	if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		    " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY"))
+		    " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+		    " PRAGMA journal_size_limit = 524288; PRAGMA wal_autocheckpoint = 100"))
 		goto fail;
+	/* Every t3 process is short-lived: checkpointing (fsyncs) and
+	 * deleting the WAL at each close would cost more than its work.
+	 * Commits checkpoint instead, every 100 pages (a chat writes a few),
+	 * and the WAL is cut back to 512 KiB after each checkpoint: small
+	 * enough that the next process's WAL recovery reads little. */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (version < n && migrate(db, version))
 		goto fail;
 	return 0;

@@ -304,12 +304,6 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 	return 0;
 }
 
-int models_field_known(const char *field)
-{
-	const struct mfield *f = field_by_name(field);
-	return f && !(f->flags & F_DERIVED);
-}
-
 int models_set_field(struct model *m, const char *field, const char *value, int nullword,
 		     const char *what)
 {

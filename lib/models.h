@@ -60,8 +60,6 @@ int models_set_field(struct model *m, const char *field, const char *value,
 		     int nullword, const char *what);
 /* The same from a JSON value (types checked). */
 int models_set_field_json(struct model *m, const char *field, json_t *v, const char *what);
-/* 1 if field names a column settable by add/set/import. */
-int models_field_known(const char *field);
 /* Check the fields that have no default (api, max_token_limit, names). */
 int models_check(const struct model *m, const char *what);
 
