@@ -10,21 +10,7 @@ MAN7=$TOP/man/t3.7
 COMPLETIONS="$TOP/completions/t3-user.bash $TOP/completions/t3-user.fish $TOP/completions/_t3-user"
 
 # --- the man pages lint clean ------------------------------------------
-# "referenced manual not found" and "outdated mandoc.db" depend on what is
-# installed, not on the page.
-for page in "$MAN1" "$MAN7"; do
-	if command -v mandoc >/dev/null 2>&1; then
-		mandoc -Tlint "$page" 2>&1 | grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' >"$TMP/lint"
-		if [ -s "$TMP/lint" ]; then
-			ok 1 "mandoc -Tlint $(basename "$page")"
-			diag "$(cat "$TMP/lint")"
-		else
-			ok 0 "mandoc -Tlint $(basename "$page")"
-		fi
-	else
-		ok 0 "# SKIP mandoc not installed: $(basename "$page")"
-	fi
-done
+man_lint "$MAN1" "$MAN7"
 
 # --- every command and option of --help is documented and completed ----
 run t3-user --help
@@ -33,30 +19,12 @@ cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$OUT" 
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
 is "$(echo $cmds)" "add check export import list passwd plan quota rm set show verify" \
 	"commands found in --help"
-for c in $cmds; do
-	grep -Eq "^\\.(It )?Cm $c( |\$)" "$MAN1"
-	ok $? "t3-user.1 documents '$c'"
-	for f in $COMPLETIONS; do
-		grep -Eq "(^|[^a-z-])$c([^a-z-]|\$)" "$f"
-		ok $? "$(basename "$f") completes '$c'"
-	done
-done
+doc_commands t3-user "$MAN1" $cmds
 for sub in list set rm; do
 	grep -Eq "^\\.Cm plan $sub( |\$)" "$MAN1"
 	ok $? "t3-user.1 documents 'plan $sub'"
 done
-for o in $opts; do
-	name=${o#--}
-	grep -q -- "Fl -$name" "$MAN1"
-	ok $? "t3-user.1 documents '$o'"
-	for f in $COMPLETIONS; do
-		case $f in
-		*.fish) grep -q -- "-l $name" "$f" ;;
-		*) grep -q -- "$o" "$f" ;;
-		esac
-		ok $? "$(basename "$f") completes '$o'"
-	done
-done
+doc_options t3-user "$MAN1" $opts
 
 # --- the completions load and answer -----------------------------------
 if command -v bash >/dev/null 2>&1; then

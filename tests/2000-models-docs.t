@@ -8,13 +8,7 @@ TOP=$TESTDIR/..
 MAN1=$TOP/man/t3-models.1
 COMPLETIONS="$TOP/completions/t3-models.bash $TOP/completions/t3-models.fish $TOP/completions/_t3-models"
 
-if command -v mandoc >/dev/null 2>&1; then
-	mandoc -Tlint "$MAN1" 2>&1 | grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' >"$TMP/lint"
-	if [ -s "$TMP/lint" ]; then ok 1 "mandoc -Tlint t3-models.1"; diag "$(cat "$TMP/lint")"
-	else ok 0 "mandoc -Tlint t3-models.1"; fi
-else
-	ok 0 "# SKIP mandoc not installed"
-fi
+man_lint "$MAN1"
 
 # --- every command and option of --help is documented and completed ----
 run t3-models --help
@@ -23,26 +17,8 @@ cmds=$(grep -oE '(^  | \| )[a-z]+' "$OUT" | sed 's/^[ |]*//' | sort -u)
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
 is "$(echo $cmds)" "add alias aliases disable enable export import list resolve rm set show sync unalias" \
 	"commands found in --help"
-for c in $cmds; do
-	grep -Eq "^\\.(It )?Cm $c( |\$)" "$MAN1"
-	ok $? "t3-models.1 documents '$c'"
-	for f in $COMPLETIONS; do
-		grep -Eq "(^|[^a-z-])$c([^a-z-]|\$)" "$f"
-		ok $? "$(basename "$f") completes '$c'"
-	done
-done
-for o in $opts; do
-	name=${o#--}
-	grep -q -- "Fl -$name" "$MAN1"
-	ok $? "t3-models.1 documents '$o'"
-	for f in $COMPLETIONS; do
-		case $f in
-		*.fish) grep -q -- "-l $name" "$f" ;;
-		*) grep -q -- "$o" "$f" ;;
-		esac
-		ok $? "$(basename "$f") completes '$o'"
-	done
-done
+doc_commands t3-models "$MAN1" $cmds
+doc_options t3-models "$MAN1" $opts
 for cap in images pdfs multimodal reasoning tools; do
 	grep -q -- "Fl -no-$cap" "$MAN1"
 	ok $? "t3-models.1 documents '--$cap' and '--no-$cap'"

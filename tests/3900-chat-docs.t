@@ -11,19 +11,7 @@ MAN1=$TOP/man/t3-chat.1
 COMPLETIONS="$TOP/completions/t3-chat.bash $TOP/completions/t3-chat.fish $TOP/completions/_t3-chat"
 
 # --- the man page lints clean -------------------------------------------
-# "referenced manual not found" and "outdated mandoc.db" depend on what is
-# installed, not on the page.
-if command -v mandoc >/dev/null 2>&1; then
-	mandoc -Tlint "$MAN1" 2>&1 | grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' >"$TMP/lint"
-	if [ -s "$TMP/lint" ]; then
-		ok 1 "mandoc -Tlint t3-chat.1"
-		diag "$(cat "$TMP/lint")"
-	else
-		ok 0 "mandoc -Tlint t3-chat.1"
-	fi
-else
-	ok 0 "# SKIP mandoc not installed"
-fi
+man_lint "$MAN1"
 
 # --- every option of --help is documented and completed -----------------
 run t3-chat --help
@@ -34,18 +22,7 @@ is "$(echo $shorts)" "c m n s u v" "short options found in --help"
 [ "$(echo "$longs" | wc -l)" -ge 17 ]
 ok $? "long options found in --help ($(echo $longs | wc -w))"
 # The options every t3 program takes, which --help leaves out.
-for o in $longs --user-db --data-db --help --version; do
-	name=${o#--}
-	grep -q -- "Fl -$name" "$MAN1"
-	ok $? "t3-chat.1 documents '$o'"
-	for f in $COMPLETIONS; do
-		case $f in
-		*.fish) grep -q -- "-l $name" "$f" ;;
-		*) grep -q -- "$o" "$f" ;;
-		esac
-		ok $? "$(basename "$f") completes '$o'"
-	done
-done
+doc_options t3-chat "$MAN1" $longs --user-db --data-db --help --version
 for s in $shorts; do
 	grep -Eq -- "Fl $s( |\$)|Op Fl [a-z]*$s" "$MAN1"
 	ok $? "t3-chat.1 documents '-$s'"

@@ -104,6 +104,60 @@ unchanged() { # DESCRIPTION
 	fi
 }
 
+# ---- documentation checks shared by the *-docs.t tests ----
+
+# man_lint PAGE...: mandoc -Tlint is clean. "referenced manual not found"
+# and "outdated mandoc.db" depend on what is installed, not on the page.
+man_lint() {
+	for page in "$@"; do
+		if ! command -v mandoc >/dev/null 2>&1; then
+			ok 0 "# SKIP mandoc not installed: $(basename "$page")"
+			continue
+		fi
+		mandoc -Tlint "$page" 2>&1 |
+			grep -v -e 'referenced manual not found' -e 'outdated mandoc.db' >"$TMP/lint"
+		if [ -s "$TMP/lint" ]; then
+			ok 1 "mandoc -Tlint $(basename "$page")"; diag "$(cat "$TMP/lint")"
+		else
+			ok 0 "mandoc -Tlint $(basename "$page")"
+		fi
+	done
+}
+
+# doc_commands TOOL MAN1 COMMAND...: each subcommand is an .Cm entry of the
+# page and a word of every completion file in $COMPLETIONS.
+doc_commands() {
+	dc_tool=$1 dc_man=$2
+	shift 2
+	for c in "$@"; do
+		grep -Eq "^\\.(It )?Cm $c( |\$)" "$dc_man"
+		ok $? "$dc_tool.1 documents '$c'"
+		for f in $COMPLETIONS; do
+			grep -Eq "(^|[^a-z-])$c([^a-z-]|\$)" "$f"
+			ok $? "$(basename "$f") completes '$c'"
+		done
+	done
+}
+
+# doc_options TOOL MAN1 --OPTION...: each long option is in the page (Fl)
+# and in every completion file in $COMPLETIONS (fish spells it -l NAME).
+doc_options() {
+	dc_tool=$1 dc_man=$2
+	shift 2
+	for o in "$@"; do
+		name=${o#--}
+		grep -q -- "Fl -$name" "$dc_man"
+		ok $? "$dc_tool.1 documents '$o'"
+		for f in $COMPLETIONS; do
+			case $f in
+			*.fish) grep -q -- "-l $name" "$f" ;;
+			*) grep -q -- "$o" "$f" ;;
+			esac
+			ok $? "$(basename "$f") completes '$o'"
+		done
+	done
+}
+
 done_testing() {
 	echo "1..$t_n"
 	[ "$t_failed" -eq 0 ]
