@@ -244,14 +244,20 @@ is "$(wc -l <"$ERR" | tr -d ' ')" 1 "connection refused: one line"
 is "$(usage_rows)" "network,-,1" "connection refused: usage network"
 
 # ---- SIGINT during a drip stream ----
-sigint_after_output() { # OUTFILE PID: wait for output, SIGINT, time the exit
+# Wait for output, send SIGINT, and time the stop: until the "interrupted"
+# line on stderr, which t3-chat writes once the transfer has stopped and
+# the partial answer is stored (the exit that follows may take longer
+# under the sanitizers' leak check, which is not what is measured).
+sigint_after_output() { # OUTFILE PID: t1 - t0 is the stop, rc the exit status
 	i=0
 	while [ ! -s "$1" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
 	t0=$(ms)
 	kill -INT "$2"
 	i=0
-	while kill -0 "$2" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.01; i=$((i + 1)); done
+	while ! grep -q interrupted "$TMP/int.err" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done
 	t1=$(ms)
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.01; i=$((i + 1)); done
 	kill -9 "$2" 2>/dev/null
 	wait "$2"; rc=$?
 }
