@@ -102,7 +102,10 @@ check: $(BINS) $(UNIT_BIN)
 $(O)/sse-throughput: bench/sse-throughput.c $(O)/libt3.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libt3.a $(LIBS_BASE)
 
-bench: all $(O)/sse-throughput
+$(O)/peakrss: bench/peakrss.c
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+bench: all $(O)/sse-throughput $(O)/peakrss
 	bash bench/run.sh $(BIN) $(O)
 
 # Install the build and test dependencies (Debian/Ubuntu); elsewhere print
