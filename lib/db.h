@@ -12,6 +12,7 @@ struct db {
 	char *path;
 	enum db_kind kind;
 	int in_tx;
+	int wal_frames;		/* frames in the WAL after our last commit */
 };
 
 /* Schema versions this build knows (PRAGMA user_version). */
@@ -22,6 +23,10 @@ int db_schema_version(enum db_kind kind);
  * this build is refused (T3_EDATA) before anything is written. The
  * connection uses WAL, a busy timeout and foreign keys. */
 int db_open(struct db *db, const char *path, enum db_kind kind);
+/* Close. The WAL is kept for the next process unless it has grown past
+ * DB_CKPT_FRAMES frames: then it is checkpointed and truncated, if no
+ * other connection is busy with it at that moment. */
+#define DB_CKPT_FRAMES 64
 void db_close(struct db *db);
 
 /* Report the connection's last error as "database 'PATH': what: MSG

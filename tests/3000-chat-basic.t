@@ -186,4 +186,24 @@ like "$ERR" "^t3-chat: error: database '.*data.db': write: disk says no" "naming
 is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics")" "$n_usage" "the answer's transaction (message and usage row) rolled back whole"
 sqlite3 "$DDB" "DROP TRIGGER t3test_fail"
 
+# ---- the write-ahead log is kept between runs, and bounded ----
+# Each program leaves the WAL for the next (db_close); past 64 frames the
+# closing one checkpoints and truncates it. No sqlite3(1) call in this
+# loop: its own close would checkpoint.
+n=$(sql "$DDB" "SELECT count(*) FROM chat_messages")
+max=0 kept=0 i=0
+while [ $i -lt 30 ]; do
+	t3-chat -m echo "run $i" >/dev/null 2>&1 || break
+	[ -f "$DDB-wal" ] && kept=$((kept + 1))
+	s=$(stat -c %s "$DDB-wal" 2>/dev/null || echo 0)
+	[ "$s" -gt "$max" ] && max=$s
+	i=$((i + 1))
+done
+is "$i" 30 "30 chats in a row"
+is "$kept" 30 "the WAL is left in place after each"
+is "$(stat -c %a "$DDB-wal") $(stat -c %a "$DDB-shm")" "600 600" "-wal and -shm are mode 0600"
+# 64 frames, plus what one run adds, plus the header: at most ~100 frames
+[ "$max" -le $((32 + 100 * (4096 + 24))) ]; ok $? "the WAL stays bounded (largest $max bytes)"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_messages")" $((n + 60)) "every message of the 30 runs is there"
+
 done_testing
