@@ -92,30 +92,32 @@ static void on_sigint(int sig)
 	http_interrupted = 1;
 }
 
-/* ---- output ---- */
+/* ---- output ----
+ * Decoded text goes into stdout's buffer; out_flush() writes it out after
+ * each read from the network (and after each word of the echo model), so
+ * everything that has arrived is on stdout before t3-chat waits for more;
+ * the first piece of text is flushed at once.
+ * Deltas that arrived in one read leave in one write(2): the same moment
+ * for the reader, without a system call per delta. */
+
+static int out_flush(struct call *c)
+{
+	if (c->pipe_closed)
+		return 0;
+	if ((fflush(stdout) || ferror(stdout)) && errno == EPIPE) {
+		c->pipe_closed = 1;
+		return 1;   /* stop the transfer: nobody is reading */
+	}
+	return 0;
+}
 
 static void emit_event(json_t *ev)
 {
 	char *s = json_dumps(ev, OUT_JSON_FLAGS);
 	fputs(s, stdout);
 	fputc('\n', stdout);
-	fflush(stdout);
 	free(s);
 	json_decref(ev);
-}
-
-static int write_out(struct call *c, const char *s, size_t n)
-{
-	if (c->pipe_closed)
-		return 0;
-	fwrite(s, 1, n, stdout);
-	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE) {
-			c->pipe_closed = 1;
-			return 1;   /* stop the transfer: nobody is reading */
-		}
-	}
-	return 0;
 }
 
 static int sink_text(void *ctx, const char *s, size_t n)
@@ -124,17 +126,21 @@ static int sink_text(void *ctx, const char *s, size_t n)
 	if (c->first_ms < 0)
 		c->first_ms = time_mono_ms() - c->t0;
 	sb_add(&c->text, s, n);
+	if (c->pipe_closed || o.c.fmt == OUT_JSON || o.no_stream)
+		return 0;
 	if (o.c.fmt == OUT_JSONL) {
 		json_t *ev = json_pack("{s:s, s:s%}", "type", "delta", "text", s, n);
 		if (ev)
 			emit_event(ev);
-		c->printed = 1;
-		return ferror(stdout) && errno == EPIPE ? (c->pipe_closed = 1) : 0;
+	} else {
+		fwrite(s, 1, n, stdout);
 	}
-	if (o.c.fmt == OUT_JSON || o.no_stream)
-		return 0;
-	c->printed = 1;
-	return write_out(c, s, n);
+	/* the first words at once: the wait for them is what a user feels */
+	if (!c->printed) {
+		c->printed = 1;
+		return out_flush(c);
+	}
+	return 0;
 }
 
 static int sink_reasoning(void *ctx, const char *s, size_t n)
@@ -186,7 +192,7 @@ static int on_data(void *ctx, const char *p, size_t n)
 		int r = sse_feed(&c->sse, p, n);
 		if (r && !c->dec_ret)
 			c->dec_ret = r;
-		return r;
+		return r ? r : out_flush(c);
 	}
 	if (c->body.len + n > MAX_BODY)
 		return c->dec_ret = PROV_EMALFORMED;
@@ -230,7 +236,7 @@ static int run_echo(struct call *c, const struct prov_req *req)
 		n += strspn(s + n, " \n\t");
 		if (http_interrupted)
 			return HTTP_EINTR;
-		if (sink_text(c, s, n))
+		if (sink_text(c, s, n) || out_flush(c))
 			return 0;
 		s += n;
 		if (ms > 0 && *s)
@@ -719,8 +725,9 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 			fwrite(c->text.buf, 1, c->text.len, stdout);
 		if ((c->text.len && c->text.buf[c->text.len - 1] != '\n') && isatty(STDOUT_FILENO))
 			fputc('\n', stdout);
-		fflush(stdout);
 	}
+	if (!c->pipe_closed)
+		fflush(stdout);
 	if (o.usage) {
 		fprintf(stderr, "%s: %s: %ld prompt + %ld completion tokens", t3_progname,
 			run->m->model_name, res->prompt_tokens, res->completion_tokens);
@@ -986,6 +993,7 @@ int main(int argc, char **argv)
 		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
 				     run.chat_id ? json_string(run.chat_id) : json_null(),
 				     "model", m.model_name, "provider", m.provider_name));
+	fflush(stdout);
 	for (run.attempt = 1;; run.attempt++) {
 		if (have_call)
 			call_release(&call);

@@ -322,4 +322,20 @@ is "$(mock_req 1 '$.body.messages[0]' '$.body.messages[1]' '$.body.messages[2]')
 	"[{\"role\":\"system\",\"content\":\"Be exact.\"},{\"role\":\"user\",\"content\":\"What is 1231*2331?\"},{\"role\":\"assistant\",\"content\":\"$(printf '%s' "$OAI_TEXT" | sed 's/\\/\\\\/g')\"}]" \
 	"with the first exchange sent as history"
 
+# ---- the text reaches stdout as it arrives ----
+# The server sends the first three events, then holds the stream: their
+# text must be on stdout while t3-chat still waits for the rest. (-n: this
+# chat is done with.)
+B=$("$PYTHON" "$TESTDIR/mockprov.py" --dump-gen openai 50 | awk 'BEGIN { RS = "\n\n" } NR <= 3 { n += length($0) + 2 } END { print n }')
+mock_script "{\"gen_events\":50,\"stall_after\":$B,\"stall_s\":8}"
+env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat -n -m gpt-4o-mini "stream" >"$TMP/s.out" 2>"$TMP/s.err" &
+pid=$!
+i=0
+while [ "$(cat "$TMP/s.out")" != "tok0 tok1 tok2 " ] && [ $i -lt 400 ]; do sleep 0.02; i=$((i + 1)); done
+is "$(cat "$TMP/s.out")" "tok0 tok1 tok2 " "streaming: the text of the three events sent is on stdout"
+kill -0 $pid 2>/dev/null; ok $? "streaming: while t3-chat still waits for the rest"
+kill -INT $pid 2>/dev/null
+wait $pid
+is "$?" 130 "streaming: then SIGINT stops it"
+
 done_testing
