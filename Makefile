@@ -60,7 +60,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/unit/%)
 
 DEBIAN_PKGS = build-essential pkg-config libsqlite3-dev libcurl4-openssl-dev \
 	libjansson-dev libreadline-dev libsodium-dev sqlite3 python3 curl tzdata perl hyperfine \
-	mandoc zsh fish jq
+	mandoc zsh fish jq openssl
 
 all: $(BINS)
 

@@ -1,6 +1,8 @@
 /* http.h: POST a JSON body and stream the response through callbacks
  * (libcurl multi interface, polled every 50 ms so an interrupt or a stall
- * is noticed quickly). TLS verification is always on. */
+ * is noticed quickly). TLS verification is always on; CURL_CA_BUNDLE, as
+ * for curl(1), names a file of CA certificates to trust instead of the
+ * system's. */
 #ifndef T3_HTTP_H
 #define T3_HTTP_H
 

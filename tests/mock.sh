@@ -3,7 +3,9 @@
 #
 #   mock_start SCRIPT_JSONL   start a fresh mock (stopping any previous one)
 #                             answering from SCRIPT_JSONL; sets MOCK_PID,
-#                             MOCK_URL (http://127.0.0.1:PORT), MOCK_LOG
+#                             MOCK_URL (http://127.0.0.1:PORT), MOCK_LOG;
+#                             with MOCK_TLS="CERT KEY" set, it serves HTTPS
+#                             and MOCK_URL is https://127.0.0.1:PORT
 #   mock_script LINE...       write LINE... (JSON objects) to a script file
 #                             in $TMP and mock_start it
 #   mock_stop                 stop it (lib.sh's cleanup also does)
@@ -41,8 +43,9 @@ mock_start() { # SCRIPT_JSONL
 	MOCK_LOG=$TMP/mock$mock_n.log
 	mock_portfile=$TMP/mock$mock_n.port
 	: >"$MOCK_LOG"
+	# shellcheck disable=SC2086 # MOCK_TLS is two words on purpose
 	"$PYTHON" "$TESTDIR/mockprov.py" --port-file "$mock_portfile" --log "$MOCK_LOG" \
-		--script "$1" --idle-timeout 60 2>"$TMP/mock$mock_n.err" &
+		--script "$1" --idle-timeout 60 ${MOCK_TLS:+--tls $MOCK_TLS} 2>"$TMP/mock$mock_n.err" &
 	MOCK_PID=$!
 	i=0
 	while [ ! -s "$mock_portfile" ] && [ $i -lt 100 ]; do
@@ -53,7 +56,7 @@ mock_start() { # SCRIPT_JSONL
 		echo "Bail out! the mock provider did not start: $(cat "$TMP/mock$mock_n.err")"
 		exit 255
 	fi
-	MOCK_URL=http://127.0.0.1:$(cat "$mock_portfile")
+	MOCK_URL=http${MOCK_TLS:+s}://127.0.0.1:$(cat "$mock_portfile")
 }
 
 mock_script() { # LINE...

@@ -35,6 +35,10 @@ Event streams are sent with chunked transfer encoding, other bodies with
 Content-Length; either way a cut is visible to the client as an incomplete
 transfer. Every response carries Connection: close.
 
+--tls CERT KEY serves HTTPS instead, with that certificate and key (PEM).
+A client that refuses the certificate ends the connection in the
+handshake: no request is logged.
+
 The server exits by itself after --idle-timeout seconds (default 30)
 without a request, and on SIGTERM/SIGINT.
 
@@ -49,6 +53,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -216,6 +221,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass  # the JSON log is the record
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()  # a refusal raises: no request
         super().setup()
         try:
             self.connection.setsockopt(socket.IPPROTO_TCP,
@@ -348,6 +355,10 @@ class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = False
 
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ssl.SSLError, OSError)):
+            super().handle_error(request, client_address)
+
 
 def write_port_file(path, port):
     tmp = "%s.tmp.%d" % (path, os.getpid())
@@ -363,6 +374,7 @@ def main():
     ap.add_argument("--script")
     ap.add_argument("--idle-timeout", type=float, default=30)
     ap.add_argument("--dump-gen", nargs=2, metavar=("API", "N"))
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     args = ap.parse_args()
 
     if args.dump_gen:
@@ -379,6 +391,12 @@ def main():
     mock = Mock(args)
     srv = Server(("127.0.0.1", 0), Handler)
     srv.mock = mock
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        # the handshake happens in the handler's thread, not in accept()
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
 
     def stop(*_):
         threading.Thread(target=srv.shutdown, daemon=True).start()

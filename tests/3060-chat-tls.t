@@ -1,0 +1,53 @@
+#!/bin/sh
+# t3-chat over HTTPS: certificates and host names are always verified, a
+# refused server never sees the request (nor the key), and CURL_CA_BUNDLE
+# trusts a private CA without turning verification off. The mock serves
+# TLS with a certificate made here for 127.0.0.1.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/mock.sh"
+
+usage_status() { sql "$DDB" "SELECT status_code FROM usage_metrics ORDER BY rowid DESC LIMIT 1"; }
+
+if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=t3-test \
+	-addext "subjectAltName=IP:127.0.0.1" \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" >"$TMP/openssl.err" 2>&1; then
+	echo "Bail out! openssl could not make a test certificate: $(cat "$TMP/openssl.err")"
+	exit 255
+fi
+MOCK_TLS="$TMP/cert.pem $TMP/key.pem"
+
+# ---- a certificate nobody vouches for ----
+mock_script '{"gen_events":3}'
+is "${MOCK_URL%%://*}" https "(the mock speaks HTTPS)"
+run with_openai t3-chat -m gpt-4o-mini hello
+is_rc 4 "self-signed certificate: exit 4 (network)"
+like "$ERR" '^t3-chat: error: network error: .*certificate' "one line naming the certificate problem"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "one line"
+is "$(cat "$OUT")" "" "nothing on stdout"
+is "$(mock_count)" 0 "the server never got the request, nor the key"
+is "$(usage_status)" network "metered as network"
+
+# ---- the same certificate, trusted ----
+run env CURL_CA_BUNDLE="$TMP/cert.pem" OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
+	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+is_rc 0 "CURL_CA_BUNDLE names the CA: exit 0"
+is "$(cat "$OUT")" "tok0 tok1 tok2 " "the answer streamed over TLS"
+is "$(mock_req 1 '$.headers.authorization')" "Bearer $KEY" "the key was sent, encrypted"
+is "$(usage_status)" success "metered as success"
+
+# ---- trusted, but for another name ----
+port=${MOCK_URL##*:}
+run env CURL_CA_BUNDLE="$TMP/cert.pem" OPENAI_BASE_URL="https://localhost:$port/v1" OPENAI_API_KEY="$KEY" \
+	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+is_rc 4 "a certificate for 127.0.0.1 reached as localhost: exit 4"
+like "$ERR" "^t3-chat: error: network error: .*(localhost|name)" "names the host name mismatch"
+is "$(mock_count)" 1 "no second request reached the server"
+
+# ---- a CA bundle that is not there ----
+run env CURL_CA_BUNDLE="$TMP/missing.pem" OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
+	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+is_rc 4 "a missing CA file: exit 4"
+like "$ERR" '^t3-chat: error: network error: ' "one line"
+is "$(mock_count)" 1 "and nothing sent"
+
+done_testing
