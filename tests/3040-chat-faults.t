@@ -62,6 +62,22 @@ is_rc 5 "a Retry-After beyond the bound is not waited for: exit 5"
 is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row"
 [ $((t1 - t0)) -lt 5000 ]; ok $? "and no long wait ($((t1 - t0)) ms)"
 
+# Retry-After may also be an HTTP date (RFC 9110): one in the past means
+# now; one an hour ahead is beyond the bound. (Read as no Retry-After,
+# either would get a backoff of 0.5-0.75 s and a retry.)
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"Wed, 21 Oct 2015 07:28:00 GMT\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}" \
+	"{\"file\":\"$OAI_SSE\"}"
+cont with_openai -m gpt-4o-mini "again"
+is_rc 0 "Retry-After as a past HTTP date, then success"
+like "$ERR" 'retrying in 0\.0 s$' "a past date: retried at once"
+later=$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')
+mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"$later\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "Retry-After as an HTTP date an hour ahead: exit 5"
+is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "not retried: one request, one usage row"
+unlike "$ERR" 'retrying' "no retry announced"
+
 # ---- insufficient_quota: a 429 that is not retried ----
 mock_script "{\"status\":429,\"file\":\"$F/openai/error-429-insufficient_quota.json\"}"
 mark
