@@ -566,15 +566,23 @@ static int build_messages(struct history *h, const struct model *m, const char *
 
 /* ---- the acting user ---- */
 
-static int acting_user(const struct config *cfg, struct user *u)
+/* --user, T3_USER or the config's user; NULL for the local account */
+static const char *named_user(const struct config *cfg)
 {
 	const char *who = o.user ? o.user : getenv("T3_USER");
-	int64_t allowance;
-	int r;
 
 	if (!who || !*who)
 		who = config_get(cfg, "user");
-	if (who && *who) {
+	return who && *who ? who : NULL;
+}
+
+static int acting_user(const struct config *cfg, struct user *u)
+{
+	const char *who = named_user(cfg);
+	int64_t allowance;
+	int r;
+
+	if (who) {
 		r = users_find(&o.c.udb, who, u);
 		return r == T3_ENEG ? t3_error(T3_ENEG, "user '%s' not found", who) : r;
 	}
@@ -599,6 +607,25 @@ fail:
 	db_rollback(&o.c.udb);
 	user_release(u);
 	return r;
+}
+
+/* -c and --chat: the user and the chat, looked up before the model is
+ * chosen, since the chat's own model is the default. Nothing is created:
+ * a local account not yet made has no chat to continue. */
+static int continued_chat(const struct config *cfg, struct user *u, struct chat *chat)
+{
+	const char *who = named_user(cfg);
+	int r = users_find(&o.c.udb, who ? who : DEFAULT_USER, u);
+
+	if (r == T3_ENEG && who)
+		return t3_error(T3_ENEG, "user '%s' not found", who);
+	if (r == T3_ENEG)
+		return o.cont ? t3_error(T3_ENEG, "no chat to continue") :
+				t3_error(T3_ENEG, "chat '%s' not found", o.chat);
+	if (r)
+		return r;
+	return o.cont ? chats_latest(&o.c.ddb, u->user_id, chat) :
+			chats_find(&o.c.ddb, u->user_id, o.chat, chat);
 }
 
 /* ---- reading the prompt ---- */
@@ -774,7 +801,7 @@ int main(int argc, char **argv)
 	char user_msg_id[UUID_STRLEN + 1] = "", ai_msg_id[UUID_STRLEN + 1] = "",
 	     parent[UUID_STRLEN + 1] = "";
 	const char *cv;
-	int opt, r, have_chat = 0, have_call = 0;
+	int opt, r, have_user = 0, have_chat = 0, have_call = 0;
 
 	common_init(&o.c, "t3-chat");
 	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
@@ -861,7 +888,17 @@ int main(int argc, char **argv)
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		goto out;
 
-	/* the model */
+	/* a continued chat first: its model is the default */
+	if (o.cont || o.chat) {
+		if ((r = continued_chat(&cfg, &u, &chat)))
+			goto out;
+		have_user = have_chat = 1;
+	}
+
+	/* the model: -m, else the continued chat's, else T3_MODEL, else the
+	 * config */
+	if (!o.model && have_chat && chat.model_default)
+		o.model = chat.model_default;
 	if (!o.model && (o.model = getenv("T3_MODEL")) && !*o.model)
 		o.model = NULL;   /* an empty variable counts as unset */
 	if (!o.model && !(o.model = config_get(&cfg, "model"))) {
@@ -874,7 +911,12 @@ int main(int argc, char **argv)
 		r = t3_error(T3_EUSAGE, "the model name is empty");
 		goto out;
 	}
-	if ((r = models_resolve(&o.c.ddb, o.model, &m)))
+	/* a chat's model may have gone since: say whose it is */
+	if (have_chat && o.model == chat.model_default)
+		t3_error_context = "the chat's model (choose another with -m)";
+	r = models_resolve(&o.c.ddb, o.model, &m);
+	t3_error_context = NULL;
+	if (r)
 		goto out;
 	if (o.effort && !m.reasoning_enabled) {
 		r = t3_error(T3_EPOLICY, "model '%s' does not support reasoning effort", m.model_name);
@@ -906,7 +948,7 @@ int main(int argc, char **argv)
 
 	/* the user last: every refusal above leaves the data as it was,
 	 * even the default account uncreated */
-	if ((r = acting_user(&cfg, &u)))
+	if (!have_user && (r = acting_user(&cfg, &u)))
 		goto out;
 
 	/* quota: refuse before anything is sent or stored */
@@ -926,12 +968,7 @@ int main(int argc, char **argv)
 	}
 
 	/* the chat */
-	if (o.cont || o.chat) {
-		r = o.cont ? chats_latest(&o.c.ddb, u.user_id, &chat) :
-			     chats_find(&o.c.ddb, u.user_id, o.chat, &chat);
-		if (r)
-			goto out;
-		have_chat = 1;
+	if (have_chat) {
 		if ((r = chats_history(&o.c.ddb, chat.chat_id, &h.rows, &h.nrows)))
 			goto out;
 		if (h.nrows)   /* the new message follows the newest one */
@@ -958,9 +995,13 @@ int main(int argc, char **argv)
 			goto out;
 		if (!have_chat) {
 			char *title = title_of(prompt);
-			r = chats_create(&o.c.ddb, &o.c.udb, u.user_id, title, o.system, &chat);
+			r = chats_create(&o.c.ddb, &o.c.udb, u.user_id, title, o.system,
+					 m.model_name, &chat);
 			free(title);
 			have_chat = !r;
+		} else if (!chat.model_default || strcmp(chat.model_default, m.model_name)) {
+			/* the chat goes on with the model of this run */
+			r = chats_set_model(&o.c.ddb, chat.chat_id, m.model_name);
 		}
 		if (r || (r = chats_add_user(&o.c.ddb, chat.chat_id, parent, prompt, user_msg_id)) ||
 		    (r = db_commit(&o.c.ddb))) {

@@ -11,6 +11,7 @@ void chat_release(struct chat *c)
 {
 	free(c->title);
 	free(c->system_prompt);
+	free(c->model_default);
 	memset(c, 0, sizeof *c);
 }
 
@@ -33,7 +34,7 @@ static void bind_opt_long(sqlite3_stmt *st, int i, long v)
 }
 
 int chats_create(struct db *ddb, struct db *udb, const char *user_id, const char *title,
-		 const char *system_prompt, struct chat *out)
+		 const char *system_prompt, const char *model, struct chat *out)
 {
 	sqlite3_stmt *st;
 	int r, e;
@@ -47,15 +48,17 @@ int chats_create(struct db *ddb, struct db *udb, const char *user_id, const char
 	snprintf(out->user_id, sizeof out->user_id, "%s", user_id);
 	out->title = xstrdup(title);
 	out->system_prompt = system_prompt ? xstrdup(system_prompt) : NULL;
+	out->model_default = model ? xstrdup(model) : NULL;
 	out->created_at = time_now_ms();
 	if (db_prepare(ddb, &st, "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, "
-		       "system_prompt, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?4)"))
+		       "system_prompt, updated_at, model_default) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6)"))
 		return T3_EDATA;
 	db_bind_text(st, 1, out->chat_id);
 	db_bind_text(st, 2, user_id);
 	db_bind_text(st, 3, title);
 	sqlite3_bind_int64(st, 4, out->created_at);
 	db_bind_text(st, 5, system_prompt);
+	db_bind_text(st, 6, model);
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r;
@@ -79,6 +82,8 @@ static int find(struct db *ddb, const char *sql, const char *a, const char *b, s
 		out->system_prompt = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
 				     xstrdup(db_col_text(st, 3));
 		out->created_at = sqlite3_column_int64(st, 4);
+		out->model_default = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL :
+				     xstrdup(db_col_text(st, 5));
 		/* a prefix must be unique */
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			sqlite3_finalize(st);
@@ -97,7 +102,7 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 	int r;
 	if (strlen(key) < 8 || strlen(key) > UUID_STRLEN || strspn(key, "0123456789abcdefABCDEF-") != strlen(key))
 		return t3_error(T3_ENEG, "chat '%s' not found", key);
-	r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at FROM chat_sessions "
+	r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at, model_default FROM chat_sessions "
 		 "WHERE user_id = ?1 AND chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' "
 		 "ORDER BY chat_id LIMIT 2", user_id, key, out);
 	if (r == T3_ENEG)
@@ -107,7 +112,7 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 
 int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 {
-	int r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at FROM chat_sessions "
+	int r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at, model_default FROM chat_sessions "
 		     "WHERE user_id = ?1 AND ?2 IS NULL ORDER BY updated_at DESC, chat_id DESC LIMIT 1",
 		     user_id, NULL, out);
 	if (r == T3_ENEG)
@@ -115,17 +120,29 @@ int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 	return r;
 }
 
-int chats_set_system(struct db *ddb, const char *chat_id, const char *system_prompt)
+static int set_text(struct db *ddb, const char *sql, const char *chat_id, const char *v)
 {
 	sqlite3_stmt *st;
 	int r;
-	if (db_prepare(ddb, &st, "UPDATE chat_sessions SET system_prompt = ?2 WHERE chat_id = ?1"))
+	if (db_prepare(ddb, &st, sql))
 		return T3_EDATA;
 	db_bind_text(st, 1, chat_id);
-	db_bind_text(st, 2, system_prompt);
+	db_bind_text(st, 2, v);
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r;
+}
+
+int chats_set_system(struct db *ddb, const char *chat_id, const char *system_prompt)
+{
+	return set_text(ddb, "UPDATE chat_sessions SET system_prompt = ?2 WHERE chat_id = ?1",
+			chat_id, system_prompt);
+}
+
+int chats_set_model(struct db *ddb, const char *chat_id, const char *model)
+{
+	return set_text(ddb, "UPDATE chat_sessions SET model_default = ?2 WHERE chat_id = ?1",
+			chat_id, model);
 }
 
 int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n)

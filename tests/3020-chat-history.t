@@ -1,6 +1,7 @@
 #!/bin/sh
 # t3-chat -c / --chat: the history sent in each provider's format, the
-# system prompt kept, chats of other users, fitting a small context.
+# system prompt kept, chats of other users, fitting a small context, the
+# chat's own model.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
@@ -12,6 +13,11 @@ mock_script '{"gen_events":2}'
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c hi
 is_rc 1 "-c with no chat to continue"
 is_err "t3-chat: error: no chat to continue" "says so"
+snapshot
+run t3-chat -m echo -c hi
+is_rc 1 "-c before the local account exists"
+is_err "t3-chat: error: no chat to continue" "says so too"
+unchanged "and does not create the account"
 
 # ---- OpenAI format ----
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -s "Be terse." "first question"
@@ -116,5 +122,29 @@ is_rc 6 "a prompt alone over the context is refused"
 is_err "t3-chat: error: the prompt is about 109 tokens, more than fits in the context of 'tiny' (100 tokens)" "saying why"
 is "$(mock_count)" "$n" "nothing sent"
 unchanged "nothing stored"
+
+# ---- a chat goes on with its own model ----
+mock_script '{"gen_events":2}' '{"gen_events":2}' '{"gen_events":2,"api":"anthropic"}' '{"gen_events":2,"api":"anthropic"}'
+n=$(mock_count)
+run with_openai t3-chat -m gpt-4o-mini --user alice@example.com "model one"
+c=$(sql "$DDB" "SELECT chat_id FROM chat_sessions WHERE title = 'model one'")
+is "$(sql "$DDB" "SELECT model_default FROM chat_sessions WHERE chat_id = '$c'")" gpt-4o-mini "a new chat records its model"
+run with_openai env T3_MODEL=claude-haiku-4-5-20251001 t3-chat --user alice@example.com -c "go on"
+is_rc 0 "continued without -m"
+is "$(mock_req 2 '$.path' '$.body.model')" '["/v1/chat/completions","gpt-4o-mini"]' "with the chat's model, before T3_MODEL"
+run with_anthropic t3-chat --user alice@example.com --chat "$c" -m claude-haiku-4-5-20251001 "switch"
+is_rc 0 "-m switches the chat to another model"
+is "$(sql "$DDB" "SELECT model_default FROM chat_sessions WHERE chat_id = '$c'")" claude-haiku-4-5-20251001 "which the chat records"
+run with_anthropic t3-chat --user alice@example.com -c "and on"
+is "$(mock_req 4 '$.path' '$.body.model')" '["/v1/messages","claude-haiku-4-5-20251001"]' "and keeps"
+t3-models disable claude-haiku-4-5-20251001 >/dev/null
+snapshot
+run with_anthropic t3-chat --user alice@example.com -c "again"
+is_rc 6 "the chat's model disabled since: exit 6"
+is_err "t3-chat: error: the chat's model (choose another with -m): model 'claude-haiku-4-5-20251001' is disabled (see 't3-models enable')" \
+	"naming it as the chat's model"
+is "$(mock_count)" $((n + 4)) "nothing sent"
+unchanged "nothing stored"
+t3-models enable claude-haiku-4-5-20251001 >/dev/null
 
 done_testing
