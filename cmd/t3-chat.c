@@ -1012,6 +1012,7 @@ int main(int argc, char **argv)
 	}
 
 	run.api_key = key;
+	run.req.provider = m.provider_name;
 	run.req.model = m.model_name;
 	run.req.system = have_chat ? chat.system_prompt : o.system;
 	run.req.msgs = h.msgs;

@@ -13,9 +13,16 @@ static json_t *msg_new(const char *role, const char *text)
 	return m;
 }
 
+/* OpenAI's own API, where "max_tokens" is refused by reasoning models */
+static int is_openai_proper(const char *provider)
+{
+	return !provider || !strcmp(provider, "openai") || !strcmp(provider, "azure");
+}
+
 json_t *openai_build_body(const struct prov_req *req)
 {
 	json_t *body = json_object(), *msgs = json_array();
+	int mistral = req->provider && !strcmp(req->provider, "mistral");
 	size_t i;
 
 	json_object_set_new(body, "model", prov_json_str(req->model));
@@ -28,20 +35,21 @@ json_t *openai_build_body(const struct prov_req *req)
 	if (req->has_temperature)
 		json_object_set_new(body, "temperature",
 				    json_real(req->temperature));
-	/* max_completion_tokens, not the deprecated max_tokens: OpenAI's
-	 * reasoning models refuse max_tokens, and it counts reasoning tokens
-	 * too, which is what a budget should bound. */
+	/* see provider.h: the same bound under two names */
 	if (req->max_tokens > 0)
-		json_object_set_new(body, "max_completion_tokens",
+		json_object_set_new(body, is_openai_proper(req->provider) ?
+				    "max_completion_tokens" : "max_tokens",
 				    json_integer(req->max_tokens));
 	if (req->reasoning_effort)
 		json_object_set_new(body, "reasoning_effort",
 				    json_string(req->reasoning_effort));
 	if (req->stream) {
-		json_t *so = json_object();
-		json_object_set_new(so, "include_usage", json_true());
 		json_object_set_new(body, "stream", json_true());
-		json_object_set_new(body, "stream_options", so);
+		if (!mistral) {
+			json_t *so = json_object();
+			json_object_set_new(so, "include_usage", json_true());
+			json_object_set_new(body, "stream_options", so);
+		}
 	}
 	return body;
 }

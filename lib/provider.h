@@ -50,6 +50,8 @@ struct prov_msg {
 };
 
 struct prov_req {
+	const char *provider;	/* the catalog's provider_name: the OpenAI
+				   adapter's servers differ (see below) */
 	const char *model;
 	const char *system;	/* may be NULL */
 	const struct prov_msg *msgs;
@@ -63,11 +65,15 @@ struct prov_req {
 
 /* The JSON request body (a new reference).
  *
- * OpenAI: messages with a leading {"role":"system"} message; max_tokens is
- *   sent as "max_completion_tokens", which OpenAI requires for its
- *   reasoning models (o-series, gpt-5) and accepts for all current ones
- *   (OpenRouter accepts it too); "reasoning_effort" top level; streaming
- *   adds "stream_options":{"include_usage":true} to get the usage chunk.
+ * OpenAI: messages with a leading {"role":"system"} message;
+ *   "reasoning_effort" top level; streaming adds
+ *   "stream_options":{"include_usage":true} to get the usage chunk.
+ *   max_tokens is sent as "max_completion_tokens" to provider "openai"
+ *   (and "azure"), whose reasoning models (o-series, gpt-5) refuse
+ *   "max_tokens"; as "max_tokens" to every other server, as all accept it
+ *   and some (Mistral) refuse the newer name. Provider "mistral" gets no
+ *   stream_options: it refuses unknown fields (HTTP 422) and sends usage
+ *   unasked.
  * Anthropic: "system" top level; "max_tokens" always (default above);
  *   reasoning_effort becomes "thinking":{"type":"enabled","budget_tokens":
  *   1024|4096|16384}, max_tokens is raised to budget + default when it would

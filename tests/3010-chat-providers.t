@@ -211,4 +211,20 @@ is "$(mock_req 1 '$.path' '$.headers.authorization' '$.body.model' '$.body.strea
 	"[\"/v1/chat/completions\",\"Bearer $KEY\",\"anthropic/claude-sonnet-4.5\",{\"include_usage\":true}]" \
 	"openrouter: OpenAI-format request with the OpenRouter key"
 
+# ================= the OpenAI adapter's other servers differ in two fields =================
+mock_script '{"gen_events":2}'
+run env MISTRAL_BASE_URL="$MOCK_URL/v1" MISTRAL_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
+	t3-chat -m mistral-small-latest --max-tokens 50 "hello"
+is_rc 0 "mistral: exit 0"
+is "$(mock_req 1 '$.path' '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream' '$.body.stream_options')" \
+	'["/v1/chat/completions",50,null,true,null]' \
+	"mistral: max_tokens, and no stream_options (it refuses unknown fields)"
+mock_script '{"gen_events":2}'
+run env GROQ_BASE_URL="$MOCK_URL/v1" GROQ_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
+	t3-chat -m llama-3.3-70b-versatile --max-tokens 50 "hello"
+is_rc 0 "groq: exit 0"
+is "$(mock_req 1 '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream_options')" \
+	'[50,null,{"include_usage":true}]' "groq: max_tokens, stream_options"
+is "$(last_usage 'prompt_tokens, completion_tokens')" "10|2" "groq: usage from the usage chunk"
+
 done_testing

@@ -741,7 +741,22 @@ static void test_bodies_build(void)
 			 "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
 			 "\"temperature\":0.5}", msgs_oa);
 	check_body(PROV_OPENAI, &req, want, "openai stream, system, temperature, max");
+	req.provider = "openai";
+	check_body(PROV_OPENAI, &req, want, "provider openai: max_completion_tokens");
 	free(want);
+
+	req.provider = "groq";
+	want = xasprintf("{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+			 "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+			 "\"temperature\":0.5}", msgs_oa);
+	check_body(PROV_OPENAI, &req, want, "another OpenAI-compatible server: max_tokens");
+	free(want);
+	req.provider = "mistral";
+	want = xasprintf("{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+			 "\"stream\":true,\"temperature\":0.5}", msgs_oa);
+	check_body(PROV_OPENAI, &req, want, "mistral: max_tokens, no stream_options");
+	free(want);
+	req.provider = NULL;
 
 	req.reasoning_effort = "high";
 	req.stream = 0;
