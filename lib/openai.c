@@ -68,12 +68,22 @@ static void openai_usage(struct prov_decoder *d, const json_t *u)
 	d->res.have_usage = 1;
 }
 
-/* content is a string, or (some compatible servers) an array of parts. */
+/* A part's "text", if it has one, to emit. */
+static int emit_part(struct prov_decoder *d, const json_t *part,
+		     int (*emit)(struct prov_decoder *, const char *, size_t))
+{
+	json_t *t = json_object_get(part, "text");
+	return json_is_string(t) ? emit(d, json_string_value(t), json_string_length(t)) : 0;
+}
+
+/* content is a string, or (some compatible servers) an array of parts:
+ * {"type":"text","text":...}, and Mistral's reasoning models'
+ * {"type":"thinking","thinking":[{"type":"text","text":...}]}. */
 static int openai_content(struct prov_decoder *d, const json_t *c)
 {
-	size_t i;
-	json_t *part;
-	int rc;
+	size_t i, k;
+	json_t *part, *sub;
+	int rc = 0;
 
 	if (json_is_string(c))
 		return prov_emit_text(d, json_string_value(c),
@@ -83,11 +93,14 @@ static int openai_content(struct prov_decoder *d, const json_t *c)
 	if (!json_is_array(c))
 		return PROV_EMALFORMED;
 	json_array_foreach(c, i, part) {
-		json_t *t = json_object_get(part, "text");
-		if (json_is_string(t) &&
-		    (rc = prov_emit_text(d, json_string_value(t),
-					 json_string_length(t))))
+		const char *type = json_string_value(json_object_get(part, "type"));
+		if (type && !strcmp(type, "thinking")) {
+			json_array_foreach(json_object_get(part, "thinking"), k, sub)
+				if ((rc = emit_part(d, sub, prov_emit_reasoning)))
+					return rc;
+		} else if ((rc = emit_part(d, part, prov_emit_text))) {
 			return rc;
+		}
 	}
 	return 0;
 }

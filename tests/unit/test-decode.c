@@ -454,6 +454,23 @@ static void test_malformed(void)
 	is_int(decode_one(PROV_OPENAI, "message", "{\"choices\":[{\"delta\":"
 			  "{\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}}]}"), 0,
 	       "openai: content as an array of parts");
+	{
+		/* Mistral's reasoning models: thinking parts, then text */
+		struct run r;
+		const char *d1 = "{\"choices\":[{\"delta\":{\"content\":[{\"type\":\"thinking\","
+				 "\"thinking\":[{\"type\":\"text\",\"text\":\"Hmm, \"},"
+				 "{\"type\":\"text\",\"text\":\"two.\"}]}]}}]}";
+		const char *d2 = "{\"choices\":[{\"delta\":{\"content\":[{\"type\":\"text\","
+				 "\"text\":\"2\"}]},\"finish_reason\":\"stop\"}]}";
+		struct sse_event e1 = { "message", 7, d1, strlen(d1), "", 0 };
+		struct sse_event e2 = { "message", 7, d2, strlen(d2), "", 0 };
+		run_init(&r, PROV_OPENAI);
+		is_int(prov_decode_event(&r.d, &e1) || prov_decode_event(&r.d, &e2), 0,
+		       "openai: thinking parts decode");
+		is_str(r.cap.reas.buf, "Hmm, two.", "openai: thinking parts are reasoning");
+		is_str(r.cap.text.buf, "2", "openai: text parts are the answer");
+		run_release(&r);
+	}
 	is_int(decode_one(PROV_ANTHROPIC, "content_block_delta",
 			  "{\"type\":\"content_block_delta\",\"index\":0}"),
 	       PROV_EMALFORMED, "anthropic: delta missing");
