@@ -25,6 +25,8 @@ the last line repeats once requests outnumber lines. Keys of a line:
   headers         extra response headers, {"Retry-After": "1"}
   huge_line       prepend an SSE line "data: " + N bytes of 'x' + blank line
   chunk           write the body in N-byte pieces (default: all at once)
+  per_event       write each SSE event (through its blank line) as a piece
+                  of its own, as providers do
   delay_ms        sleep between pieces (drip)
   first_delay_ms  sleep after the headers, before the first body byte
   cut_at          send only the first B body bytes, then close the
@@ -317,6 +319,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if cut is not None:
             data = data[:int(cut)]
         piece = int(entry.get("chunk") or 0) or max(len(data), 1)
+        if entry.get("per_event"):
+            # each event in a piece of its own, as providers send them
+            ends = []
+            i = data.find(b"\n\n")
+            while i >= 0:
+                ends.append(i + 2)
+                i = data.find(b"\n\n", i + 2)
+        else:
+            ends = list(range(piece, len(data), piece))
+        ends.append(len(data))
         delay = float(entry.get("delay_ms", 0)) / 1000
         stall_after = entry.get("stall_after")
         stall_s = float(entry.get("stall_s", 10))
@@ -326,8 +338,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             off = 0
             stalled = stall_after is None
+            k = 0
             while off < len(data):
-                end = min(off + piece, len(data))
+                while ends[k] <= off:
+                    k += 1
+                end = ends[k]
                 if not stalled and end > int(stall_after):
                     end = max(int(stall_after), off)
                 if end > off:
