@@ -93,12 +93,12 @@ static void on_sigint(int sig)
 }
 
 /* ---- output ----
- * Decoded text goes into stdout's buffer; out_flush() writes it out after
- * each read from the network (and after each word of the echo model), so
- * everything that has arrived is on stdout before t3-chat waits for more;
- * the first piece of text is flushed at once.
- * Deltas that arrived in one read leave in one write(2): the same moment
- * for the reader, without a system call per delta. */
+ * Decoded text goes into stdout's buffer; out_flush() writes it out once
+ * libcurl has handed over all the bytes that had arrived, before waiting
+ * for more (and after each word of the echo model), so no text that has
+ * arrived waits for the network; the first piece of text is flushed at
+ * once. Deltas that arrived together leave in one write(2): the same
+ * moment for the reader, without a system call per delta. */
 
 static int out_flush(struct call *c)
 {
@@ -192,12 +192,17 @@ static int on_data(void *ctx, const char *p, size_t n)
 		int r = sse_feed(&c->sse, p, n);
 		if (r && !c->dec_ret)
 			c->dec_ret = r;
-		return r ? r : out_flush(c);
+		return r;
 	}
 	if (c->body.len + n > MAX_BODY)
 		return c->dec_ret = PROV_EMALFORMED;
 	sb_add(&c->body, p, n);
 	return 0;
+}
+
+static int on_idle(void *ctx)
+{
+	return out_flush(ctx);
 }
 
 static void call_init(struct call *c, enum prov_api api)
@@ -440,7 +445,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 		};
 		if (o.verbose)
 			verbose_request(run->url, run->headers, run->nheaders);
-		r = http_post(&hr, &(struct http_cb){ on_head, on_data, c }, &hres);
+		r = http_post(&hr, &(struct http_cb){ on_head, on_data, on_idle, c }, &hres);
 		/* a half event left at the end is dropped, as the SSE rules say;
 		 * the done check below then reports the stream incomplete */
 		if (r == 0 && c->mode == 1)

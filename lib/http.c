@@ -16,6 +16,7 @@ struct xfer {
 	struct http_res *res;
 	int head_done;
 	int cb_ret;
+	int fresh;		/* data handed over since the last idle call */
 	int64_t last_byte_ms;
 };
 
@@ -39,6 +40,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ctx)
 	if (!x->head_done && call_head(x))
 		return CURL_WRITEFUNC_ERROR;
 	x->res->bytes += len;
+	x->fresh = 1;
 	if (x->cb->data && (x->cb_ret = x->cb->data(x->cb->ctx, p, len)))
 		return CURL_WRITEFUNC_ERROR;
 	return len;
@@ -127,6 +129,12 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 	while (running) {
 		if (curl_multi_perform(m, &running) != CURLM_OK)
 			break;
+		/* libcurl has read what the socket held: pass it on */
+		if (x.fresh && cb->idle && !x.cb_ret) {
+			x.fresh = 0;
+			if ((x.cb_ret = cb->idle(cb->ctx)))
+				break;
+		}
 		if (!running)
 			break;
 		if (http_interrupted) {

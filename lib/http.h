@@ -35,6 +35,10 @@ struct http_cb {
 	/* Body bytes as they arrive; a non-zero return aborts and is
 	 * returned by http_post. */
 	int (*data)(void *ctx, const char *p, size_t n);
+	/* Called when the bytes that have arrived have all been handed to
+	 * data, before waiting for more (may be NULL): the moment to pass
+	 * on what they brought. A non-zero return aborts, as for data. */
+	int (*idle)(void *ctx);
 	void *ctx;
 };
 
