@@ -21,7 +21,7 @@ start_mock() {
 	python3 "$here/../tests/mockprov.py" --port-file "$BTMP/$1.port" --log /dev/null \
 		--script "$BTMP/$1.script" --idle-timeout 120 &
 	mocks="$mocks $!"
-	for i in $(seq 50); do [ -s "$BTMP/$1.port" ] && break; sleep 0.1; done
+	for _ in $(seq 50); do [ -s "$BTMP/$1.port" ] && break; sleep 0.1; done
 	url=http://127.0.0.1:$(cat "$BTMP/$1.port")/v1
 }
 

@@ -1,7 +1,7 @@
+#!/bin/bash
 # bench/lib.sh: sourced by the benchmarks. Medians of wall times, measured
 # in this process tree, printed beside a baseline and as a ratio. Nothing
 # here asserts: benchmarks measure, tests assert.
-#!/bin/bash
 BIN=${1:-bin}
 BIN=$(cd "$BIN" && pwd)
 PATH=$BIN:$PATH

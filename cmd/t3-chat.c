@@ -49,7 +49,8 @@ struct call {
 	long status;
 	int64_t t0, first_ms;
 	int printed;              /* answer text reached stdout */
-	int pipe_closed;
+	int pipe_closed;          /* EPIPE: nobody reads stdout any more */
+	int out_failed;           /* another write error (out_finish says which) */
 	int dec_ret;
 	int err_retryable;        /* an error event that may pass on retry */
 	int estimated;
@@ -100,15 +101,22 @@ static void on_sigint(int sig)
  * once. Deltas that arrived together leave in one write(2): the same
  * moment for the reader, without a system call per delta. */
 
+static int out_gone(const struct call *c)
+{
+	return c->pipe_closed || c->out_failed;
+}
+
+/* Stop the transfer when stdout fails: nobody is reading (EPIPE), or
+ * nothing can be written (a full disk, as curl stops too). */
 static int out_flush(struct call *c)
 {
-	if (c->pipe_closed)
+	if (out_gone(c) || !out_flush_stdout())
 		return 0;
-	if ((fflush(stdout) || ferror(stdout)) && errno == EPIPE) {
+	if (errno == EPIPE)
 		c->pipe_closed = 1;
-		return 1;   /* stop the transfer: nobody is reading */
-	}
-	return 0;
+	else
+		c->out_failed = 1;
+	return 1;
 }
 
 static void emit_event(json_t *ev)
@@ -126,7 +134,7 @@ static int sink_text(void *ctx, const char *s, size_t n)
 	if (c->first_ms < 0)
 		c->first_ms = time_mono_ms() - c->t0;
 	sb_add(&c->text, s, n);
-	if (c->pipe_closed || o.c.fmt == OUT_JSON || o.no_stream)
+	if (out_gone(c) || o.c.fmt == OUT_JSON || o.no_stream)
 		return 0;
 	if (o.c.fmt == OUT_JSONL) {
 		json_t *ev = json_pack("{s:s, s:s%}", "type", "delta", "text", s, n);
@@ -460,9 +468,10 @@ static enum outcome attempt(struct run *run, struct call *c)
 		}
 	}
 	c->total_ms = time_mono_ms() - c->t0;
-	if (c->pipe_closed) {
+	if (out_gone(c)) {
+		/* the write error itself is reported by out_finish at exit */
 		run->status_code = "interrupted";
-		run->exit_code = 141;
+		run->exit_code = c->pipe_closed ? 141 : T3_EDATA;
 		return FAIL;
 	}
 	if (r == HTTP_EINTR) {
@@ -713,7 +722,7 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 	int64_t total = c->total_ms;
 	int est = ur->estimated;
 
-	if (o.c.fmt == OUT_JSON && !c->pipe_closed) {
+	if (o.c.fmt == OUT_JSON && !out_gone(c)) {
 		json_t *j = json_object();
 		json_object_set_new(j, "chat_id", run->chat_id ? json_string(run->chat_id) : json_null());
 		json_object_set_new(j, "message_id", *msg_id ? json_string(msg_id) : json_null());
@@ -735,7 +744,7 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 		json_object_set_new(j, "attempts", json_integer(run->attempt));
 		json_object_set_new(j, "error", run->message ? json_string(run->message) : json_null());
 		emit_event(j);
-	} else if (o.c.fmt == OUT_JSONL && !c->pipe_closed) {
+	} else if (o.c.fmt == OUT_JSONL && !out_gone(c)) {
 		emit_event(json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:f}", "type", "usage",
 				     "prompt_tokens", (json_int_t)res->prompt_tokens,
 				     "completion_tokens", (json_int_t)res->completion_tokens,
@@ -752,14 +761,14 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 				      "first_token_ms", c->first_ms >= 0 ? json_integer(c->first_ms) : json_null(),
 				      "total_ms", (json_int_t)total);
 		emit_event(d);
-	} else if (!c->pipe_closed) {
+	} else if (!out_gone(c)) {
 		if (o.no_stream)
 			fwrite(c->text.buf, 1, c->text.len, stdout);
 		if ((c->text.len && c->text.buf[c->text.len - 1] != '\n') && isatty(STDOUT_FILENO))
 			fputc('\n', stdout);
 	}
-	if (!c->pipe_closed)
-		fflush(stdout);
+	if (!out_gone(c))
+		out_flush(c);
 	if (o.usage) {
 		fprintf(stderr, "%s: %s: %ld prompt + %ld completion tokens", t3_progname,
 			run->m->model_name, res->prompt_tokens, res->completion_tokens);
@@ -1063,7 +1072,7 @@ int main(int argc, char **argv)
 		int w = 0;
 		if (!o.no_log && call.text.len) {
 			const char *st = run.exit_code == 0 ? "complete" :
-					 run.exit_code == T3_EINTR || run.exit_code == 141 ? "interrupted" :
+					 run.exit_code == T3_EINTR || out_gone(&call) ? "interrupted" :
 					 run.exit_code == T3_ENET ? "incomplete" : "error";
 			struct ai_message am = {
 				.chat_id = chat.chat_id, .parent_id = user_msg_id, .text = call.text.buf,

@@ -302,9 +302,21 @@ void out_end(struct out *o)
 	out_check_pipe(o->fp);
 }
 
+static int stdout_errno;
+
+int out_flush_stdout(void)
+{
+	if (!fflush(stdout) && !ferror(stdout))
+		return 0;
+	if (!stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	errno = stdout_errno;
+	return -1;
+}
+
 int out_finish(int code)
 {
-	if (fflush(stdout) || ferror(stdout)) {
+	if (out_flush_stdout()) {
 		if (errno == EPIPE)
 			_exit(141);
 		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));

@@ -50,6 +50,10 @@ void out_end(struct out *o);
 /* A scalar as text for tables and TSV: strings raw, null empty. */
 void out_scalar(struct strbuf *sb, json_t *v);
 
+/* fflush(stdout): 0, or -1 with errno set. The errno of the first
+ * failure is kept for out_finish, so that its message names the cause
+ * even when later calls (isatty, say) have changed errno. */
+int out_flush_stdout(void);
 /* Call at the end of main: flushes stdout; a write error is reported and
  * turned into T3_EDATA; a closed pipe (EPIPE) exits 141 quietly. */
 int out_finish(int code);

@@ -186,6 +186,21 @@ like "$ERR" "^t3-chat: error: database '.*data.db': write: disk says no" "naming
 is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics")" "$n_usage" "the answer's transaction (message and usage row) rolled back whole"
 sqlite3 "$DDB" "DROP TRIGGER t3test_fail"
 
+# ---- standard output that cannot be written ----
+if [ -w /dev/full ]; then
+	t3-chat -m echo one two three >/dev/full 2>"$ERR"; rc=$?
+	is "$rc" 3 "stdout on a full disk: exit 3"
+	is_err "t3-chat: error: write error on standard output: No space left on device" \
+		"one line naming the cause (not a later errno)"
+	is "$(sql "$DDB" "SELECT status || '|' || message_text FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC LIMIT 1")" \
+		"interrupted|one " "the stream stopped at the first failed write, the part stored as interrupted"
+	t3-chat -m echo --json one two >/dev/full 2>"$ERR"; rc=$?
+	is "$rc $(cat "$ERR")" "3 t3-chat: error: write error on standard output: No space left on device" \
+		"--json to a full disk: exit 3, said once"
+else
+	skip 4 "no writable /dev/full"
+fi
+
 # ---- the write-ahead log is kept between runs, and bounded ----
 # Each program leaves the WAL for the next (db_close); past 64 frames the
 # closing one checkpoints and truncates it. No sqlite3(1) call in this

@@ -324,6 +324,21 @@ is "$(cat "$TMP/pipe.rc")" 141 "exit 141, as if killed by SIGPIPE"
 [ $((t1 - t0)) -lt 3000 ]; ok $? "it stopped soon after the reader left ($((t1 - t0)) ms)"
 is "$(last_ai 'status') $(usage_rows)" "interrupted interrupted,200,1" "the partial answer stored as interrupted"
 
+# ---- standard output that cannot be written: the transfer stops ----
+if [ -w /dev/full ]; then
+	mock_script '{"gen_events":400,"chunk":60,"delay_ms":20}'
+	mark
+	t0=$(ms)
+	with_openai t3-chat --chat "$chat" -m gpt-4o-mini "again" >/dev/full 2>"$ERR"; rc=$?
+	t1=$(ms)
+	is "$rc $(cat "$ERR")" "3 t3-chat: error: write error on standard output: No space left on device" \
+		"stdout on a full disk: exit 3, one line"
+	[ $((t1 - t0)) -lt 3000 ]; ok $? "the transfer stopped, not drained ($((t1 - t0)) ms of a ~30 s drip)"
+	is "$(last_ai 'status') $(usage_rows)" "interrupted interrupted,200,1" "the part stored and metered as interrupted"
+else
+	skip 3 "no writable /dev/full"
+fi
+
 # ---- the history is intact ----
 sql "$DDB" "SELECT message_id, sender_type, message_text, status, tokens_used FROM chat_messages ORDER BY timestamp LIMIT 2" >"$TMP/history1"
 cmp -s "$TMP/history0" "$TMP/history1"; ok $? "the first exchange is unchanged after every fault"
