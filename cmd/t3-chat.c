@@ -69,8 +69,9 @@ static void usage(FILE *fp)
 	      "content follows them, after a blank line (arguments: the instruction,\n"
 	      "stdin: the material), e.g.  git diff | t3-chat -m sonnet 'review this'\n"
 	      "\n"
-	      "  -m, --model MODEL     a name from 't3-models list' (or T3_MODEL, or\n"
-	      "                        'model = ...' in the config file); -m echo is offline\n"
+	      "  -m, --model MODEL     a name from 't3-models list'; else a continued chat's\n"
+	      "                        model, T3_MODEL, or 'model = ...' in the config file;\n"
+	      "                        -m echo is offline\n"
 	      "  -s, --system TEXT     system prompt (stored with a new chat)\n"
 	      "  -c, --continue        continue your latest chat\n"
 	      "      --chat ID         continue that chat (an id or a unique prefix)\n"
@@ -155,7 +156,7 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 {
 	struct call *c = ctx;
 	sb_add(&c->reasoning, s, n);
-	if (o.c.fmt == OUT_JSONL) {
+	if (o.c.fmt == OUT_JSONL && !out_gone(c)) {
 		json_t *ev = json_pack("{s:s, s:s%}", "type", "reasoning", "text", s, n);
 		if (ev)
 			emit_event(ev);
