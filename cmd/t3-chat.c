@@ -394,8 +394,8 @@ static enum outcome maybe_retry(struct run *run, struct call *c, long retry_afte
 
 	if (c->printed || c->text.len || run->attempt > o.retries)
 		return FAIL;
-	if (retry_after_s < 0)
-		wait += (long)randombytes_uniform((uint32_t)(wait / 2 + 1));
+	if (retry_after_s < 0)   /* jitter: [0, wait/2) */
+		wait += (long)randombytes_uniform((uint32_t)(wait / 2));
 	if (wait > 30000)
 		return FAIL;
 	fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname, run->message,

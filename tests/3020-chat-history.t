@@ -77,6 +77,14 @@ run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat "$chat1" 
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c "still the first"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$chat1'")" 18 "--chat makes that chat the latest for -c"
 
+# two chats of alice's whose ids share the prefix 00000000 (ids made here
+# share a prefix only if made within the same 65 s: UUIDv7 starts with
+# the time in ms)
+alice=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'alice@example.com'")
+for x in a b; do
+	sqlite3 "$DDB" "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, updated_at)
+		VALUES ('00000000-0000-7000-8000-00000000000$x', '$alice', 'twin', 0, 0)"
+done
 n=$(mock_count)
 snapshot
 run with_openai t3-chat -m gpt-4o-mini --user bob@example.com --chat "$chat1" "peek"
@@ -90,10 +98,11 @@ run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat 01234567-
 is_rc 1 "an unknown id is not found"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat "zzz" "x"
 is_rc 1 "a malformed id is not found"
-run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat "$(echo "$chat1" | cut -c1-8)" "x"
+run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat 00000000 "x"
 is_rc 2 "an ambiguous prefix is a usage error"
-like "$ERR" "is ambiguous" "and says so"
+is_err "t3-chat: error: chat id prefix '00000000' is ambiguous" "and says so"
 unchanged "refusals store nothing"
+sqlite3 "$DDB" "DELETE FROM chat_sessions WHERE title = 'twin'"
 
 # ---- a small context drops the oldest turns, a prompt too big is refused ----
 t3-models add openai tiny --api openai --context 100 --max-output 10 >/dev/null
