@@ -879,6 +879,8 @@ int main(int argc, char **argv)
 		r = common_bad_usage("choose one of -c and --chat");
 		goto out;
 	}
+	/* libcurl's TLS set-up overlaps the database work below */
+	http_prepare();
 	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
 		goto out;
 	if ((r = paths_resolve(&o.c.paths, o.c.user_db_opt, o.c.data_db_opt)))
@@ -1131,5 +1133,6 @@ out:
 		free(key);
 	}
 	config_release(&cfg);
+	http_ready();
 	return common_exit(&o.c, r);
 }

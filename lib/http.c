@@ -1,4 +1,5 @@
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,34 @@
 #include "timeutil.h"
 
 volatile sig_atomic_t http_interrupted;
+
+static enum { INIT_NONE, INIT_RUNNING, INIT_DONE } init_state;
+static pthread_t init_thread;
+
+static void *init_main(void *unused)
+{
+	(void)unused;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	return NULL;
+}
+
+void http_prepare(void)
+{
+	if (init_state != INIT_NONE)
+		return;
+	/* no thread, no overlap: http_ready will do it */
+	if (!pthread_create(&init_thread, NULL, init_main, NULL))
+		init_state = INIT_RUNNING;
+}
+
+void http_ready(void)
+{
+	if (init_state == INIT_RUNNING)
+		pthread_join(init_thread, NULL);
+	else if (init_state == INIT_NONE)
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+	init_state = INIT_DONE;
+}
 
 struct xfer {
 	CURL *h;
@@ -79,7 +108,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 
 int http_post(const struct http_req *req, const struct http_cb *cb, struct http_res *res)
 {
-	static int inited;
 	struct curl_slist *hdrs = NULL;
 	struct xfer x = { 0 };
 	CURLM *m;
@@ -89,10 +117,7 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 
 	memset(res, 0, sizeof *res);
 	res->retry_after_s = -1;
-	if (!inited) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		inited = 1;
-	}
+	http_ready();
 	x.h = curl_easy_init();
 	x.cb = cb;
 	x.res = res;
