@@ -368,5 +368,15 @@ kill -0 $pid 2>/dev/null; ok $? "streaming: while t3-chat still waits for the re
 kill -INT $pid 2>/dev/null
 wait $pid
 is "$?" 130 "streaming: then SIGINT stops it"
+# the same with --jsonl: the start event and three deltas, each a line
+mock_script "{\"gen_events\":50,\"stall_after\":$B,\"stall_s\":8}"
+env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat -n --jsonl -m gpt-4o-mini "stream" >"$TMP/s.out" 2>"$TMP/s.err" &
+pid=$!
+i=0
+while [ "$(wc -l <"$TMP/s.out")" -lt 4 ] && [ $i -lt 400 ]; do sleep 0.02; i=$((i + 1)); done
+is "$(jsonl_types "$TMP/s.out")" "start delta delta delta" "--jsonl streaming: start and three deltas while the stream is held"
+kill -0 $pid 2>/dev/null; ok $? "--jsonl streaming: t3-chat still waiting"
+kill -INT $pid 2>/dev/null
+wait $pid
 
 done_testing
