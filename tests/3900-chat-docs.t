@@ -61,6 +61,10 @@ zpty -w z "PS1=''; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D"
 zpty -w z "_t3_log() { local -a o; builtin compadd -O o \"\$@\"; (( \${#o} )) && print -rl -- \"\${o[@]}\" >>$3; builtin compadd \"\$@\" }"
 zpty -w z "_t3_wrap() { compadd() { _t3_log \"\$@\" }; _main_complete; unfunction compadd; : >$3.done }"
 zpty -w z "zle -C t3c complete-word _t3_wrap; bindkey '^T' t3c"
+# the keys go only to a shell done with the set-up and back at its prompt
+zpty -w z ": >$3.ready"
+n=0
+while [ ! -e $3.ready ] && (( n++ < 300 )); do sleep 0.05; done
 # no newline: the line is completed, never run
 zpty -w -n z "$2"$'\x14'
 n=0
@@ -68,7 +72,7 @@ while [ ! -e $3.done ] && (( n++ < 300 )); do sleep 0.1; done
 zpty -d z
 EOF
 zsh_complete() { # LINE
-	rm -f "$TMP/zc.out" "$TMP/zc.out.done"
+	rm -f "$TMP/zc.out" "$TMP/zc.out.done" "$TMP/zc.out.ready"
 	: >"$TMP/zc.out"
 	T3_HOME=$CH zsh -f "$TMP/zcomp.zsh" "$TOP/completions" "$1" "$TMP/zc.out" >/dev/null 2>&1
 	[ -e "$TMP/zc.out.done" ] || echo "(zsh did not finish)"
