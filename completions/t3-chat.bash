@@ -40,25 +40,28 @@ _t3_chat_optval()
 	echo "${v/#\~/$HOME}"
 }
 
+# Run the sibling tool $1 on the database named by its option $2 ($3 the
+# file name, $4 the environment variable's value) with the arguments
+# after, only when that database exists: completing must not create one.
+_t3_chat_query()
+{
+	local tool opt=$2 db
+	db=$(_t3_chat_db_path "$3" "$(_t3_chat_optval "$opt")" "$4")
+	[[ -f $db ]] || return
+	tool=$(_t3_chat_tool "$1")
+	shift 4
+	"$tool" "$opt" "$db" "$@" 2>/dev/null </dev/null
+}
+
 _t3_chat_models()
 {
-	local db tool
-	db=$(_t3_chat_optval --data-db)
-	db=$(_t3_chat_db_path data.db "$db" "${T3_DATA_DB-}")
-	[[ -f $db ]] || return
-	tool=$(_t3_chat_tool t3-models)
-	"$tool" --data-db "$db" list -q 2>/dev/null </dev/null
-	"$tool" --data-db "$db" aliases -q 2>/dev/null </dev/null
+	_t3_chat_query t3-models --data-db data.db "${T3_DATA_DB-}" list -q
+	_t3_chat_query t3-models --data-db data.db "${T3_DATA_DB-}" aliases -q
 }
 
 _t3_chat_users()
 {
-	local db tool
-	db=$(_t3_chat_optval --user-db)
-	db=$(_t3_chat_db_path user.db "$db" "${T3_USER_DB-}")
-	[[ -f $db ]] || return
-	tool=$(_t3_chat_tool t3-user)
-	"$tool" --user-db "$db" list --tsv 2>/dev/null </dev/null | tail -n +2 | cut -f2
+	_t3_chat_query t3-user --user-db user.db "${T3_USER_DB-}" list --tsv | tail -n +2 | cut -f2
 }
 
 _t3_chat()

@@ -2,7 +2,8 @@
 # (t3-models list -q, t3-models aliases -q), reasoning efforts and the
 # email addresses of existing users (t3-user list --tsv).
 
-# The value of option $argv[1] on the command line (the last one).
+# The value of option $argv[1] on the command line (the last one), ~
+# expanded.
 function __t3_chat_optval
     set -l tokens (commandline -opc)
     set -l v
@@ -13,7 +14,7 @@ function __t3_chat_optval
         end
         set i (math $i + 1)
     end
-    echo $v
+    string replace -r -- '^~(?=/|$)' $HOME "$v"
 end
 
 # The path a database would have, as t3-chat resolves it (see t3(7),
@@ -43,20 +44,24 @@ function __t3_chat_tool
     end
 end
 
-# Ask only when the database exists: completing must not create one.
-function __t3_chat_models
-    set -l db (__t3_chat_db_path data.db (__t3_chat_optval --data-db) "$T3_DATA_DB")
+# Run the sibling tool $argv[1] on the database named by its option
+# $argv[2] ($argv[3] the file name, $argv[4] the variable's value) with the
+# arguments after, only when that database exists: completing must not
+# create one.
+function __t3_chat_query
+    set -l db (__t3_chat_db_path $argv[3] (__t3_chat_optval $argv[2]) "$argv[4]")
     test -f "$db"; or return
-    set -l tool (__t3_chat_tool t3-models)
-    $tool --data-db $db list -q 2>/dev/null </dev/null
-    $tool --data-db $db aliases -q 2>/dev/null </dev/null
+    set -l tool (__t3_chat_tool $argv[1])
+    $tool $argv[2] $db $argv[5..-1] 2>/dev/null </dev/null
+end
+
+function __t3_chat_models
+    __t3_chat_query t3-models --data-db data.db "$T3_DATA_DB" list -q
+    __t3_chat_query t3-models --data-db data.db "$T3_DATA_DB" aliases -q
 end
 
 function __t3_chat_users
-    set -l db (__t3_chat_db_path user.db (__t3_chat_optval --user-db) "$T3_USER_DB")
-    test -f "$db"; or return
-    set -l tool (__t3_chat_tool t3-user)
-    $tool --user-db $db list --tsv 2>/dev/null </dev/null | tail -n +2 | cut -f2
+    __t3_chat_query t3-user --user-db user.db "$T3_USER_DB" list --tsv | tail -n +2 | cut -f2
 end
 
 complete -c t3-chat -f

@@ -32,6 +32,11 @@ _t3_models_names()
 	_t3_models_query aliases -q
 }
 
+_t3_models_providers()
+{
+	_t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u
+}
+
 _t3_models()
 {
 	local line cur pre cmd i w npos=0 skip=0
@@ -72,9 +77,7 @@ _t3_models()
 
 	if ((skip)); then
 		case ${words[${#words[@]} - 2]} in
-		--provider)
-			COMPREPLY=($(compgen -W "$(_t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u)" -- "$cur"))
-			;;
+		--provider) COMPREPLY=($(compgen -W "$(_t3_models_providers)" -- "$cur")) ;;
 		--supports) COMPREPLY=($(compgen -W "images pdfs multimodal reasoning tools" -- "$cur")) ;;
 		--sort) COMPREPLY=($(compgen -W "name price context" -- "$cur")) ;;
 		--api) COMPREPLY=($(compgen -W "openai anthropic gemini echo" -- "$cur")) ;;
@@ -101,8 +104,8 @@ _t3_models()
 		add | set) opts+=($fields) ;;
 		rm | alias) opts+=(--force -f) ;;
 		export) opts+=(--format) ;;
-		import) opts+=(--format --replace --force) ;;
-		sync) opts+=(--force --dry-run) ;;
+		import) opts+=(--format --replace --force -f) ;;
+		sync) opts+=(--force -f --dry-run) ;;
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then
@@ -122,7 +125,7 @@ _t3_models()
 			COMPREPLY=($(compgen -W "$(_t3_models_query aliases -q)" -- "$cur"))
 			;;
 		add)
-			((npos == 0)) && COMPREPLY=($(compgen -W "$(_t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u)" -- "$cur"))
+			((npos == 0)) && COMPREPLY=($(compgen -W "$(_t3_models_providers)" -- "$cur"))
 			;;
 		import)
 			((npos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))

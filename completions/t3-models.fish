@@ -13,7 +13,7 @@ function __t3_models_query
     set -l i 2
     while test $i -lt (count $tokens)
         if test "$tokens[$i]" = --data-db
-            set db $tokens[(math $i + 1)]
+            set db (string replace -r -- '^~(?=/|$)' $HOME $tokens[(math $i + 1)])
         end
         set i (math $i + 1)
     end

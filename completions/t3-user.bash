@@ -5,23 +5,19 @@
 # email addresses of existing users (t3-user list --tsv). The databases
 # named by --user-db on the line, or by the environment, are asked.
 
-# The t3-user command to query, with the --user-db of the line.
-_t3_user_cmd()
+# Run t3-user (as typed, with the --user-db of the line) only when that
+# database exists: completing must not create one. The path is resolved
+# as t3-user does (see t3(7), FILES).
+_t3_user_query()
 {
-	local i
-	_t3_user_q=("${_t3_user_words[0]}")
+	local i db= prog=${_t3_user_words[0]}
+	local -a q=("$prog")
 	for ((i = 1; i < ${#_t3_user_words[@]} - 1; i++)); do
-		[[ ${_t3_user_words[i]} == --user-db ]] &&
-			_t3_user_q=("${_t3_user_words[0]}" --user-db "${_t3_user_words[i + 1]/#\~/$HOME}")
+		if [[ ${_t3_user_words[i]} == --user-db ]]; then
+			db=${_t3_user_words[i + 1]/#\~/$HOME}
+			q=("$prog" --user-db "$db")
+		fi
 	done
-}
-
-# Ask t3-user only when the user database already exists: completing must
-# not create one. The path is resolved as t3-user does (see t3(7), FILES).
-_t3_user_db_exists()
-{
-	local db=${_t3_user_q[2]-}
-	[[ ${_t3_user_q[1]-} == --user-db ]] || db=
 	if [[ -z $db ]]; then
 		if [[ -n ${T3_USER_DB-} ]]; then db=$T3_USER_DB
 		elif [[ -n ${T3_HOME-} ]]; then db=$T3_HOME/user.db
@@ -29,21 +25,18 @@ _t3_user_db_exists()
 		else db=$HOME/.local/share/t3/user.db
 		fi
 	fi
-	[[ -f $db ]]
+	[[ -f $db ]] || return
+	"${q[@]}" "$@" 2>/dev/null </dev/null
 }
 
 _t3_user_plans()
 {
-	_t3_user_cmd
-	_t3_user_db_exists || return
-	"${_t3_user_q[@]}" plan list -q 2>/dev/null </dev/null
+	_t3_user_query plan list -q
 }
 
 _t3_user_emails()
 {
-	_t3_user_cmd
-	_t3_user_db_exists || return
-	"${_t3_user_q[@]}" list --tsv 2>/dev/null </dev/null | tail -n +2 | cut -f2
+	_t3_user_query list --tsv | tail -n +2 | cut -f2
 }
 
 _t3_user_timezones()
@@ -61,7 +54,7 @@ _t3_user()
 {
 	local line cur pre cmd sub i w npos=0 skip=0
 	local -a words opts
-	local -a _t3_user_words _t3_user_q
+	local -a _t3_user_words
 
 	# Split the line ourselves: COMP_WORDBREAKS usually holds '@' and ':',
 	# which would cut emails and OAuth identities into pieces.

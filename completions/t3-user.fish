@@ -2,8 +2,6 @@
 # (t3-user plan list -q), time zones (the tz database) and the email
 # addresses of existing users (t3-user list --tsv).
 
-set -l __t3_user_cmds add list show set passwd verify quota rm export import check plan
-
 # Run t3-user with the --user-db of the command line, only when that
 # database exists: completing must not create one.
 function __t3_user_query
@@ -13,7 +11,7 @@ function __t3_user_query
     set -l i 2
     while test $i -lt (count $tokens)
         if test "$tokens[$i]" = --user-db
-            set db $tokens[(math $i + 1)]
+            set db (string replace -r -- '^~(?=/|$)' $HOME $tokens[(math $i + 1)])
         end
         set i (math $i + 1)
     end
@@ -50,9 +48,9 @@ function __t3_user_timezones
         ! -name Factory 2>/dev/null | string replace -- "$dir/" ''
 end
 
-# The command word: the first argument that is not an option or an
-# option's value.
-function __t3_user_command
+# The words of the command line that are not options or option values:
+# the command, plan's subcommand, then the arguments.
+function __t3_user_words
     set -l tokens (commandline -opc)
     set -e tokens[1]
     set -l skip 0
@@ -67,32 +65,20 @@ function __t3_user_command
             case '-*'
             case '*'
                 echo $t
-                return 0
         end
     end
-    return 1
+end
+
+# True when a command has been given.
+function __t3_user_command
+    set -l words (__t3_user_words)
+    set -q words[1]
 end
 
 # True when the command is $argv[1] (and, for plan, its subcommand is
 # $argv[2]).
 function __t3_user_is
-    set -l tokens (commandline -opc)
-    set -l words
-    set -e tokens[1]
-    set -l skip 0
-    for t in $tokens
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $t
-            case --user-db --data-db --plan --quota --timezone --email --oauth --add --set --description
-                set skip 1
-            case '-*'
-            case '*'
-                set words $words $t
-        end
-    end
+    set -l words (__t3_user_words)
     test (count $words) -ge (count $argv); or return 1
     for i in (seq (count $argv))
         test "$words[$i]" = "$argv[$i]"; or return 1
@@ -100,26 +86,10 @@ function __t3_user_is
     return 0
 end
 
-# Number of arguments after the command (after plan's subcommand for plan).
+# How many of those words there are, the command (and plan's subcommand)
+# included.
 function __t3_user_nargs
-    set -l tokens (commandline -opc)
-    set -e tokens[1]
-    set -l n 0
-    set -l skip 0
-    for t in $tokens
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $t
-            case --user-db --data-db --plan --quota --timezone --email --oauth --add --set --description
-                set skip 1
-            case '-*'
-            case '*'
-                set n (math $n + 1)
-        end
-    end
-    echo $n
+    count (__t3_user_words)
 end
 
 complete -c t3-user -f
