@@ -45,7 +45,6 @@ PKGS_NET  = libcurl
 CFLAGS_DEPS = $(shell $(PKG_CONFIG) --cflags $(PKGS_BASE) $(PKGS_NET) 2>/dev/null)
 LIBS_BASE   = $(shell $(PKG_CONFIG) --libs $(PKGS_BASE) 2>/dev/null)
 LIBS_NET    = $(shell $(PKG_CONFIG) --libs $(PKGS_NET) 2>/dev/null)
-LIBS_RL     = $(shell $(PKG_CONFIG) --libs readline 2>/dev/null || echo -lreadline)
 
 ALL_CFLAGS  = -std=gnu11 $(WARNINGS) $(HARDEN) $(SANFLAGS) -Ilib -I$(O) \
 	$(CFLAGS_DEPS) -DT3_VERSION='"$(VERSION)"' $(CFLAGS) $(CPPFLAGS)
@@ -90,7 +89,7 @@ $(BIN)/t3-user $(BIN)/t3-models $(BIN)/t3-usage: $(BIN)/%: $(O)/cmd/%.o $(O)/cmd
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/cmd/common.o $(O)/libt3.a $(LIBS_BASE)
 
 $(BIN)/t3-chat: $(O)/cmd/t3-chat.o $(O)/cmd/common.o $(O)/libt3.a | $(BIN)
-	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $< $(O)/cmd/common.o $(O)/libt3.a $(LIBS_NET) $(LIBS_RL) $(LIBS_BASE)
+	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $< $(O)/cmd/common.o $(O)/libt3.a $(LIBS_NET) $(LIBS_BASE)
 
 $(O)/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libt3.a | $(O)/unit
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -pthread -o $@ $< $(O)/libt3.a $(LIBS_NET) $(LIBS_BASE) -lm
