@@ -47,13 +47,11 @@ struct call {
 	struct strbuf text, reasoning, body;
 	int mode;                 /* 0 undecided, 1 SSE, 2 body */
 	long status;
-	int64_t t0, first_ms;
-	int printed;              /* answer text reached stdout */
+	int64_t t0, first_ms;     /* first_ms < 0: no answer text yet */
 	int pipe_closed;          /* EPIPE: nobody reads stdout any more */
 	int out_failed;           /* another write error (out_finish says which) */
 	int dec_ret;
 	int err_retryable;        /* an error event that may pass on retry */
-	int estimated;
 	size_t total;
 	int64_t total_ms;
 };
@@ -120,9 +118,14 @@ static int out_flush(struct call *c)
 	return 1;
 }
 
+/* One JSON line; ev (taken over) may be NULL: a json_pack that failed. */
 static void emit_event(json_t *ev)
 {
-	char *s = json_dumps(ev, OUT_JSON_FLAGS);
+	char *s;
+
+	if (!ev)
+		return;
+	s = json_dumps(ev, OUT_JSON_FLAGS);
 	fputs(s, stdout);
 	fputc('\n', stdout);
 	free(s);
@@ -132,24 +135,19 @@ static void emit_event(json_t *ev)
 static int sink_text(void *ctx, const char *s, size_t n)
 {
 	struct call *c = ctx;
-	if (c->first_ms < 0)
+	int first = c->first_ms < 0;
+
+	if (first)
 		c->first_ms = time_mono_ms() - c->t0;
 	sb_add(&c->text, s, n);
 	if (out_gone(c) || o.c.fmt == OUT_JSON || o.no_stream)
 		return 0;
-	if (o.c.fmt == OUT_JSONL) {
-		json_t *ev = json_pack("{s:s, s:s%}", "type", "delta", "text", s, n);
-		if (ev)
-			emit_event(ev);
-	} else {
+	if (o.c.fmt == OUT_JSONL)
+		emit_event(json_pack("{s:s, s:s%}", "type", "delta", "text", s, n));
+	else
 		fwrite(s, 1, n, stdout);
-	}
 	/* the first words at once: the wait for them is what a user feels */
-	if (!c->printed) {
-		c->printed = 1;
-		return out_flush(c);
-	}
-	return 0;
+	return first ? out_flush(c) : 0;
 }
 
 static int sink_reasoning(void *ctx, const char *s, size_t n)
@@ -157,9 +155,7 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 	struct call *c = ctx;
 	sb_add(&c->reasoning, s, n);
 	if (o.c.fmt == OUT_JSONL && !out_gone(c)) {
-		json_t *ev = json_pack("{s:s, s:s%}", "type", "reasoning", "text", s, n);
-		if (ev)
-			emit_event(ev);
+		emit_event(json_pack("{s:s, s:s%}", "type", "reasoning", "text", s, n));
 	} else if (o.show_reasoning) {
 		fwrite(s, 1, n, stderr);
 		fflush(stderr);
@@ -169,16 +165,21 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 
 /* ---- the HTTP callbacks ---- */
 
-static int on_event(void *ctx, const struct sse_event *ev)
+/* Note what decoding json (an event's data or a whole body) returned; an
+ * error the provider reported after its 200 may pass on retry. */
+static int decoded(struct call *c, int r, const char *json, size_t n)
 {
-	struct call *c = ctx;
-	int r = prov_decode_event(&c->dec, ev);
 	if (r)
 		c->dec_ret = r;
 	if (r == PROV_EERROR)
-		c->err_retryable = prov_error_is_retryable(c->dec.api, 200, ev->data,
-							   ev->data_len);
+		c->err_retryable = prov_error_is_retryable(c->dec.api, 200, json, n);
 	return r;
+}
+
+static int on_event(void *ctx, const struct sse_event *ev)
+{
+	struct call *c = ctx;
+	return decoded(c, prov_decode_event(&c->dec, ev), ev->data, ev->data_len);
 }
 
 static int on_head(void *ctx, long status, const char *ctype)
@@ -310,6 +311,7 @@ static const char *status_for_http(long status, char *buf, size_t n)
 static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 {
 	struct prov_result *res = &c->dec.res;
+	int estimated = 0;
 
 	if (!res->have_usage && (c->text.len || c->reasoning.len || !run->exit_code)) {
 		size_t in = run->req.system ? strlen(run->req.system) : 0;
@@ -317,7 +319,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 			in += strlen(run->req.msgs[i].text);
 		res->prompt_tokens = estimate_tokens(in);
 		res->completion_tokens = estimate_tokens(c->text.len + c->reasoning.len);
-		c->estimated = 1;
+		estimated = 1;
 	}
 	memset(u, 0, sizeof *u);
 	u->user_id = run->user_id;
@@ -329,7 +331,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 	u->completion_tokens = res->completion_tokens;
 	u->reasoning_tokens = res->reasoning_tokens;
 	u->cached_tokens = res->cached_tokens;
-	u->estimated = c->estimated;
+	u->estimated = estimated;
 	u->cost_usd = models_cost_usd(run->m, res->prompt_tokens, res->completion_tokens,
 				      res->reasoning_tokens, res->cached_tokens);
 	u->first_token_ms = c->first_ms;
@@ -338,15 +340,22 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 	u->attempt = run->attempt;
 }
 
+/* A usage row in a transaction of its own; a failure has been reported
+ * by the db layer and does not stop the run. */
+static void insert_usage(const struct usage_row *u)
+{
+	if (db_begin(&o.c.ddb))
+		return;
+	if (usage_insert(&o.c.ddb, u) || db_commit(&o.c.ddb))
+		db_rollback(&o.c.ddb);
+}
+
 /* A failed attempt that will be retried is metered on its own. */
 static void record_failed_attempt(struct run *run, struct call *c)
 {
 	struct usage_row u;
 	fill_usage(run, c, &u);
-	if (db_begin(&o.c.ddb))
-		return;
-	if (usage_insert(&o.c.ddb, &u) || db_commit(&o.c.ddb))
-		db_rollback(&o.c.ddb);
+	insert_usage(&u);
 }
 
 static void verbose_request(const char *url, char **headers, size_t nh)
@@ -379,8 +388,7 @@ static char *redact_key(char *s, const char *key)
 		p = q + n;
 	}
 	sb_adds(&sb, p);
-	sodium_memzero(s, strlen(s));
-	free(s);
+	common_free_secret(s);
 	return sb_detach(&sb, NULL);
 }
 
@@ -392,7 +400,7 @@ static enum outcome maybe_retry(struct run *run, struct call *c, long retry_afte
 	long wait = retry_after_s >= 0 ? retry_after_s * 1000 :
 		    500L << (run->attempt - 1 < 5 ? run->attempt - 1 : 5);
 
-	if (c->printed || c->text.len || run->attempt > o.retries)
+	if (c->text.len || run->attempt > o.retries)
 		return FAIL;
 	if (retry_after_s < 0)   /* jitter: [0, wait/2) */
 		wait += (long)randombytes_uniform((uint32_t)(wait / 2));
@@ -429,10 +437,8 @@ static void run_build_request(struct run *run, const char *base_url)
 
 static void run_release(struct run *run)
 {
-	for (size_t i = 0; i < run->nheaders; i++) {
-		sodium_memzero(run->headers[i], strlen(run->headers[i]));
-		free(run->headers[i]);
-	}
+	for (size_t i = 0; i < run->nheaders; i++)
+		common_free_secret(run->headers[i]);
 	free(run->url);
 	free(run->body);
 	free(run->message);
@@ -459,14 +465,9 @@ static enum outcome attempt(struct run *run, struct call *c)
 		 * the done check below then reports the stream incomplete */
 		if (r == 0 && c->mode == 1)
 			sse_finish(&c->sse);
-		if (r == 0 && c->mode == 2 && c->status == 200) {
-			r = prov_decode_body(&c->dec, c->body.buf, c->body.len);
-			if (r)
-				c->dec_ret = r;
-			if (r == PROV_EERROR)
-				c->err_retryable = prov_error_is_retryable(run->api, 200,
-						c->body.buf, c->body.len);
-		}
+		if (r == 0 && c->mode == 2 && c->status == 200)
+			r = decoded(c, prov_decode_body(&c->dec, c->body.buf, c->body.len),
+				    c->body.buf, c->body.len);
 	}
 	c->total_ms = time_mono_ms() - c->t0;
 	if (out_gone(c)) {
@@ -713,8 +714,32 @@ static int parse_long(const char *s, const char *what, long min, long max, long 
 	return 0;
 }
 
+/* JSON null for NULL or "" (an id not made, no finish reason, no error) */
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *first_token_ms(const struct call *c)
+{
+	return c->first_ms >= 0 ? json_integer(c->first_ms) : json_null();
+}
+
+/* The members the --json object and the --jsonl usage event share. */
+static void add_usage(json_t *j, const struct usage_row *ur)
+{
+	json_object_set_new(j, "prompt_tokens", json_integer(ur->prompt_tokens));
+	json_object_set_new(j, "completion_tokens", json_integer(ur->completion_tokens));
+	json_object_set_new(j, "reasoning_tokens", json_integer(ur->reasoning_tokens));
+	json_object_set_new(j, "cached_tokens", json_integer(ur->cached_tokens));
+	json_object_set_new(j, "tokens_estimated", json_boolean(ur->estimated));
+	json_object_set_new(j, "cost_usd", json_real(ur->cost_usd));
+}
+
 /* The result after the answer: the --json object, the --jsonl usage and
- * done events, -u on stderr. ur is the last attempt's usage row. */
+ * done events, -u on stderr. ur is the last attempt's usage row. The
+ * error message may carry bytes of a non-JSON error body: prov_json_str
+ * keeps it valid JSON. */
 static void print_result(struct run *run, struct call *c, const struct usage_row *ur,
 			 const char *msg_id, const char *user_msg_id)
 {
@@ -722,54 +747,52 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 	double cost = ur->cost_usd;
 	int64_t total = c->total_ms;
 	int est = ur->estimated;
+	json_t *j;
 
-	if (o.c.fmt == OUT_JSON && !out_gone(c)) {
-		json_t *j = json_object();
-		json_object_set_new(j, "chat_id", run->chat_id ? json_string(run->chat_id) : json_null());
-		json_object_set_new(j, "message_id", *msg_id ? json_string(msg_id) : json_null());
-		json_object_set_new(j, "user_message_id", *user_msg_id ? json_string(user_msg_id) : json_null());
-		json_object_set_new(j, "model", json_string(run->m->model_name));
-		json_object_set_new(j, "provider", json_string(run->m->provider_name));
-		json_object_set_new(j, "text", prov_json_str(c->text.buf));
-		json_object_set_new(j, "reasoning", c->reasoning.len ? prov_json_str(c->reasoning.buf) : json_null());
-		json_object_set_new(j, "status", json_string(run->status_code));
-		json_object_set_new(j, "finish_reason", res->finish_reason ? json_string(res->finish_reason) : json_null());
-		json_object_set_new(j, "prompt_tokens", json_integer(res->prompt_tokens));
-		json_object_set_new(j, "completion_tokens", json_integer(res->completion_tokens));
-		json_object_set_new(j, "reasoning_tokens", json_integer(res->reasoning_tokens));
-		json_object_set_new(j, "cached_tokens", json_integer(res->cached_tokens));
-		json_object_set_new(j, "tokens_estimated", json_boolean(est));
-		json_object_set_new(j, "cost_usd", json_real(cost));
-		json_object_set_new(j, "first_token_ms", c->first_ms >= 0 ? json_integer(c->first_ms) : json_null());
-		json_object_set_new(j, "total_ms", json_integer(total));
-		json_object_set_new(j, "attempts", json_integer(run->attempt));
-		json_object_set_new(j, "error", run->message ? json_string(run->message) : json_null());
-		emit_event(j);
-	} else if (o.c.fmt == OUT_JSONL && !out_gone(c)) {
-		emit_event(json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:f}", "type", "usage",
-				     "prompt_tokens", (json_int_t)res->prompt_tokens,
-				     "completion_tokens", (json_int_t)res->completion_tokens,
-				     "reasoning_tokens", (json_int_t)res->reasoning_tokens,
-				     "cached_tokens", (json_int_t)res->cached_tokens,
-				     "tokens_estimated", est, "cost_usd", cost));
-		if (run->exit_code)
-			emit_event(json_pack("{s:s, s:s, s:s}", "type", "error", "status",
-					     run->status_code, "message", run->message ? run->message : ""));
-		json_t *d = json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "type", "done",
-				      "status", run->status_code,
-				      "finish_reason", res->finish_reason ? json_string(res->finish_reason) : json_null(),
-				      "message_id", *msg_id ? json_string(msg_id) : json_null(),
-				      "first_token_ms", c->first_ms >= 0 ? json_integer(c->first_ms) : json_null(),
-				      "total_ms", (json_int_t)total);
-		emit_event(d);
-	} else if (!out_gone(c)) {
-		if (o.no_stream)
-			fwrite(c->text.buf, 1, c->text.len, stdout);
-		if ((c->text.len && c->text.buf[c->text.len - 1] != '\n') && isatty(STDOUT_FILENO))
-			fputc('\n', stdout);
-	}
-	if (!out_gone(c))
+	if (!out_gone(c)) {
+		switch (o.c.fmt) {
+		case OUT_JSON:
+			j = json_object();
+			json_object_set_new(j, "chat_id", str_or_null(run->chat_id));
+			json_object_set_new(j, "message_id", str_or_null(msg_id));
+			json_object_set_new(j, "user_message_id", str_or_null(user_msg_id));
+			json_object_set_new(j, "model", json_string(run->m->model_name));
+			json_object_set_new(j, "provider", json_string(run->m->provider_name));
+			json_object_set_new(j, "text", prov_json_str(c->text.buf));
+			json_object_set_new(j, "reasoning", c->reasoning.len ? prov_json_str(c->reasoning.buf) : json_null());
+			json_object_set_new(j, "status", json_string(run->status_code));
+			json_object_set_new(j, "finish_reason", str_or_null(res->finish_reason));
+			add_usage(j, ur);
+			json_object_set_new(j, "first_token_ms", first_token_ms(c));
+			json_object_set_new(j, "total_ms", json_integer(total));
+			json_object_set_new(j, "attempts", json_integer(run->attempt));
+			json_object_set_new(j, "error", run->message ? prov_json_str(run->message) : json_null());
+			emit_event(j);
+			break;
+		case OUT_JSONL:
+			j = json_pack("{s:s}", "type", "usage");
+			add_usage(j, ur);
+			emit_event(j);
+			if (run->exit_code)
+				emit_event(json_pack("{s:s, s:s, s:o}", "type", "error", "status",
+						     run->status_code, "message", run->message ?
+						     prov_json_str(run->message) : json_string("")));
+			emit_event(json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "type", "done",
+					     "status", run->status_code,
+					     "finish_reason", str_or_null(res->finish_reason),
+					     "message_id", str_or_null(msg_id),
+					     "first_token_ms", first_token_ms(c),
+					     "total_ms", (json_int_t)total));
+			break;
+		default:
+			if (o.no_stream)
+				fwrite(c->text.buf, 1, c->text.len, stdout);
+			if (c->text.len && c->text.buf[c->text.len - 1] != '\n' && isatty(STDOUT_FILENO))
+				fputc('\n', stdout);
+			break;
+		}
 		out_flush(c);
+	}
 	if (o.usage) {
 		fprintf(stderr, "%s: %s: %ld prompt + %ld completion tokens", t3_progname,
 			run->m->model_name, res->prompt_tokens, res->completion_tokens);
@@ -975,10 +998,7 @@ int main(int argc, char **argv)
 		struct usage_row ur = { .user_id = u.user_id, .model_name = m.model_name,
 			.provider_name = m.provider_name, .status_code = "quota_exceeded",
 			.first_token_ms = -1, .total_ms = -1, .http_status = -1 };
-		if (!db_begin(&o.c.ddb)) {
-			if (usage_insert(&o.c.ddb, &ur) || db_commit(&o.c.ddb))
-				db_rollback(&o.c.ddb);
-		}
+		insert_usage(&ur);
 		r = t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')", u.email,
 			     u.subscription_plan);
 		goto out;
@@ -1050,8 +1070,8 @@ int main(int argc, char **argv)
 
 	if (o.c.fmt == OUT_JSONL)
 		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
-				     run.chat_id ? json_string(run.chat_id) : json_null(),
-				     "model", m.model_name, "provider", m.provider_name));
+				     str_or_null(run.chat_id), "model", m.model_name,
+				     "provider", m.provider_name));
 	fflush(stdout);
 	for (run.attempt = 1;; run.attempt++) {
 		if (have_call)
@@ -1128,10 +1148,7 @@ out:
 	user_release(&u);
 	free(prompt);
 	free(base_url);
-	if (key) {
-		sodium_memzero(key, strlen(key));
-		free(key);
-	}
+	common_free_secret(key);
 	config_release(&cfg);
 	http_ready();
 	return common_exit(&o.c, r);

@@ -163,11 +163,8 @@ int anthropic_decode_event(struct prov_decoder *d, const char *type,
 		d->res.done = 1;
 		return 0;
 	}
-	if (!strcmp(type, "error")) {
-		o = json_object_get(root, "error");
-		prov_set_error(d, json_is_object(o) ? o : root);
-		return PROV_EERROR;
-	}
+	if (!strcmp(type, "error"))
+		return prov_set_error(d, root);
 	return 0;	/* ping, content_block_stop, and types yet to come */
 }
 
@@ -178,11 +175,8 @@ int anthropic_decode_response(struct prov_decoder *d, const json_t *root)
 	int rc;
 
 	v = json_object_get(root, "type");
-	if (json_is_string(v) && !strcmp(json_string_value(v), "error")) {
-		b = json_object_get(root, "error");
-		prov_set_error(d, json_is_object(b) ? b : root);
-		return PROV_EERROR;
-	}
+	if (json_is_string(v) && !strcmp(json_string_value(v), "error"))
+		return prov_set_error(d, root);
 	content = json_object_get(root, "content");
 	if (!json_is_array(content))
 		return PROV_EMALFORMED;

@@ -83,13 +83,10 @@ int gemini_decode_chunk(struct prov_decoder *d, const json_t *root)
 	size_t i;
 	int rc;
 
-	if (json_is_object(err)) {
-		prov_set_error(d, err);
-		return PROV_EERROR;
-	}
+	if (json_is_object(err))
+		return prov_set_error(d, root);
 	v = json_object_get(root, "modelVersion");
-	if (json_is_string(v) && (!d->res.model ||
-				  strcmp(d->res.model, json_string_value(v))))
+	if (json_is_string(v))
 		prov_set_str(&d->res.model, json_string_value(v));
 
 	cands = json_object_get(root, "candidates");

@@ -32,11 +32,20 @@ void http_prepare(void)
 
 void http_ready(void)
 {
-	if (init_state == INIT_RUNNING)
+	if (init_state == INIT_RUNNING) {
 		pthread_join(init_thread, NULL);
-	else if (init_state == INIT_NONE)
+		init_state = INIT_DONE;
+	}
+}
+
+/* http_prepare's work, waited for or done here */
+static void http_init(void)
+{
+	http_ready();
+	if (init_state == INIT_NONE) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-	init_state = INIT_DONE;
+		init_state = INIT_DONE;
+	}
 }
 
 struct xfer {
@@ -68,7 +77,6 @@ static size_t on_write(char *p, size_t size, size_t n, void *ctx)
 	x->last_byte_ms = time_mono_ms();
 	if (!x->head_done && call_head(x))
 		return CURL_WRITEFUNC_ERROR;
-	x->res->bytes += len;
 	x->fresh = 1;
 	if (x->cb->data && (x->cb_ret = x->cb->data(x->cb->ctx, p, len)))
 		return CURL_WRITEFUNC_ERROR;
@@ -117,7 +125,7 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 
 	memset(res, 0, sizeof *res);
 	res->retry_after_s = -1;
-	http_ready();
+	http_init();
 	x.h = curl_easy_init();
 	x.cb = cb;
 	x.res = res;

@@ -46,13 +46,14 @@ struct http_res {
 	long status;
 	long retry_after_s;      /* Retry-After in seconds, -1 if none */
 	char errbuf[256];        /* for HTTP_ENET */
-	size_t bytes;
 };
 
 /* libcurl's global set-up (TLS library initialisation: ~0.8 ms) on a
  * thread of its own, so that it overlaps the caller's other work before
  * the first http_post. Optional; http_post waits for it, or does it
- * itself. Call http_ready before exiting if http_prepare was called. */
+ * itself. http_ready waits for that thread, if one is running, and does
+ * nothing else: call it before exiting (harmless when http_prepare was
+ * not called). */
 void http_prepare(void);
 void http_ready(void);
 int http_post(const struct http_req *req, const struct http_cb *cb, struct http_res *res);

@@ -127,18 +127,11 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 	int rc;
 
 	/* OpenRouter (and OpenAI) report mid-stream failures as a chunk
-	 * with a top-level error object. */
-	if (json_is_object(err)) {
-		prov_set_error(d, err);
-		return PROV_EERROR;
-	}
-	if (json_is_string(err)) {
-		prov_set_error(d, root);
-		return PROV_EERROR;
-	}
+	 * with a top-level error object (or string). */
+	if (json_is_object(err) || json_is_string(err))
+		return prov_set_error(d, root);
 	m = json_object_get(root, "model");
-	if (json_is_string(m) && (!d->res.model ||
-				  strcmp(d->res.model, json_string_value(m))))
+	if (json_is_string(m))
 		prov_set_str(&d->res.model, json_string_value(m));
 
 	choices = json_object_get(root, "choices");

@@ -176,6 +176,8 @@ int prov_emit_reasoning(struct prov_decoder *d, const char *s, size_t n)
 
 void prov_set_str(char **field, const char *s)
 {
+	if (s && *field && !strcmp(*field, s))
+		return;
 	free(*field);
 	*field = s ? xstrdup(s) : NULL;
 }
@@ -445,14 +447,18 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 	return code ? 2 : 1;
 }
 
-void prov_set_error(struct prov_decoder *d, const json_t *err)
+int prov_set_error(struct prov_decoder *d, const json_t *root)
 {
 	struct strbuf sb = STRBUF_INIT;
+	const json_t *err = json_object_get(root, "error");
 
+	if (!json_is_object(err))
+		err = root;
 	if (!json_is_object(err) || !sb_add_error(&sb, err, 0, 0))
 		sb_adds(&sb, "unknown error");
 	free(d->res.error);
 	d->res.error = sb_detach(&sb, NULL);
+	return PROV_EERROR;
 }
 
 char *prov_error_line(enum prov_api api, long http_status, const char *body,

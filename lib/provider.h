@@ -184,15 +184,19 @@ int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 /* Hand text to the sink (or gather it, for prov_decode_body). */
 int prov_emit_text(struct prov_decoder *d, const char *s, size_t n);
 int prov_emit_reasoning(struct prov_decoder *d, const char *s, size_t n);
-/* Replace a result string with a copy of s (NULL clears it). */
+/* Replace a result string with a copy of s (NULL clears it); an equal
+ * string is kept as it is, so a value every chunk repeats costs no
+ * allocation. */
 void prov_set_str(char **field, const char *s);
 /* The integer value of key in obj, or dflt when absent or not a number. */
 long prov_json_long(const json_t *obj, const char *key, long dflt);
 /* A JSON string for s (NULL gives JSON null); bytes that are not valid
  * UTF-8 become U+FFFD rather than making the whole string vanish. */
 json_t *prov_json_str(const char *s);
-/* Set d->res.error to a one-line "CODE: MESSAGE" from an error object. */
-void prov_set_error(struct prov_decoder *d, const json_t *err);
+/* Set d->res.error to a one-line "CODE: MESSAGE" from the error that root
+ * reports: its "error" member when that is an object, else root itself
+ * (a top-level "error" string and "message"). Returns PROV_EERROR. */
+int prov_set_error(struct prov_decoder *d, const json_t *root);
 
 json_t *openai_build_body(const struct prov_req *req);
 int openai_decode_chunk(struct prov_decoder *d, const json_t *root);

@@ -119,6 +119,22 @@ cont with_openai -m gpt-4o-mini --retries 0 "again"
 is_rc 5 "--retries 0: exit 5 at once"
 is "$(mock_count) $(cat "$ERR")" "1 t3-chat: error: openai: HTTP 503" "503 with an empty body"
 
+# ---- an error page that is not UTF-8 (a proxy's Latin-1 HTML) ----
+# --jsonl used to crash here (json_pack refused the message) and --json
+# to drop its "error" member; bad bytes now become U+FFFD in JSON
+printf '<html>502 Bad gateway \351t\351</html>' >"$TMP/latin1.html"
+for fmt in --jsonl --json; do
+	mock_script "{\"status\":502,\"file\":\"$TMP/latin1.html\",\"content_type\":\"text/html\"}"
+	mark
+	cont with_openai -m gpt-4o-mini --retries 0 $fmt "again"
+	is_rc 5 "$fmt, a non-UTF-8 error page: exit 5"
+	jsonl_array "$OUT"
+	is "$(jsql "$OUT.json" "SELECT coalesce(json_extract(value, '\$.error'), json_extract(value, '\$.message')) FROM d, json_each(d.J) WHERE json_extract(value, '\$.type') = 'error' OR json_extract(value, '\$.type') IS NULL")" \
+		"openai: HTTP 502: <html>502 Bad gateway $(printf '\357\277\275')t$(printf '\357\277\275')</html>" \
+		"$fmt: the error in valid JSON, bad bytes as U+FFFD"
+	is "$(usage_rows)" "http_502,502,1" "$fmt: metered"
+done
+
 # ---- 401 and other client errors: not retried ----
 mock_script "{\"status\":401,\"file\":\"$F/openai/error-401-invalid_api_key-chat-2024.json\"}"
 cont with_openai -m gpt-4o-mini "again"
