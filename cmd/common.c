@@ -141,10 +141,7 @@ void common_free_secret(char *s)
 static char *read_line(FILE *fp)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int ch;
-	while ((ch = getc(fp)) != EOF && ch != '\n')
-		sb_addc(&sb, ch);
-	if (ch == EOF && !sb.len) {
+	if (sb_getline(&sb, fp) == EOF) {
 		sb_release(&sb);
 		return NULL;
 	}

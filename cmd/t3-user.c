@@ -90,8 +90,9 @@ static int check_password_strength(const char *pw)
 }
 
 /* The new hashed_password from --password-stdin, --oauth, --clear or a
- * prompt. *set is 0 when nothing was asked for (add without a tty). */
-static int new_auth(const char *email, int required, char **out, int *set)
+ * prompt; NULL for --clear, and when nothing was asked for and nothing is
+ * required (add without a tty). */
+static int new_auth(const char *email, int required, char **out)
 {
 	char hash[USERS_HASH_MAX], prompt[512];
 	char *pw;
@@ -99,7 +100,6 @@ static int new_auth(const char *email, int required, char **out, int *set)
 			      !!(o.seen & BIT(OPT_OAUTH)) + !!(o.seen & BIT(OPT_CLEAR));
 
 	*out = NULL;
-	*set = 1;
 	if (modes > 1)
 		return t3_error(T3_EUSAGE, "choose one of --password-stdin, --oauth and --clear");
 	if (o.seen & BIT(OPT_CLEAR))
@@ -113,10 +113,8 @@ static int new_auth(const char *email, int required, char **out, int *set)
 		}
 		return 0;
 	}
-	if (!(o.seen & BIT(OPT_PASSWORD_STDIN)) && !isatty(STDIN_FILENO) && !required) {
-		*set = 0;
+	if (!(o.seen & BIT(OPT_PASSWORD_STDIN)) && !isatty(STDIN_FILENO) && !required)
 		return 0;
-	}
 	snprintf(prompt, sizeof prompt, "Password for %s: ", email);
 	pw = common_read_password(prompt, o.seen & BIT(OPT_PASSWORD_STDIN), 1, &code);
 	if (!pw)
@@ -138,7 +136,7 @@ static void print_user(const struct user *u, int single)
 static int cmd_add(int argc, char **argv)
 {
 	struct user u = { 0 };
-	int r, set;
+	int r;
 	int64_t allowance;
 
 	if ((r = only("add", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) |
@@ -155,7 +153,7 @@ static int cmd_add(int argc, char **argv)
 		goto done;
 	if (!o.quota)
 		u.token_quota = allowance;
-	if ((r = new_auth(u.email, 0, &u.hashed_password, &set)))
+	if ((r = new_auth(u.email, 0, &u.hashed_password)))
 		goto done;
 	if ((r = db_begin(&o.c.udb)))
 		goto done;
@@ -172,38 +170,32 @@ done:
 	return r;
 }
 
-struct list_ctx {
-	struct out out;
-};
-
 static int list_one(void *ctx, const struct user *u)
 {
-	struct list_ctx *l = ctx;
-	out_row_new(&l->out, users_to_json(u, 0));
+	out_row_new(ctx, users_to_json(u, 0));
 	return 0;
 }
 
 static int list_one_text(void *ctx, const char *json, size_t len)
 {
-	struct list_ctx *l = ctx;
-	out_row_text(&l->out, json, len);
+	out_row_text(ctx, json, len);
 	return 0;
 }
 
 static int cmd_list(int argc, char **argv)
 {
-	struct list_ctx l;
+	struct out out;
 	int r;
 
 	if ((r = only("list", BIT(OPT_PLAN) | BIT(OPT_EMAIL))) || (r = common_nargs("list", argc, 0, 0)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
-	out_begin(&l.out, o.c.fmt, user_cols, NCOLS(user_cols), 0);
+	out_begin(&out, o.c.fmt, user_cols, NCOLS(user_cols), 0);
 	if (o.c.fmt == OUT_JSON || o.c.fmt == OUT_JSONL)
-		r = users_each_json(&o.c.udb, o.plan, o.email, list_one_text, &l);
+		r = users_each_json(&o.c.udb, o.plan, o.email, list_one_text, &out);
 	else
-		r = users_each(&o.c.udb, o.plan, o.email, list_one, &l);
-	out_end(&l.out);
+		r = users_each(&o.c.udb, o.plan, o.email, list_one, &out);
+	out_end(&out);
 	return r;
 }
 
@@ -303,14 +295,14 @@ static int cmd_passwd(int argc, char **argv)
 {
 	struct user u;
 	char *auth;
-	int r, set;
+	int r;
 
 	if ((r = only("passwd", BIT(OPT_PASSWORD_STDIN) | BIT(OPT_OAUTH) | BIT(OPT_CLEAR))) ||
 	    (r = common_nargs("passwd", argc, 1, 1)) || (r = common_open_user(&o.c)))
 		return r;
 	if ((r = find(argv[0], &u)))
 		return r;
-	if (!(r = new_auth(u.email, 1, &auth, &set))) {
+	if (!(r = new_auth(u.email, 1, &auth))) {
 		free(u.hashed_password);
 		u.hashed_password = auth;
 		if (!(r = db_begin(&o.c.udb))) {
@@ -331,10 +323,7 @@ static int cmd_verify(int argc, char **argv)
 	if ((r = only("verify", BIT(OPT_PASSWORD_STDIN))) || (r = common_nargs("verify", argc, 1, 1)) ||
 	    (r = common_open_user(&o.c)))
 		return r;
-	r = users_find(&o.c.udb, argv[0], &u);
-	if (r == T3_ENEG)
-		return not_found(argv[0]);
-	if (r)
+	if ((r = find(argv[0], &u)))
 		return r;
 	if (!u.hashed_password || strncmp(u.hashed_password, "$argon2", 7)) {
 		char kind[80];
@@ -382,7 +371,7 @@ static void print_quota(const struct user *u)
 static int cmd_quota(int argc, char **argv)
 {
 	struct user u;
-	int64_t v, n, after;
+	int64_t v, n;
 	int r, modes = !!(o.seen & BIT(OPT_ADD)) + !!(o.seen & BIT(OPT_SET)) +
 		       !!(o.seen & BIT(OPT_REFILL));
 
@@ -419,17 +408,15 @@ static int cmd_quota(int argc, char **argv)
 		return r;
 	if ((r = find(argv[0], &u)))
 		goto fail;
-	if (o.add)
-		r = users_quota_add(&o.c.udb, u.user_id, v, &after);
-	else if (o.set)
-		r = users_quota_add(&o.c.udb, u.user_id, v - u.token_quota, &after);
-	else if (o.seen & BIT(OPT_REFILL))
-		r = plans_refill(&o.c.udb, u.user_id, &n);
+	/* u.token_quota follows the change, for print_quota */
+	if (o.add || o.set)
+		r = users_quota_add(&o.c.udb, u.user_id, o.add ? v : v - u.token_quota,
+				    &u.token_quota);
+	else if ((o.seen & BIT(OPT_REFILL)) && !(r = plans_refill(&o.c.udb, u.user_id, &n)))
+		/* now the plan's allowance (the plan exists: the quota is NOT NULL) */
+		r = plans_allowance_quiet(&o.c.udb, u.subscription_plan, &u.token_quota);
 	if (r || (r = db_commit(&o.c.udb)))
 		goto fail_u;
-	user_release(&u);
-	if ((r = find(argv[0], &u)))
-		return r;
 	print_quota(&u);
 	user_release(&u);
 	return 0;
@@ -496,7 +483,7 @@ static int cmd_import(int argc, char **argv)
 	struct strbuf line = STRBUF_INIT;
 	char what[64];
 	long lineno = 0, count = 0;
-	int ch, r;
+	int r;
 
 	if ((r = only("import", 0)) || (r = common_nargs("import", argc, 0, 1)))
 		return r;
@@ -505,16 +492,11 @@ static int cmd_import(int argc, char **argv)
 	if ((r = common_open_user(&o.c)) || (r = db_begin(&o.c.udb)))
 		goto done;
 	/* all or nothing: the first bad line rolls everything back */
-	for (;;) {
+	while (sb_getline(&line, fp) != EOF) {
 		json_error_t jerr;
 		json_t *obj;
 		struct user u;
 
-		sb_reset(&line);
-		while ((ch = getc(fp)) != EOF && ch != '\n')
-			sb_addc(&line, ch);
-		if (ch == EOF && !line.len)
-			break;
 		lineno++;
 		snprintf(what, sizeof what, "line %ld", lineno);
 		if (strspn(line.buf, " \t\r") == line.len)
@@ -524,7 +506,7 @@ static int cmd_import(int argc, char **argv)
 			r = t3_error(T3_EUSAGE, "invalid JSON: %s", jerr.text);
 			break;
 		}
-		r = users_from_json(obj, &u, what);
+		r = users_from_json(obj, &u);
 		json_decref(obj);
 		if (r)
 			break;
@@ -599,12 +581,8 @@ static int cmd_check(int argc, char **argv)
 	db_close(&o.c.ddb);
 	sqlite3_create_function(o.c.udb.h, "t3_tz_valid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, tz_valid_fn, NULL, NULL);
-	if (db_prepare(&o.c.udb, &st, "ATTACH DATABASE ? AS d"))
-		return T3_EDATA;
-	db_bind_text(st, 1, o.c.paths.data_db);
-	r = db_step_done(&o.c.udb, st);
-	sqlite3_finalize(st);
-	if (r || (repair && (r = db_begin(&o.c.udb))))
+	if ((r = db_exec_text(&o.c.udb, "ATTACH DATABASE ? AS d", o.c.paths.data_db, NULL)) ||
+	    (repair && (r = db_begin(&o.c.udb))))
 		return r;
 	if (o.c.fmt == OUT_IDS)
 		out_begin(&out, o.c.fmt, check_id_cols, 1, 0);

@@ -167,3 +167,12 @@ char *sb_detach(struct strbuf *sb, size_t *len)
 	sb_init(sb, 0);
 	return s;
 }
+
+int sb_getline(struct strbuf *sb, FILE *fp)
+{
+	int ch;
+	sb_reset(sb);
+	while ((ch = getc(fp)) != EOF && ch != '\n')
+		sb_addc(sb, ch);
+	return ch == EOF && !sb->len ? EOF : 0;
+}

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -35,5 +36,8 @@ void sb_reset(struct strbuf *sb);
 void sb_consume(struct strbuf *sb, size_t n);
 /* Hand the string to the caller (free() it); sb is left empty. */
 char *sb_detach(struct strbuf *sb, size_t *len);
+/* Replace sb's contents with the next line of fp, without its '\n'.
+ * Returns 0, or EOF at the end of input when nothing was read. */
+int sb_getline(struct strbuf *sb, FILE *fp);
 
 #endif

@@ -120,29 +120,16 @@ int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 	return r;
 }
 
-static int set_text(struct db *ddb, const char *sql, const char *chat_id, const char *v)
-{
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(ddb, &st, sql))
-		return T3_EDATA;
-	db_bind_text(st, 1, chat_id);
-	db_bind_text(st, 2, v);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
-	return r;
-}
-
 int chats_set_system(struct db *ddb, const char *chat_id, const char *system_prompt)
 {
-	return set_text(ddb, "UPDATE chat_sessions SET system_prompt = ?2 WHERE chat_id = ?1",
-			chat_id, system_prompt);
+	return db_exec_text(ddb, "UPDATE chat_sessions SET system_prompt = ?2 WHERE chat_id = ?1",
+			    chat_id, system_prompt);
 }
 
 int chats_set_model(struct db *ddb, const char *chat_id, const char *model)
 {
-	return set_text(ddb, "UPDATE chat_sessions SET model_default = ?2 WHERE chat_id = ?1",
-			chat_id, model);
+	return db_exec_text(ddb, "UPDATE chat_sessions SET model_default = ?2 WHERE chat_id = ?1",
+			    chat_id, model);
 }
 
 int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n)

@@ -112,31 +112,59 @@ const char *db_col_text(sqlite3_stmt *st, int i)
 	return s ? (const char *)s : "";
 }
 
-static int read_int(struct db *db, const char *sql, int *out)
+int db_exec_text(struct db *db, const char *sql, const char *a, const char *b)
+{
+	sqlite3_stmt *st;
+	int n, r;
+	if (db_prepare(db, &st, sql))
+		return T3_EDATA;
+	n = sqlite3_bind_parameter_count(st);
+	if (n >= 1)
+		db_bind_text(st, 1, a);
+	if (n >= 2)
+		db_bind_text(st, 2, b);
+	r = db_step_done(db, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int db_read_int64(struct db *db, const char *sql, const char *arg, int64_t *out,
+		  const char *what)
 {
 	sqlite3_stmt *st;
 	int rc;
 	if (db_prepare(db, &st, sql))
 		return T3_EDATA;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		db_bind_text(st, 1, arg);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int(st, 0);
+	if (rc == SQLITE_ROW && out)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(db, what);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_error(db, "read");
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? T3_ENEG : T3_EDATA;
+}
+
+static int user_version(struct db *db, int *out)
+{
+	int64_t v;
+	if (db_read_int64(db, "PRAGMA user_version", NULL, &v, "read"))
+		return T3_EDATA;
+	*out = (int)v;
 	return 0;
 }
 
-static int migrate(struct db *db, int from)
+static int migrate(struct db *db)
 {
-	int n;
+	int from, n;
 	const char *const *m = migrations(db->kind, &n);
 	char pragma[64];
 
 	if (db_begin(db))
 		return T3_EDATA;
 	/* re-read under the write lock: another process may have migrated */
-	if (read_int(db, "PRAGMA user_version", &from))
+	if (user_version(db, &from))
 		goto fail;
 	for (int v = from; v < n; v++)
 		if (db_exec(db, m[v]))
@@ -208,7 +236,7 @@ int db_open(struct db *db, const char *path, enum db_kind kind)
 	sqlite3_create_function(db->h, "t3_iso", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 				SQLITE_INNOCUOUS, NULL, iso_fn, NULL, NULL);
 	/* read the version before anything can write to the file */
-	if (read_int(db, "PRAGMA user_version", &version))
+	if (user_version(db, &version))
 		goto fail;
 	migrations(kind, &n);
 	if (version > n) {
@@ -223,7 +251,7 @@ int db_open(struct db *db, const char *path, enum db_kind kind)
 	if (db_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		    " PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY"))
 		goto fail;
-	if (version < n && migrate(db, version))
+	if (version < n && migrate(db))
 		goto fail;
 	return 0;
 fail:

@@ -43,6 +43,17 @@ void db_rollback(struct db *db);
 /* Step a statement expected to finish (no rows); returns 0 or T3_EDATA. */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 
+/* One statement start to finish: prepare SQL, bind a and b to ?1 and ?2
+ * (NULL binds SQL NULL; parameters beyond the statement's own count are
+ * ignored), step it to the end and finalize. 0 or T3_EDATA. */
+int db_exec_text(struct db *db, const char *sql, const char *a, const char *b);
+/* Prepare SQL, bind arg to ?1 (if it has one), read column 0 of the first
+ * row into *out (unless out is NULL) and finalize. 0; T3_ENEG when there is
+ * no row (nothing printed); T3_EDATA after an error message ("what" names
+ * the step, as in db_error). */
+int db_read_int64(struct db *db, const char *sql, const char *arg, int64_t *out,
+		  const char *what);
+
 /* Bind helpers: NULL strings bind SQL NULL. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */

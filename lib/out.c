@@ -254,9 +254,10 @@ static void write_table(struct out *o)
 	}
 	for (size_t r = 0; r < nrows; r++)
 		for (int c = 0; c < o->ncols; c++) {
-			table_cell(&sb, json_object_get(json_array_get(o->held, r), o->cols[c].key));
+			json_t *v = json_object_get(json_array_get(o->held, r), o->cols[c].key);
+			table_cell(&sb, v);
 			size_t tw = text_width(sb.buf, sb.len);
-			if (json_is_number(json_object_get(json_array_get(o->held, r), o->cols[c].key)))
+			if (json_is_number(v))
 				num[c] = 1;
 			if (tw > w[c])
 				w[c] = tw;
@@ -316,12 +317,7 @@ int out_flush_stdout(void)
 
 int out_finish(int code)
 {
-	if (out_flush_stdout()) {
-		if (errno == EPIPE)
-			_exit(141);
-		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));
-	}
-	if (fclose(stdout)) {
+	if (out_flush_stdout() || fclose(stdout)) {
 		if (errno == EPIPE)
 			_exit(141);
 		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));

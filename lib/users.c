@@ -152,18 +152,9 @@ int users_find(struct db *db, const char *key, struct user *u)
 
 int users_exists(struct db *db, const char *user_id)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "SELECT 1 FROM user_accounts WHERE user_id = ?"))
-		return -1;
-	db_bind_text(st, 1, user_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_error(db, "read user");
-		return -1;
-	}
-	return rc == SQLITE_ROW;
+	int r = db_read_int64(db, "SELECT 1 FROM user_accounts WHERE user_id = ?", user_id,
+			      NULL, "read user");
+	return r == T3_ENEG ? 0 : r ? -1 : 1;
 }
 
 static int write_error(struct db *db, const struct user *u)
@@ -271,18 +262,6 @@ int users_quota_consume(struct db *db, const char *user_id, int64_t used, int64_
 			    "RETURNING token_quota", used, after);
 }
 
-static int delete_by_user(struct db *db, const char *sql, const char *user_id)
-{
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(db, &st, sql))
-		return T3_EDATA;
-	db_bind_text(st, 1, user_id);
-	r = db_step_done(db, st);
-	sqlite3_finalize(st);
-	return r;
-}
-
 int users_delete(struct db *udb, struct db *ddb, const char *user_id)
 {
 	/* Order: take user.db's write lock first so no new account change
@@ -293,13 +272,13 @@ int users_delete(struct db *udb, struct db *ddb, const char *user_id)
 		return T3_EDATA;
 	if (db_begin(ddb))
 		goto fail_u;
-	if (delete_by_user(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id) ||
-	    delete_by_user(ddb, "DELETE FROM chat_messages WHERE chat_id IN "
-			   "(SELECT chat_id FROM chat_sessions WHERE user_id = ?)", user_id) ||
-	    delete_by_user(ddb, "DELETE FROM chat_sessions WHERE user_id = ?", user_id) ||
+	if (db_exec_text(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id, NULL) ||
+	    db_exec_text(ddb, "DELETE FROM chat_messages WHERE chat_id IN "
+			 "(SELECT chat_id FROM chat_sessions WHERE user_id = ?)", user_id, NULL) ||
+	    db_exec_text(ddb, "DELETE FROM chat_sessions WHERE user_id = ?", user_id, NULL) ||
 	    db_commit(ddb))
 		goto fail_d;
-	if (delete_by_user(udb, "DELETE FROM user_accounts WHERE user_id = ?", user_id))
+	if (db_exec_text(udb, "DELETE FROM user_accounts WHERE user_id = ?", user_id, NULL))
 		goto fail_u;
 	return db_commit(udb);
 fail_d:
@@ -342,8 +321,7 @@ json_t *users_to_json(const struct user *u, int with_secret)
 	return o;
 }
 
-static int field_str(json_t *obj, const char *key, const char *what, int nullable,
-		     char **out)
+static int field_str(json_t *obj, const char *key, int nullable, char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	if ((!v || json_is_null(v)) && nullable) {
@@ -356,7 +334,7 @@ static int field_str(json_t *obj, const char *key, const char *what, int nullabl
 	return 0;
 }
 
-static int field_time(json_t *obj, const char *key, const char *what, int64_t *out)
+static int field_time(json_t *obj, const char *key, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!json_is_string(v) || time_parse_iso(json_string_value(v), out))
@@ -364,7 +342,7 @@ static int field_time(json_t *obj, const char *key, const char *what, int64_t *o
 	return 0;
 }
 
-int users_from_json(json_t *obj, struct user *u, const char *what)
+int users_from_json(json_t *obj, struct user *u)
 {
 	/* messages name the field; the caller sets t3_error_context to say
 	 * where the record comes from */
@@ -385,7 +363,7 @@ int users_from_json(json_t *obj, struct user *u, const char *what)
 		if (!known[i])
 			return t3_error(T3_EUSAGE, "unknown field '%s'", key);
 	}
-	if (field_str(obj, "user_id", what, 0, &id))
+	if (field_str(obj, "user_id", 0, &id))
 		goto fail;
 	if (!uuid_valid(id)) {
 		t3_error(T3_EUSAGE, "field 'user_id' is not a UUID");
@@ -396,14 +374,14 @@ int users_from_json(json_t *obj, struct user *u, const char *what)
 	memcpy(u->user_id, id, UUID_STRLEN + 1);
 	free(id);
 	id = NULL;
-	if (field_str(obj, "email", what, 0, &u->email) ||
-	    field_str(obj, "hashed_password", what, 1, &u->hashed_password) ||
-	    field_str(obj, "subscription_plan", what, 0, &u->subscription_plan) ||
-	    field_str(obj, "timezone", what, 0, &u->timezone) ||
-	    field_time(obj, "created_at", what, &u->created_at))
+	if (field_str(obj, "email", 0, &u->email) ||
+	    field_str(obj, "hashed_password", 1, &u->hashed_password) ||
+	    field_str(obj, "subscription_plan", 0, &u->subscription_plan) ||
+	    field_str(obj, "timezone", 0, &u->timezone) ||
+	    field_time(obj, "created_at", &u->created_at))
 		goto fail;
 	if (json_object_get(obj, "updated_at")) {
-		if (field_time(obj, "updated_at", what, &u->updated_at))
+		if (field_time(obj, "updated_at", &u->updated_at))
 			goto fail;
 	} else {
 		u->updated_at = u->created_at;
@@ -531,20 +509,8 @@ int plans_allowance(struct db *db, const char *plan, int64_t *allowance)
 
 int plans_allowance_quiet(struct db *db, const char *plan, int64_t *allowance)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(db, &st, "SELECT token_allowance FROM plans WHERE plan_name = ?"))
-		return T3_EDATA;
-	db_bind_text(st, 1, plan);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*allowance = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return T3_ENEG;
-	return db_error(db, "read plan");
+	return db_read_int64(db, "SELECT token_allowance FROM plans WHERE plan_name = ?", plan,
+			     allowance, "read plan");
 }
 
 int plans_set(struct db *db, const char *plan, int64_t allowance, const char *desc)
@@ -572,15 +538,12 @@ int plans_set(struct db *db, const char *plan, int64_t allowance, const char *de
 int plans_remove(struct db *db, const char *plan)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
-	int64_t users = 0;
+	int rc, r;
+	int64_t users;
 
-	if (db_prepare(db, &st, "SELECT count(*) FROM user_accounts WHERE subscription_plan = ?"))
-		return T3_EDATA;
-	db_bind_text(st, 1, plan);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		users = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if ((r = db_read_int64(db, "SELECT count(*) FROM user_accounts WHERE subscription_plan = ?",
+			       plan, &users, "read plan")))
+		return r;
 	if (users)
 		return t3_error(T3_EDATA, "plan '%s' is in use by %lld user%s", plan,
 				(long long)users, users == 1 ? "" : "s");

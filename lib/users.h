@@ -56,9 +56,10 @@ int users_delete(struct db *udb, struct db *ddb, const char *user_id);
 json_t *users_to_json(const struct user *u, int with_secret);
 /* The "auth" column: "password", "oauth:PROVIDER" or "none". */
 const char *users_auth_kind(const char *hashed_password, char *buf, size_t n);
-/* Fill u from an export record. Prints "what: field ..." errors and
- * returns T3_EUSAGE when a field is missing or invalid. */
-int users_from_json(json_t *obj, struct user *u, const char *what);
+/* Fill u from an export record. Prints "field ..." errors (set
+ * t3_error_context to say where the record comes from) and returns
+ * T3_EUSAGE when a field is missing or invalid. */
+int users_from_json(json_t *obj, struct user *u);
 
 /* Iterate users ordered by created_at, user_id; plan and email_glob
  * (case-insensitive GLOB on email) may be NULL. fn returns non-zero to stop. */
