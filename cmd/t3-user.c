@@ -44,7 +44,7 @@ static void usage(FILE *fp)
 	      "  verify USER [--password-stdin]   exit 0 on match, 1 on mismatch\n"
 	      "  quota USER [--add N | --set N | --refill]\n"
 	      "  quota --refill --all\n"
-	      "  rm USER... [--yes]\n"
+	      "  rm USER... [--yes]          (read from stdin when none is given)\n"
 	      "  export [--plan PLAN] [--email GLOB]   NDJSON to stdout\n"
 	      "  import [FILE]                         NDJSON, all or nothing\n"
 	      "  check [--repair]\n"
