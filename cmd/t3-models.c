@@ -169,6 +169,20 @@ static void out_model_begin(struct out *out, int single)
 		out_begin(out, o.c.fmt, record_cols, NCOLS(record_cols), single);
 }
 
+/* One model: the record in the output format chosen, else (and with -q)
+ * its name. */
+static void print_model(const struct model *m)
+{
+	struct out out;
+	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
+		out_model_begin(&out, 1);
+		out_row_new(&out, row_of(m, 1));
+		out_end(&out);
+	} else {
+		printf("%s\n", m->name);
+	}
+}
+
 static int list_one(void *ctx, const struct model *m)
 {
 	out_row_new(ctx, row_of(m, 0));
@@ -249,19 +263,12 @@ static int cmd_show(int argc, char **argv)
 static int cmd_resolve(int argc, char **argv)
 {
 	struct model m;
-	struct out out;
 	int r;
 
 	if ((r = only("resolve", 0)) || (r = common_nargs("resolve", argc, 1, 1)) ||
 	    (r = common_open_data(&o.c)) || (r = models_resolve(&o.c.ddb, argv[0], &m)))
 		return r;
-	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
-		out_model_begin(&out, 1);
-		out_row_new(&out, row_of(&m, 1));
-		out_end(&out);
-	} else {
-		printf("%s\n", m.name);
-	}
+	print_model(&m);
 	model_release(&m);
 	return 0;
 }
@@ -286,20 +293,15 @@ static int apply_field_opts(struct model *m)
 	return 0;
 }
 
-static int print_model(const char *provider, const char *model)
+/* Read back and print a model just written: its name may now need the
+ * provider to tell it from another. */
+static int print_model_stored(const char *provider, const char *model)
 {
 	struct model m;
-	struct out out;
 	int r = models_get(&o.c.ddb, provider, model, &m);
 	if (r)
 		return r == T3_ENEG ? t3_error(T3_EDATA, "model '%s/%s' vanished", provider, model) : r;
-	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
-		out_model_begin(&out, 1);
-		out_row_new(&out, row_of(&m, 1));
-		out_end(&out);
-	} else {
-		printf("%s\n", m.name);
-	}
+	print_model(&m);
 	model_release(&m);
 	return 0;
 }
@@ -336,7 +338,7 @@ static int cmd_add(int argc, char **argv)
 		db_rollback(&o.c.ddb);
 		goto done;
 	}
-	r = print_model(m.provider_name, m.model_name);
+	r = print_model_stored(m.provider_name, m.model_name);
 done:
 	model_release(&m);
 	return r;
@@ -360,10 +362,11 @@ static int cmd_set(int argc, char **argv)
 	m.user_modified = 1;
 	if ((r = models_update(&o.c.ddb, &m)) || (r = db_commit(&o.c.ddb)))
 		goto fail_m;
+	/* set changes no name, so m as read and written is what is stored */
 	if (o.c.fmt_set)
-		r = print_model(m.provider_name, m.model_name);
+		print_model(&m);
 	model_release(&m);
-	return r;
+	return 0;
 fail_m:
 	model_release(&m);
 fail:
@@ -499,7 +502,7 @@ static int cmd_import(int argc, char **argv)
 	struct strbuf line = STRBUF_INIT;
 	struct models_import im;
 	long lineno = 0;
-	int ch, r, tsv;
+	int r, tsv;
 
 	if ((r = only("import", BIT(OPT_FORMAT) | BIT(OPT_REPLACE) | BIT(OPT_FORCE))) ||
 	    (r = common_nargs("import", argc, 0, 1)) || (r = format_of(&tsv)))
@@ -517,15 +520,10 @@ static int cmd_import(int argc, char **argv)
 	im.replace = !!(o.seen & BIT(OPT_REPLACE));
 	im.force = !!(o.seen & BIT(OPT_FORCE));
 	/* all or nothing: the first bad line rolls everything back */
-	for (;;) {
+	while (sb_getline(&line, fp) != EOF) {
 		json_error_t jerr;
 		json_t *obj;
 
-		sb_reset(&line);
-		while ((ch = getc(fp)) != EOF && ch != '\n')
-			sb_addc(&line, ch);
-		if (ch == EOF && !line.len)
-			break;
 		lineno++;
 		if (line.len && line.buf[line.len - 1] == '\r')
 			line.buf[--line.len] = '\0';

@@ -19,7 +19,6 @@ enum ftype { FT_PROVIDER, FT_NAME, FT_API, FT_BOOL, FT_COUNT, FT_PRICE, FT_DATE,
 #define F_NULL    0x01  /* nullable */
 #define F_CATALOG 0x02  /* shipped in the catalog: sync compares and updates it */
 #define F_DERIVED 0x04  /* computed by t3; validated and ignored on input */
-#define F_KEY     0x08  /* provider_name, model_name: identify the row */
 
 struct mfield {
 	const char *name;
@@ -30,8 +29,8 @@ struct mfield {
 
 #define OFF(x) offsetof(struct model, x)
 static const struct mfield fields[] = {
-	{ "provider_name", FT_PROVIDER, F_KEY, OFF(provider_name) },
-	{ "model_name", FT_NAME, F_KEY, OFF(model_name) },
+	{ "provider_name", FT_PROVIDER, 0, OFF(provider_name) },
+	{ "model_name", FT_NAME, 0, OFF(model_name) },
 	{ "api", FT_API, F_CATALOG, OFF(api) },
 	{ "is_active", FT_BOOL, 0, OFF(is_active) },
 	{ "max_token_limit", FT_COUNT, F_CATALOG, OFF(max_token_limit) },
@@ -420,14 +419,50 @@ static void bind_model(sqlite3_stmt *st, const struct model *m)
 	}
 }
 
-/* Run a SELECT_MODEL query with up to three text parameters; collect up
+/* Prepare sql; with keep, reuse the statement kept there by an earlier
+ * call (the first call prepares it and leaves it there): a loop over
+ * many records then prepares each statement once. The owner of *keep
+ * finalizes it. */
+static int stmt_open(struct db *ddb, sqlite3_stmt **keep, sqlite3_stmt **st, const char *sql)
+{
+	if (keep && *keep) {
+		*st = *keep;
+		return 0;
+	}
+	if (db_prepare(ddb, st, sql))
+		return T3_EDATA;
+	if (keep)
+		*keep = *st;
+	return 0;
+}
+
+/* Finalize st, or reset it for the next use when it is kept. */
+static void stmt_close(sqlite3_stmt *st, sqlite3_stmt **keep)
+{
+	if (keep) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	} else {
+		sqlite3_finalize(st);
+	}
+}
+
+/* Whether a query with one text parameter returns a row: 1, 0, or -1
+ * after an error message. */
+static int exists(struct db *ddb, const char *sql, const char *a)
+{
+	int r = db_read_int64(ddb, sql, a, NULL, "read models");
+	return r == 0 ? 1 : r == T3_ENEG ? 0 : -1;
+}
+
+/* Run a SELECT_MODEL query with one or two text parameters; collect up
  * to max rows into out (may be NULL) and return how many matched, or -1. */
 static int select_models(struct db *ddb, const char *sql, const char *a, const char *b,
-			 struct model *out, int max)
+			 struct model *out, int max, sqlite3_stmt **keep)
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
-	if (db_prepare(ddb, &st, sql))
+	if (stmt_open(ddb, keep, &st, sql))
 		return -1;
 	db_bind_text(st, 1, a);
 	if (b)
@@ -437,7 +472,7 @@ static int select_models(struct db *ddb, const char *sql, const char *a, const c
 			model_from_row(st, &out[n]);
 		n++;
 	}
-	sqlite3_finalize(st);
+	stmt_close(st, keep);
 	if (rc != SQLITE_DONE) {
 		for (int i = 0; out && i < n && i < max; i++)
 			model_release(&out[i]);
@@ -447,11 +482,17 @@ static int select_models(struct db *ddb, const char *sql, const char *a, const c
 	return n;
 }
 
-int models_get(struct db *ddb, const char *provider, const char *model, struct model *out)
+static int get_model(struct db *ddb, const char *provider, const char *model,
+		     struct model *out, sqlite3_stmt **keep)
 {
 	int n = select_models(ddb, SELECT_MODEL "WHERE m.provider_name = ?1 AND m.model_name = ?2",
-			      provider, model, out, 1);
+			      provider, model, out, 1, keep);
 	return n < 0 ? T3_EDATA : n ? 0 : T3_ENEG;
+}
+
+int models_get(struct db *ddb, const char *provider, const char *model, struct model *out)
+{
+	return get_model(ddb, provider, model, out, NULL);
 }
 
 /* ---- candidates for an unknown name ---- */
@@ -581,7 +622,7 @@ int models_find(struct db *ddb, const char *name, struct model *out)
 
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-		int n = select_models(ddb, sql[i], name, NULL, ms, 5);
+		int n = select_models(ddb, sql[i], name, NULL, ms, 5, NULL);
 		if (n < 0)
 			return T3_EDATA;
 		if (n == 1) {
@@ -636,30 +677,30 @@ static int write_error(struct db *ddb, const struct model *m)
 	return db_error(ddb, "write model");
 }
 
-static int write_model(struct db *ddb, struct model *m, const char *sql)
+static int write_model(struct db *ddb, struct model *m, const char *sql, sqlite3_stmt **keep)
 {
 	sqlite3_stmt *st;
 	int r = 0;
 	m->usd_per_1k_tokens = models_blend(m->input_usd_per_1k, m->output_usd_per_1k);
-	if (db_prepare(ddb, &st, sql))
+	if (stmt_open(ddb, keep, &st, sql))
 		return T3_EDATA;
 	bind_model(st, m);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		r = write_error(ddb, m);
-	sqlite3_finalize(st);
+	stmt_close(st, keep);
 	return r;
 }
 
-int models_insert(struct db *ddb, struct model *m)
+static int insert_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 {
 	if (!m->model_id[0])
 		uuid_v7(m->model_id);
 	return write_model(ddb, m, "INSERT INTO model_capabilities (model_id, " COLS ") VALUES "
 			   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-			   "?16, ?17, ?18, ?19, ?20, ?21, ?22)");
+			   "?16, ?17, ?18, ?19, ?20, ?21, ?22)", keep);
 }
 
-int models_update(struct db *ddb, struct model *m)
+static int update_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 {
 	return write_model(ddb, m, "UPDATE model_capabilities SET provider_name = ?2, "
 			   "model_name = ?3, api = ?4, is_active = ?5, max_token_limit = ?6, "
@@ -668,19 +709,23 @@ int models_update(struct db *ddb, struct model *m)
 			   "usd_per_1k_tokens = ?12, supports_images = ?13, supports_pdfs = ?14, "
 			   "multimodal_input = ?15, reasoning_enabled = ?16, supports_tools = ?17, "
 			   "deprecation_date = ?18, replacement = ?19, origin = ?20, "
-			   "user_modified = ?21, catalog_version = ?22 WHERE model_id = ?1");
+			   "user_modified = ?21, catalog_version = ?22 WHERE model_id = ?1", keep);
+}
+
+int models_insert(struct db *ddb, struct model *m)
+{
+	return insert_model(ddb, m, NULL);
+}
+
+int models_update(struct db *ddb, struct model *m)
+{
+	return update_model(ddb, m, NULL);
 }
 
 int models_delete(struct db *ddb, const struct model *m)
 {
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(ddb, &st, "DELETE FROM model_capabilities WHERE model_id = ?1"))
-		return T3_EDATA;
-	db_bind_text(st, 1, m->model_id);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
-	return r;
+	return db_exec_text(ddb, "DELETE FROM model_capabilities WHERE model_id = ?1", m->model_id,
+			  NULL);
 }
 
 int64_t models_references(struct db *ddb, const struct model *m)
@@ -726,18 +771,8 @@ unsigned models_cap_parse(const char *name)
 
 int models_provider_exists(struct db *ddb, const char *provider)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(ddb, &st, "SELECT 1 FROM model_capabilities WHERE provider_name = ?1 LIMIT 1"))
-		return -1;
-	db_bind_text(st, 1, provider);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		db_error(ddb, "read models");
-		return -1;
-	}
-	return rc == SQLITE_ROW;
+	return exists(ddb, "SELECT 1 FROM model_capabilities WHERE provider_name = ?1 LIMIT 1",
+		      provider);
 }
 
 #define LIST_WHERE "WHERE (?1 OR (m.is_active AND (m.deprecation_date IS NULL OR " \
@@ -877,19 +912,24 @@ bad:
 			what && *what ? ": " : "", alias);
 }
 
-static int alias_target(struct db *ddb, const char *alias, char **full)
+/* Where alias points: 1 (with the model's provider/model_name in *full
+ * and its model_id in id, each if asked for), 0 if there is no such
+ * alias, -1 on error. */
+static int alias_target(struct db *ddb, const char *alias, char **full,
+			char id[UUID_STRLEN + 1])
 {
 	sqlite3_stmt *st;
 	int rc;
-	*full = NULL;
 	if (db_prepare(ddb, &st, "SELECT m.provider_name || '/' || m.model_name, m.model_id "
 		       "FROM model_aliases a JOIN model_capabilities m USING (model_id) "
 		       "WHERE a.alias = ?1"))
 		return -1;
 	db_bind_text(st, 1, alias);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*full = xasprintf("%s\t%s", db_col_text(st, 0), db_col_text(st, 1));
+	if (rc == SQLITE_ROW && full)
+		*full = xstrdup(db_col_text(st, 0));
+	if (rc == SQLITE_ROW && id)
+		snprintf(id, UUID_STRLEN + 1, "%s", db_col_text(st, 1));
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(ddb, "read alias"), -1;
@@ -898,23 +938,21 @@ static int alias_target(struct db *ddb, const char *alias, char **full)
 
 static int name_is_model(struct db *ddb, const char *name)
 {
-	sqlite3_stmt *st;
-	int rc;
-	if (db_prepare(ddb, &st, "SELECT 1 FROM model_capabilities WHERE model_name = ?1 "
-		       "OR provider_name || '/' || model_name = ?1 LIMIT 1"))
-		return -1;
-	db_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(ddb, "read models"), -1;
-	return rc == SQLITE_ROW;
+	return exists(ddb, "SELECT 1 FROM model_capabilities WHERE model_name = ?1 "
+		      "OR provider_name || '/' || model_name = ?1 LIMIT 1", name);
+}
+
+/* Point alias at m, with no questions asked. */
+static int alias_write(struct db *ddb, const char *alias, const struct model *m)
+{
+	return db_exec_text(ddb, "INSERT INTO model_aliases (alias, model_id) VALUES (?1, ?2) "
+			  "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id",
+			  alias, m->model_id);
 }
 
 int models_alias_set(struct db *ddb, const char *alias, const struct model *m, int force)
 {
-	sqlite3_stmt *st;
-	char *cur;
+	char id[UUID_STRLEN + 1], *cur = NULL;
 	int k, r;
 
 	if (models_alias_check(alias, NULL))
@@ -923,50 +961,27 @@ int models_alias_set(struct db *ddb, const char *alias, const struct model *m, i
 		return T3_EDATA;
 	if (k)
 		return t3_error(T3_EDATA, "alias '%s' is already a model name", alias);
-	if ((k = alias_target(ddb, alias, &cur)) < 0)
+	if ((k = alias_target(ddb, alias, &cur, id)) < 0)
 		return T3_EDATA;
-	if (k) {
-		char *tab = strchr(cur, '\t');
-		*tab = '\0';
-		if (!strcmp(tab + 1, m->model_id)) {
-			free(cur);
-			return 0;
-		}
-		if (!force) {
-			r = t3_error(T3_EDATA, "alias '%s' already points to '%s' (use --force "
-				     "to repoint it)", alias, cur);
-			free(cur);
-			return r;
-		}
-		free(cur);
-	}
-	if (db_prepare(ddb, &st, "INSERT INTO model_aliases (alias, model_id) VALUES (?1, ?2) "
-		       "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id"))
-		return T3_EDATA;
-	db_bind_text(st, 1, alias);
-	db_bind_text(st, 2, m->model_id);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
+	if (k && !strcmp(id, m->model_id))
+		r = 0;
+	else if (k && !force)
+		r = t3_error(T3_EDATA, "alias '%s' already points to '%s' (use --force to "
+			     "repoint it)", alias, cur);
+	else
+		r = alias_write(ddb, alias, m);
+	free(cur);
 	return r;
 }
 
 int models_alias_exists(struct db *ddb, const char *alias)
 {
-	char *cur;
-	int k = alias_target(ddb, alias, &cur);
-	free(cur);
-	return k;
+	return alias_target(ddb, alias, NULL, NULL);
 }
 
 int models_alias_remove(struct db *ddb, const char *alias)
 {
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(ddb, &st, "DELETE FROM model_aliases WHERE alias = ?1"))
-		return T3_EDATA;
-	db_bind_text(st, 1, alias);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
+	int r = db_exec_text(ddb, "DELETE FROM model_aliases WHERE alias = ?1", alias, NULL);
 	if (!r && !sqlite3_changes(ddb->h))
 		r = t3_error(T3_ENEG, "alias '%s' not found", alias);
 	return r;
@@ -1000,7 +1015,6 @@ int models_aliases_each(struct db *ddb,
 static int aliases_replace(struct db *ddb, const struct model *m, const char *list,
 			   const char *what)
 {
-	sqlite3_stmt *st;
 	char *copy = xstrdup(list), *p = copy, *a;
 	int r = 0;
 
@@ -1012,11 +1026,7 @@ static int aliases_replace(struct db *ddb, const struct model *m, const char *li
 	free(copy);
 	if (r)
 		return r;
-	if (db_prepare(ddb, &st, "DELETE FROM model_aliases WHERE model_id = ?1"))
-		return T3_EDATA;
-	db_bind_text(st, 1, m->model_id);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
+	r = db_exec_text(ddb, "DELETE FROM model_aliases WHERE model_id = ?1", m->model_id, NULL);
 	copy = p = xstrdup(list);
 	while (!r && (a = strsep(&p, ",")) && *a) {
 		r = models_alias_set(ddb, a, m, 1);
@@ -1044,55 +1054,95 @@ void models_import_release(struct models_import *im)
 	free(im->cols);
 	im->cols = NULL;
 	im->ncols = 0;
+	for (size_t i = 0; i < sizeof im->kept / sizeof im->kept[0]; i++) {
+		sqlite3_finalize(im->kept[i]);
+		im->kept[i] = NULL;
+	}
 }
 
-static long seen_line(struct db *ddb, const char *model_id)
+/* The statements models_import_* keep in im->kept. */
+enum { KEPT_GET, KEPT_SEEN, KEPT_MARK, KEPT_INSERT, KEPT_UPDATE, KEPT_N };
+_Static_assert(sizeof ((struct models_import){ 0 }).kept == KEPT_N * sizeof (sqlite3_stmt *),
+	       "struct models_import: kept[] does not match KEPT_N");
+
+/* The line that imported the model before, 0 if none, -1 on error. */
+static long seen_line(struct models_import *im, const char *model_id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, **keep = &im->kept[KEPT_SEEN];
 	long line = 0;
-	if (db_prepare(ddb, &st, "SELECT line FROM temp.t3_import_seen WHERE model_id = ?1"))
+	int rc;
+	if (stmt_open(im->ddb, keep, &st, "SELECT line FROM temp.t3_import_seen WHERE model_id = ?1"))
 		return -1;
 	db_bind_text(st, 1, model_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		line = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	stmt_close(st, keep);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(im->ddb, "read models"), -1;
 	return line;
 }
 
-static int mark_seen(struct db *ddb, const char *model_id, long lineno)
+static int mark_seen(struct models_import *im, const char *model_id, long lineno)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, **keep = &im->kept[KEPT_MARK];
 	int r;
-	if (db_prepare(ddb, &st, "INSERT INTO temp.t3_import_seen (model_id, line) VALUES (?1, ?2)"))
+	if (stmt_open(im->ddb, keep, &st, "INSERT INTO temp.t3_import_seen (model_id, line) "
+		      "VALUES (?1, ?2)"))
 		return T3_EDATA;
 	db_bind_text(st, 1, model_id);
 	sqlite3_bind_int64(st, 2, lineno);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
+	r = db_step_done(im->ddb, st);
+	stmt_close(st, keep);
 	return r;
 }
 
 static int catalog_fields_differ(const struct model *a, const struct model *b);
 
-/* The record's provider_name and model_name are in key; apply is called
- * to set the other fields on m (the current row or a new model). */
-static int import_record(struct models_import *im, struct model *key, long lineno,
-			 int (*apply)(void *ctx, struct model *m, unsigned *given, char **aliases),
-			 void *ctx, const char *what)
+/* The derived members of the list record (ignored_members). */
+static int is_ignored_member(const char *name)
+{
+	for (int i = 0; ignored_members[i]; i++)
+		if (!strcmp(name, ignored_members[i]))
+			return 1;
+	return 0;
+}
+
+/* Members that apply() leaves alone: the key, read before, and the
+ * ignored ones. */
+static int apply_skips(const char *name)
+{
+	return !strcmp(name, "provider_name") || !strcmp(name, "model_name") ||
+	       is_ignored_member(name);
+}
+
+/* How one input format reads a record rec. key() sets provider_name and
+ * model_name; apply() sets the other members the record has on m (the
+ * current row or a new model), returns an "aliases" member as a
+ * comma-separated list in *aliases and sets *user_modified if the record
+ * has that member. what names the record in messages. */
+struct import_ops {
+	int (*key)(void *rec, struct model *key, const char *what);
+	int (*apply)(void *rec, struct model *m, const char *what, int *user_modified,
+		     char **aliases);
+};
+
+static int import_model(struct models_import *im, const struct model *key, long lineno,
+			const struct import_ops *ops, void *rec, const char *what)
 {
 	struct model old, m;
-	unsigned given = 0;   /* 1: origin, 2: user_modified */
 	char *aliases = NULL;
-	int r, existed;
+	int r, existed, user_modified = 0;
 	long prev;
 
-	r = models_get(im->ddb, key->provider_name, key->model_name, &old);
+	r = get_model(im->ddb, key->provider_name, key->model_name, &old, &im->kept[KEPT_GET]);
 	if (r && r != T3_ENEG)
 		return r;
 	existed = !r;
 	if (existed) {
-		if ((prev = seen_line(im->ddb, old.model_id)) != 0) {
+		if ((prev = seen_line(im, old.model_id)) != 0) {
 			model_release(&old);
+			if (prev < 0)
+				return T3_EDATA;
 			return t3_error(T3_EDATA, "%s: duplicate model '%s/%s' (also on line %ld)",
 					what, key->provider_name, key->model_name, prev);
 		}
@@ -1102,15 +1152,16 @@ static int import_record(struct models_import *im, struct model *key, long linen
 		m.provider_name = xstrdup(key->provider_name);
 		m.model_name = xstrdup(key->model_name);
 	}
-	if ((r = apply(ctx, &m, &given, &aliases)) || (r = models_check(&m, what)))
+	if ((r = ops->apply(rec, &m, what, &user_modified, &aliases)) ||
+	    (r = models_check(&m, what)))
 		goto done;
-	if (existed && !(given & 2) && catalog_fields_differ(&old, &m))
+	if (existed && !user_modified && catalog_fields_differ(&old, &m))
 		m.user_modified = 1;
 	if (existed)
-		r = models_update(im->ddb, &m);
+		r = update_model(im->ddb, &m, &im->kept[KEPT_UPDATE]);
 	else
-		r = models_insert(im->ddb, &m);
-	if (r || (r = mark_seen(im->ddb, m.model_id, lineno)))
+		r = insert_model(im->ddb, &m, &im->kept[KEPT_INSERT]);
+	if (r || (r = mark_seen(im, m.model_id, lineno)))
 		goto done;
 	if (aliases && (r = aliases_replace(im->ddb, &m, aliases, what)))
 		goto done;
@@ -1126,23 +1177,30 @@ done:
 	return r;
 }
 
-struct json_ctx {
-	json_t *obj;
-	const char *what;
-};
-
-static int apply_json(void *ctx, struct model *m, unsigned *given, char **aliases)
+/* Import the record on line lineno. */
+static int import_record(struct models_import *im, long lineno, const struct import_ops *ops,
+			 void *rec)
 {
-	struct json_ctx *j = ctx;
+	struct model key;
+	char what[48];
+	int r;
+
+	snprintf(what, sizeof what, "line %ld", lineno);
+	memset(&key, 0, sizeof key);
+	if (!(r = ops->key(rec, &key, what)))
+		r = import_model(im, &key, lineno, ops, rec, what);
+	model_release(&key);
+	return r;
+}
+
+static int apply_json(void *rec, struct model *m, const char *what, int *user_modified,
+		      char **aliases)
+{
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(j->obj, key, v) {
-		const struct mfield *f;
-		int skip = 0;
-		for (int i = 0; ignored_members[i]; i++)
-			skip |= !strcmp(key, ignored_members[i]);
-		if (skip || !strcmp(key, "provider_name") || !strcmp(key, "model_name"))
+	json_object_foreach((json_t *)rec, key, v) {
+		if (apply_skips(key))
 			continue;
 		if (!strcmp(key, "aliases")) {
 			struct strbuf sb = STRBUF_INIT;
@@ -1150,26 +1208,23 @@ static int apply_json(void *ctx, struct model *m, unsigned *given, char **aliase
 			json_t *a;
 			if (!json_is_array(v))
 				return t3_error(T3_EUSAGE, "%s: field 'aliases' must be an array "
-						"of strings", j->what);
+						"of strings", what);
 			json_array_foreach(v, i, a) {
 				if (!json_is_string(a) || strchr(json_string_value(a), ',')) {
 					sb_release(&sb);
 					return t3_error(T3_EUSAGE, "%s: field 'aliases' must be an "
-							"array of alias names", j->what);
+							"array of alias names", what);
 				}
 				sb_addf(&sb, "%s%s", i ? "," : "", json_string_value(a));
 			}
 			*aliases = sb_detach(&sb, NULL);
 			continue;
 		}
-		if (!(f = field_by_name(key)))
-			return t3_error(T3_EUSAGE, "%s: unknown field '%s'", j->what, key);
-		if (models_set_field_json(m, key, v, j->what))
+		/* an unknown member is refused here */
+		if (models_set_field_json(m, key, v, what))
 			return T3_EUSAGE;
-		if (!strcmp(key, "origin"))
-			*given |= 1;
 		if (!strcmp(key, "user_modified"))
-			*given |= 2;
+			*user_modified = 1;
 	}
 	return 0;
 }
@@ -1182,25 +1237,20 @@ static int key_field_json(json_t *obj, const char *name, struct model *key, cons
 	return models_set_field_json(key, name, v, what);
 }
 
+static int key_json(void *rec, struct model *key, const char *what)
+{
+	int r;
+	if (!json_is_object((json_t *)rec))
+		return t3_error(T3_EUSAGE, "%s: not a JSON object", what);
+	if (!(r = key_field_json(rec, "provider_name", key, what)))
+		r = key_field_json(rec, "model_name", key, what);
+	return r;
+}
+
 int models_import_json(struct models_import *im, json_t *obj, long lineno)
 {
-	struct json_ctx j;
-	struct model key;
-	char what[48];
-	int r;
-
-	snprintf(what, sizeof what, "line %ld", lineno);
-	if (!json_is_object(obj))
-		return t3_error(T3_EUSAGE, "%s: not a JSON object", what);
-	memset(&key, 0, sizeof key);
-	if (!(r = key_field_json(obj, "provider_name", &key, what)) &&
-	    !(r = key_field_json(obj, "model_name", &key, what))) {
-		j.obj = obj;
-		j.what = what;
-		r = import_record(im, &key, lineno, apply_json, &j, what);
-	}
-	model_release(&key);
-	return r;
+	static const struct import_ops ops = { key_json, apply_json };
+	return import_record(im, lineno, &ops, obj);
 }
 
 /* TSV: a header line naming the columns, then records. */
@@ -1212,10 +1262,7 @@ static int tsv_header(char *line, char ***cols, int *ncols, const char *what)
 	*cols = NULL;
 	*ncols = 0;
 	while ((c = strsep(&p, "\t"))) {
-		int known = !!field_by_name(c) || !strcmp(c, "aliases");
-		for (int i = 0; ignored_members[i]; i++)
-			known |= !strcmp(c, ignored_members[i]);
-		if (!known)
+		if (!field_by_name(c) && strcmp(c, "aliases") && !is_ignored_member(c))
 			return t3_error(T3_EUSAGE, "%s: unknown field '%s'", what, c);
 		for (int i = 0; i < *ncols; i++)
 			if (!strcmp((*cols)[i], c))
@@ -1247,66 +1294,61 @@ static int tsv_split(char *line, char **vals, int ncols, const char *what)
 	return 0;
 }
 
-struct tsv_ctx {
+/* A TSV record: line split into vals under the header cols. */
+struct tsv_rec {
 	char **cols, **vals;
 	int ncols;
-	const char *what;
+	char *line;
 };
 
-static int apply_tsv(void *ctx, struct model *m, unsigned *given, char **aliases)
+static int apply_tsv(void *rec, struct model *m, const char *what, int *user_modified,
+		     char **aliases)
 {
-	struct tsv_ctx *t = ctx;
+	struct tsv_rec *t = rec;
 	for (int i = 0; i < t->ncols; i++) {
 		const char *c = t->cols[i];
-		int skip = !strcmp(c, "provider_name") || !strcmp(c, "model_name");
-		for (int k = 0; ignored_members[k]; k++)
-			skip |= !strcmp(c, ignored_members[k]);
-		if (skip)
+		if (apply_skips(c))
 			continue;
 		if (!strcmp(c, "aliases")) {
 			*aliases = xstrdup(t->vals[i]);
 			continue;
 		}
-		if (models_set_field(m, c, t->vals[i], 0, t->what))
+		if (models_set_field(m, c, t->vals[i], 0, what))
 			return T3_EUSAGE;
-		if (!strcmp(c, "origin"))
-			*given |= 1;
 		if (!strcmp(c, "user_modified"))
-			*given |= 2;
+			*user_modified = 1;
 	}
 	return 0;
 }
 
-static int tsv_key(struct tsv_ctx *t, struct model *key)
+static int key_tsv(void *rec, struct model *key, const char *what)
 {
+	struct tsv_rec *t = rec;
+	if (tsv_split(t->line, t->vals, t->ncols, what))
+		return T3_EUSAGE;
 	for (int i = 0; i < t->ncols; i++)
 		if ((!strcmp(t->cols[i], "provider_name") || !strcmp(t->cols[i], "model_name")) &&
-		    models_set_field(key, t->cols[i], t->vals[i], 0, t->what))
+		    models_set_field(key, t->cols[i], t->vals[i], 0, what))
 			return T3_EUSAGE;
 	if (!key->provider_name || !key->model_name)
-		return t3_error(T3_EUSAGE, "%s: field '%s' is required", t->what,
+		return t3_error(T3_EUSAGE, "%s: field '%s' is required", what,
 				key->provider_name ? "model_name" : "provider_name");
 	return 0;
 }
 
 int models_import_tsv(struct models_import *im, char *line, long lineno)
 {
-	struct tsv_ctx t;
-	struct model key;
-	char what[48];
+	static const struct import_ops ops = { key_tsv, apply_tsv };
+	struct tsv_rec t = { im->cols, NULL, im->ncols, line };
 	int r;
 
-	snprintf(what, sizeof what, "line %ld", lineno);
-	if (!im->cols)
+	if (!im->cols) {
+		char what[48];
+		snprintf(what, sizeof what, "line %ld", lineno);
 		return tsv_header(line, &im->cols, &im->ncols, what);
-	t.cols = im->cols;
-	t.ncols = im->ncols;
-	t.what = what;
+	}
 	t.vals = xcalloc((size_t)im->ncols, sizeof *t.vals);
-	memset(&key, 0, sizeof key);
-	if (!(r = tsv_split(line, t.vals, im->ncols, what)) && !(r = tsv_key(&t, &key)))
-		r = import_record(im, &key, lineno, apply_tsv, &t, what);
-	model_release(&key);
+	r = import_record(im, lineno, &ops, &t);
 	free(t.vals);
 	return r;
 }
@@ -1369,7 +1411,8 @@ static void catalog_release(struct catalog *c)
 static int catalog_load(struct catalog *c)
 {
 	char *text = xstrdup(schema_catalog), *p = text, *line;
-	char **cols = NULL;
+	char **cols = NULL, **vals;
+	struct model *m;
 	int ncols = 0, r = 0;
 	long lineno = 0;
 	char what[64];
@@ -1403,24 +1446,21 @@ static int catalog_load(struct catalog *c)
 			if (tsv_header(line, &cols, &ncols, what))
 				r = T3_EDATA;
 			continue;
-		} else {
-			char **vals = xcalloc((size_t)ncols, sizeof *vals);
-			struct model *m;
-			c->models = xrealloc(c->models, (size_t)(c->n + 1) * sizeof *c->models);
-			m = &c->models[c->n++];
-			model_init(m);
-			if (tsv_split(line, vals, ncols, what))
-				r = T3_EDATA;
-			for (int i = 0; !r && i < ncols; i++)
-				if (strcmp(cols[i], "aliases") &&
-				    models_set_field(m, cols[i], vals[i], 0, what))
-					r = T3_EDATA;
-			free(vals);
-			if (!r && models_check(m, what))
-				r = T3_EDATA;
-			free(m->origin);
-			m->origin = xstrdup("catalog");
 		}
+		vals = xcalloc((size_t)ncols, sizeof *vals);
+		c->models = xrealloc(c->models, (size_t)(c->n + 1) * sizeof *c->models);
+		m = &c->models[c->n++];
+		model_init(m);
+		if (tsv_split(line, vals, ncols, what))
+			r = T3_EDATA;
+		for (int i = 0; !r && i < ncols; i++)
+			if (strcmp(cols[i], "aliases") && models_set_field(m, cols[i], vals[i], 0, what))
+				r = T3_EDATA;
+		free(vals);
+		if (!r && models_check(m, what))
+			r = T3_EDATA;
+		free(m->origin);
+		m->origin = xstrdup("catalog");
 	}
 	for (int i = 0; i < ncols; i++)
 		free(cols[i]);
@@ -1450,15 +1490,8 @@ const char *models_catalog_version(void)
 
 static int meta_set_version(struct db *ddb, const char *version)
 {
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(ddb, &st, "INSERT INTO t3_meta (key, value) VALUES ('catalog_version', ?1) "
-		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value"))
-		return T3_EDATA;
-	db_bind_text(st, 1, version);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
-	return r;
+	return db_exec_text(ddb, "INSERT INTO t3_meta (key, value) VALUES ('catalog_version', ?1) "
+			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", version, NULL);
 }
 
 char *models_recorded_version(struct db *ddb)
@@ -1660,18 +1693,20 @@ int models_sync(struct db *ddb, int force, int dry_run, int *skipped,
 	for (int i = 0; !r && i < c.naliases; i++) {
 		struct models_sync_report rep = { MODELS_SYNC_ALIAS, NULL, NULL, NULL, NULL };
 		struct model m;
-		char *cur;
-		int k = alias_target(ddb, c.aliases[2 * i], &cur);
-		free(cur);
+		int k = models_alias_exists(ddb, c.aliases[2 * i]);
+		if (!k)
+			k = name_is_model(ddb, c.aliases[2 * i]);
 		if (k < 0) {
 			r = T3_EDATA;
 			break;
 		}
-		if (k || (k = name_is_model(ddb, c.aliases[2 * i])))
+		if (k)
 			continue;  /* taken: the user's choice stands */
 		if (catalog_alias_model(ddb, c.aliases[2 * i + 1], &m))
 			continue;
-		if (!(r = models_alias_set(ddb, c.aliases[2 * i], &m, 0))) {
+		/* free, as just checked: no need for models_alias_set's queries */
+		if (!(r = models_alias_check(c.aliases[2 * i], NULL)) &&
+		    !(r = alias_write(ddb, c.aliases[2 * i], &m))) {
 			rep.provider_name = m.provider_name;
 			rep.model_name = m.model_name;
 			rep.reason = c.aliases[2 * i];

@@ -124,21 +124,23 @@ struct models_import {
 	char **cols;             /* TSV header */
 	int ncols;
 	long added, updated, removed;
+	sqlite3_stmt *kept[5];   /* private: statements reused from record to record */
 };
 int models_import_begin(struct models_import *im, struct db *ddb);
 int models_import_json(struct models_import *im, json_t *obj, long lineno);
 /* line without its newline; the first one is the header. */
 int models_import_tsv(struct models_import *im, char *line, long lineno);
 int models_import_end(struct models_import *im);
+/* Free the header and finalize the kept statements; before db_close. */
 void models_import_release(struct models_import *im);
 
 /* Aliases. alias_set refuses (T3_EDATA) a name that is a model name or an
  * alias of another model unless force. */
 int models_alias_check(const char *alias, const char *what);
 int models_alias_set(struct db *ddb, const char *alias, const struct model *m, int force);
-/* 0, or T3_ENEG (message printed) when there is no such alias. */
 /* 1 if the alias exists, 0 if not, -1 on error. */
 int models_alias_exists(struct db *ddb, const char *alias);
+/* 0, or T3_ENEG (message printed) when there is no such alias. */
 int models_alias_remove(struct db *ddb, const char *alias);
 int models_aliases_each(struct db *ddb,
 			int (*fn)(void *ctx, const char *alias, const struct model *m),
