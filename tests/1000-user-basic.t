@@ -10,6 +10,8 @@ is_out "t3-user 0.1.0" "--version"
 run t3-user
 is_rc 2 "no command is a usage error"
 like "$ERR" '^usage: t3-user' "no command prints usage to stderr"
+is "$(cat "$OUT")" "" "and nothing to stdout"
+is "$(ls -A "$T3_HOME" 2>/dev/null)" "" "usage errors create no database"
 
 run t3-user add alice@example.com --plan pro --timezone America/Denver
 is_rc 0 "add alice"
@@ -52,6 +54,7 @@ run t3-user list
 is "$(head -1 "$OUT" | tr -s ' ')" "USER ID EMAIL PLAN QUOTA TIMEZONE CREATED AUTH" "table header"
 run t3-user list --json --tsv
 is_rc 2 "two output formats are a usage error"
+is_err "t3-user: error: choose one output format" "says so"
 
 # list --json rows are serialised by SQLite, show --json by jansson: the
 # two must agree byte for byte.
@@ -85,12 +88,16 @@ is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id='$bob'")" 
 snapshot
 run t3-user set bob@example.org
 is_rc 2 "set with nothing to set is a usage error"
+is_err "t3-user: error: 'set' needs --plan, --quota, --timezone or --email
+try 't3-user --help'" "naming the options"
 
 run t3-user list --plan pro --quota 5
 is_rc 2 "an option that does not apply is refused"
 is_err "t3-user: error: option '--quota' does not apply to 'list'" "naming the option"
 run t3-user frobnicate
 is_rc 2 "unknown command"
+is_err "t3-user: error: unknown command 'frobnicate'
+try 't3-user --help'" "naming the command"
 run t3-user list --bogus
 is_rc 2 "unknown option"
 is_err "t3-user: error: unknown option '--bogus'

@@ -18,6 +18,7 @@ is_rc 1 "verify: a wrong password exits 1"
 is_err "t3-user: error: password does not match for 'alice@example.com'" "and says so"
 printf 'x\n' | t3-user verify nobody@example.com --password-stdin >"$OUT" 2>"$ERR"; rc=$?
 is_rc 1 "verify of an unknown user exits 1"
+is_err "t3-user: error: user 'nobody@example.com' not found" "and says so"
 
 printf 'battery staple\n' | t3-user passwd alice@example.com --password-stdin >"$OUT" 2>"$ERR"; rc=$?
 is_rc 0 "passwd --password-stdin"
@@ -35,6 +36,8 @@ is_rc 1 "an OAuth identity never verifies by password"
 is_err "t3-user: error: user 'alice@example.com' has no password (auth: oauth:github)" "and says why, without asking"
 
 run t3-user passwd alice@example.com --clear
+is_rc 0 "passwd --clear"
+is "$(cat "$OUT" "$ERR")" "" "and prints nothing"
 is "$(sql "$UDB" "SELECT hashed_password IS NULL FROM user_accounts")" 1 "passwd --clear removes the password"
 
 # The password never appears in argv: there is no option that takes one.

@@ -21,10 +21,16 @@ is_rc 0 "quota --refill --all"
 is_err "t3-user: refilled 2 users" "reports how many"
 is "$(sql "$UDB" "SELECT token_quota FROM user_accounts ORDER BY email")" "100000
 5000000" "everyone is back at the plan's allowance"
+snapshot
 run t3-user quota alice@example.com --add 1 --set 2
 is_rc 2 "--add and --set together"
+is_err "t3-user: error: choose one of --add, --set and --refill
+try 't3-user --help'" "says to choose one"
 run t3-user quota --all
 is_rc 2 "--all without --refill"
+is_err "t3-user: error: --all goes with --refill
+try 't3-user --help'" "says so"
+unchanged "refused quota changes leave the data unchanged"
 
 # concurrent decrements are not lost: 20 processes add 1 each
 t3-user quota alice@example.com --set 0 >/dev/null
@@ -48,12 +54,22 @@ is_rc 3 "a plan in use cannot be removed"
 is_err "t3-user: error: plan 'pro' is in use by 1 user" "saying so"
 run t3-user plan set 'Bad Name' 5
 is_rc 2 "plan names are validated"
+is_err "t3-user: error: plan name 'Bad Name' must be 1-32 characters of a-z, 0-9, '-' and '_', starting with a letter" "naming the rule"
 run t3-user plan set x -5
 is_rc 2 "allowance must be non-negative"
+run t3-user plan set x -- -5
+is_rc 2 "a negative allowance after '--' is refused"
+is_err "t3-user: error: allowance '-5' is not a non-negative integer" "by the allowance check, naming the value"
+run t3-user plan set x 12abc
+is_rc 2 "a non-numeric allowance is refused"
+is_err "t3-user: error: allowance '12abc' is not a non-negative integer" "naming the value"
 run t3-user plan rm nosuch
 is_rc 1 "removing an unknown plan"
+is_err "t3-user: error: plan 'nosuch' not found" "says so"
 unchanged "refused plan changes leave the data unchanged"
 run t3-user plan rm team
 is_rc 0 "an unused plan can be removed"
+is "$(sql "$UDB" "SELECT group_concat(plan_name, ' ') FROM (SELECT plan_name FROM plans ORDER BY plan_name)")" "enterprise free pro" \
+	"only that plan is gone"
 
 done_testing

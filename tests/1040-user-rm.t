@@ -18,6 +18,8 @@ done
 snapshot
 run t3-user rm alice@example.com
 is_rc 2 "rm without a terminal and without --yes is refused"
+is_err "t3-user: error: refusing to delete without a terminal to ask: use --yes
+try 't3-user --help'" "and says to use --yes"
 unchanged "and deletes nothing"
 
 run t3-user rm alice@example.com --yes
@@ -28,11 +30,15 @@ is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics WHERE user_id='$alice'")" 0
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages")" 1 "only bob's message is left"
 is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics WHERE user_id='$bob'")" 1 "bob's usage is untouched"
 
+snapshot
 run t3-user rm alice@example.com --yes
 is_rc 1 "rm of an unknown user exits 1"
+is_err "t3-user: error: user 'alice@example.com' not found" "and says so"
+unchanged "and deletes nothing"
 
 run t3-user check
 is_rc 0 "check finds nothing wrong"
+is_out "PROBLEM  TABLE  ID  DETAIL" "check lists no problem"
 
 # Orphans, as a crash half-way through a foreign writer could leave them.
 sqlite3 "$DDB" "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, updated_at) VALUES ('99999999-0000-7000-8000-000000000000', 'ffffffff-ffff-7fff-bfff-ffffffffffff', 'lost', $now, $now);

@@ -25,6 +25,7 @@ ok $? "an imported password still verifies"
 
 run t3-user export --plan pro
 is "$(wc -l <"$OUT")" 1 "export --plan filters"
+like "$OUT" '"email":"alice@example.com"' "export --plan: alice, the pro user"
 
 badimport() { # DESCRIPTION EXPECTED-ERROR LINES...
 	desc=$1 msg=$2
@@ -34,6 +35,7 @@ badimport() { # DESCRIPTION EXPECTED-ERROR LINES...
 	T3_HOME=$T3_HOME t3-user import "$TMP/in" >"$OUT" 2>"$ERR"; rc=$?
 	is_rc 2 "import: $desc"
 	like "$ERR" "^t3-user: error: $msg" "import: $desc: says which line"
+	is "$(wc -l <"$ERR" | tr -d ' ')" 1 "import: $desc: in one line"
 	unchanged "import: $desc: nothing imported"
 }
 good='{"user_id":"01a20000-0000-7000-8000-000000000001","email":"dan@example.com","hashed_password":null,"subscription_plan":"free","token_quota":5,"created_at":"2026-01-01T00:00:00.000Z","timezone":"UTC"}'

@@ -4,10 +4,8 @@
 # t3-user.1 run as written.
 . "$(dirname "$0")/lib.sh"
 
-TOP=$TESTDIR/..
-MAN1=$TOP/man/t3-user.1
+doc_files t3-user
 MAN7=$TOP/man/t3.7
-COMPLETIONS="$TOP/completions/t3-user.bash $TOP/completions/t3-user.fish $TOP/completions/_t3-user"
 
 # --- the man pages lint clean ------------------------------------------
 man_lint "$MAN1" "$MAN7"
@@ -27,7 +25,7 @@ done
 doc_options t3-user "$MAN1" $opts
 
 # --- the completions load and answer -----------------------------------
-if command -v bash >/dev/null 2>&1; then
+if have bash; then
 	t3-user add done@example.com </dev/null >/dev/null
 	got=$(bash -c '
 		. "$1"
@@ -41,76 +39,31 @@ free pro team
 --refill
 example.com" "bash completion: commands, options, plans, emails across '@'"
 	t3-user rm --yes done@example.com
-else
-	ok 0 "# SKIP bash not installed"
 fi
-if command -v zsh >/dev/null 2>&1; then
-	zsh -n "$TOP/completions/_t3-user"
-	ok $? "zsh -n _t3-user"
-else
-	ok 0 "# SKIP zsh not installed"
-fi
-if command -v fish >/dev/null 2>&1; then
-	fish -n "$TOP/completions/t3-user.fish"
-	ok $? "fish -n t3-user.fish"
+have zsh && shell_n zsh "$TOP/completions/_t3-user"
+if have fish; then
+	shell_n fish "$TOP/completions/t3-user.fish"
 	got=$(fish -c "source '$TOP/completions/t3-user.fish'; complete -C 't3-user plan '" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "list rm set " "fish completion: plan commands"
-else
-	ok 0 "# SKIP fish not installed"
 fi
 
 # --- the EXAMPLES of t3-user.1 run as written ---------------------------
-# Literal blocks in EXAMPLES hold: commands after "$ " (continued after a
-# trailing '\' or '|'), shell scripts (first line "#!/bin/sh", second
-# "# NAME ...": saved as NAME), crontab lines (run the command part).
-# Anything else is output and is not run. ssh is replaced by a function
-# that runs the remote command against another T3_HOME, "$T3_HOME.HOST".
-sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN1" |
-sed 's/\\e/\\/g; s/\\(aq/'"'"'/g; s/\\&//g; s/\\-/-/g' |
-awk -v rcfile="$TMP/ex.rc" -v q="'" '
-	function flush() {
-		if (cmd == "") return
-		n++; print cmd; printf "echo \"$? %d\" >>\"%s\"\n", n, rcfile
-		split(cmd, lines, "\n"); gsub(/\\/, "", lines[1]); print lines[1] > "/dev/stderr"; cmd = ""
-	}
-	/^\.Bd -literal/ { inblock = 1; first = 1; script = ""; next }
-	/^\.Ed/ { flush(); if (script != "") print "EOF_T3_SCRIPT"; inblock = 0; script = ""; next }
-	!inblock { next }
-	first && /^#!\/bin\/sh/ { first = 0; script = "pending"; next }
-	script == "pending" { split($0, w, /[ :]+/); script = w[2]; print "cat >" script " <<" q "EOF_T3_SCRIPT" q; print "#!/bin/sh"; print; next }
-	script != "" { print; next }
-	{ first = 0 }
-	cont { cmd = cmd "\n" $0; cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
-	/^\$ / { flush(); cmd = substr($0, 3); cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
-	/^[0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* / {
-		flush(); c = $0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", c); cmd = c; flush(); next }
-' >"$TMP/examples.body" 2>"$TMP/examples.list"
-
-nex=$(grep -c '^echo "\$? ' "$TMP/examples.body")
-[ "$nex" -ge 10 ]
-ok $? "found the examples of t3-user.1 ($nex commands)"
+# (examples_extract in lib.sh: commands, scripts saved as NAME, crontab
+# lines.) ssh is replaced by a function that runs the remote command
+# against another T3_HOME, "$T3_HOME.HOST".
+examples_extract "$MAN1" "$TMP/ex.rc"
+examples_found t3-user.1 10
 grep -q 'quota --refill --all' "$TMP/examples.body"
 ok $? "the crontab line is among them"
-
-{
-	echo 'ssh() ( host=$1; shift; T3_HOME=$T3_HOME.$host; export T3_HOME; sh -c "$*" )'
-	cat "$TMP/examples.body"
-} >"$TMP/examples.sh"
 
 # An orphan usage row, for the check/repair example to find and repair.
 t3-user check >/dev/null
 sql "$DDB" "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, status_code)
 	VALUES ('01a21364-0fc2-72d8-bb36-000000000001', '01a21364-0fc2-72d8-bb36-00000000dead', 1, 'gpt-4o', 'success')"
 
-mkdir "$TMP/work"
-(cd "$TMP/work" && sh "$TMP/examples.sh" </dev/null >"$TMP/ex.out" 2>"$TMP/ex.err")
-i=0
-while read -r code num; do
-	i=$((i + 1))
-	ok "$code" "example: $(sed -n "${num}p" "$TMP/examples.list")"
-	[ "$code" -eq 0 ] || diag "stderr of the examples:" "$(cat "$TMP/ex.err")"
-done <"$TMP/ex.rc"
-is "$i" "$nex" "every example ran"
+examples_run
+examples_report "$TMP/ex.rc" "$TMP/ex.err"
+is "$examples_ran" "$nex" "every example ran"
 
 # What the examples did.
 run t3-user list --tsv

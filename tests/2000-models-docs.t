@@ -4,9 +4,7 @@
 # completions answer with model names, and the EXAMPLES run as written.
 . "$(dirname "$0")/lib.sh"
 
-TOP=$TESTDIR/..
-MAN1=$TOP/man/t3-models.1
-COMPLETIONS="$TOP/completions/t3-models.bash $TOP/completions/t3-models.fish $TOP/completions/_t3-models"
+doc_files t3-models
 
 man_lint "$MAN1"
 
@@ -65,59 +63,24 @@ got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show x); COMP_CWO
 is "$got" "" "bash completion asks no database that does not exist"
 [ ! -e "$TMP/none" ]
 ok $? "and creates none"
-if command -v zsh >/dev/null 2>&1; then
-	zsh -n "$TOP/completions/_t3-models"
-	ok $? "zsh -n _t3-models"
-else
-	ok 0 "# SKIP zsh not installed"
-fi
-if command -v fish >/dev/null 2>&1; then
-	fish -n "$TOP/completions/t3-models.fish"
-	ok $? "fish -n t3-models.fish"
+have zsh && shell_n zsh "$TOP/completions/_t3-models"
+if have fish 3; then
+	shell_n fish "$TOP/completions/t3-models.fish"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models unalias '" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "4o 4o-mini deepseek flash gpt5 grok haiku llama opus pro sonnet " "fish completion: aliases"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models show gpt-5.'" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "gpt-5.2 gpt-5.4 gpt-5.4-mini gpt-5.5 gpt-5.6 " "fish completion: model names"
-else
-	ok 0 "# SKIP fish not installed"
-	ok 0 "# SKIP fish not installed"
-	ok 0 "# SKIP fish not installed"
 fi
 t3-models rm qwen3:8b
 
 # --- the EXAMPLES of t3-models.1 run as written -------------------------
 # Commands after "$ " in literal blocks (continued after a trailing '\'
 # or '|'); ssh runs the remote command against T3_HOME.HOST.
-sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN1" |
-sed 's/\\e/\\/g; s/\\(aq/'"'"'/g; s/\\&//g; s/\\-/-/g' |
-awk -v rcfile="$TMP/ex.rc" '
-	function flush() {
-		if (cmd == "") return
-		n++; print cmd; printf "echo \"$? %d\" >>\"%s\"\n", n, rcfile
-		split(cmd, lines, "\n"); print lines[1] > "/dev/stderr"; cmd = ""
-	}
-	/^\.Bd -literal/ { inblock = 1; next }
-	/^\.Ed/ { flush(); inblock = 0; next }
-	!inblock { next }
-	cont { cmd = cmd "\n" $0; cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
-	/^\$ / { flush(); cmd = substr($0, 3); cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
-' >"$TMP/examples.body" 2>"$TMP/examples.list"
-nex=$(grep -c '^echo "\$? ' "$TMP/examples.body")
-[ "$nex" -ge 8 ]
-ok $? "found the examples of t3-models.1 ($nex commands)"
-{
-	echo 'ssh() ( host=$1; shift; T3_HOME=$T3_HOME.$host; export T3_HOME; sh -c "$*" )'
-	cat "$TMP/examples.body"
-} >"$TMP/examples.sh"
-mkdir "$TMP/work"
-(cd "$TMP/work" && sh "$TMP/examples.sh" </dev/null >"$TMP/ex.out" 2>"$TMP/ex.err")
-i=0
-while read -r code num; do
-	i=$((i + 1))
-	ok "$code" "example: $(sed -n "${num}p" "$TMP/examples.list")"
-	[ "$code" -eq 0 ] || diag "stderr of the examples:" "$(cat "$TMP/ex.err")"
-done <"$TMP/ex.rc"
-is "$i" "$nex" "every example ran"
+examples_extract "$MAN1" "$TMP/ex.rc"
+examples_found t3-models.1 8
+examples_run
+examples_report "$TMP/ex.rc" "$TMP/ex.err"
+is "$examples_ran" "$nex" "every example ran"
 grep -q '^usable$' "$TMP/ex.out"
 ok $? "resolve sonnet was usable"
 grep -qx 'claude-sonnet-5' "$TMP/ex.out"

@@ -35,6 +35,8 @@ is_rc 2 "add without --api"
 is "$(head -1 "$ERR")" "t3-models: error: 'add' needs --api and --context" "says what is missing"
 run t3-models add acme x --api openai
 is_rc 2 "add without --context"
+is_err "t3-models: error: 'add' needs --api and --context
+try 't3-models --help'" "says what is missing"
 run t3-models add acme x --api cohere --context 10
 is_rc 2 "unknown api"
 is_err "t3-models: error: field 'api' must be openai, anthropic, gemini or echo, not 'cohere'" "names the field"
@@ -43,6 +45,7 @@ is_rc 2 "zero context"
 is_err "t3-models: error: field 'max_token_limit' must be a positive integer, not '0'" "names the field"
 run t3-models add acme x --api openai --context 12k
 is_rc 2 "non-numeric context"
+is_err "t3-models: error: field 'max_token_limit' must be a positive integer, not '12k'" "names the field"
 run t3-models add acme x --api openai --context 10 --max-output -5
 is_rc 2 "negative max output"
 is_err "t3-models: error: field 'max_output_tokens' must be a positive integer, not '-5'" "names the field"
@@ -53,6 +56,8 @@ is_err "t3-models: error: field 'input_usd_per_1k' must be a non-negative number
 for bad in nan inf 0x10 1e 1.2.3 ''; do
 	run t3-models add acme x --api openai --context 10 --output-price "$bad"
 	is_rc 2 "price '$bad' refused"
+	is_err "t3-models: error: field 'output_usd_per_1k' must be a non-negative number (USD per 1k tokens), not '$bad'" \
+		"price '$bad': names the field and the value"
 done
 run t3-models add acme x --api openai --context 10 --deprecation-date 2026-02-30
 is_rc 2 "impossible date"
@@ -62,20 +67,29 @@ is_rc 2 "--images with --no-images"
 is "$(head -1 "$ERR")" "t3-models: error: choose one of '--images' and '--no-images'" "says so"
 run t3-models add acme x --api openai --context 10 --enabled --disabled
 is_rc 2 "--enabled with --disabled"
+is_err "t3-models: error: choose one of '--enabled' and '--disabled'
+try 't3-models --help'" "says so"
 run t3-models add 'ac me' x --api openai --context 10
 is_rc 2 "a provider with a space"
 is_err "t3-models: error: field 'provider_name' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, not 'ac me'" \
 	"names the field"
 run t3-models add acme/x y --api openai --context 10
 is_rc 2 "a provider with a '/'"
+is_err "t3-models: error: field 'provider_name' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, not 'acme/x'" "names the field"
 run t3-models add acme 'x y' --api openai --context 10
 is_rc 2 "a model name with a space"
+is_err "t3-models: error: field 'model_name' must be 1-200 characters without spaces, not 'x y'" "names the field"
 run t3-models add acme x --api openai --context 10 --context 20
 is_rc 2 "an option given twice"
+is_err "t3-models: error: option '--context' given twice
+try 't3-models --help'" "names the option"
 run t3-models add acme --api openai --context 10
 is_rc 2 "add needs PROVIDER and MODEL"
+is_err "t3-models: error: 'add' needs more arguments
+try 't3-models --help'" "says so"
 run t3-models add acme x --api openai --context 10 --force
 is_rc 2 "an option of another command"
+is_err "t3-models: error: option '--force' does not apply to 'add'" "names the option"
 unchanged "no bad add changed the database"
 
 # --- set ------------------------------------------------------------------
@@ -85,26 +99,34 @@ is "$(wc -c <"$OUT" | tr -d ' ')" 0 "set prints nothing by default"
 is "$(sql "$DDB" "SELECT input_usd_per_1k, max_output_tokens IS NULL, supports_images, user_modified, usd_per_1k_tokens FROM model_capabilities WHERE provider_name = 'openai' AND model_name = 'gpt-4o'")" \
 	"0.002|1|0|1|0.004" "set changes the fields, marks user_modified, re-derives the blend"
 run t3-models set 4o --deprecation-date 2999-01-01 --replacement gpt-5 --json
+is_rc 0 "set --json"
 like "$OUT" '"deprecation_date":"2999-01-01","replacement":"gpt-5",.*"deprecated":false' \
 	"set --json; a future deprecation date does not deprecate yet"
 run t3-models resolve 4o
 is_rc 0 "and the model still resolves"
 run t3-models set 4o --deprecation-date none --replacement none -q
+is_rc 0 "set -q"
+is_out "gpt-4o" "set -q prints the name"
 is "$(sql "$DDB" "SELECT deprecation_date IS NULL AND replacement IS NULL FROM model_capabilities WHERE model_name = 'gpt-4o'")" \
 	1 "'none' clears a nullable field"
 
 snapshot
 run t3-models set gpt-4o
 is_rc 2 "set without a field option"
+is_err "t3-models: error: 'set' needs at least one field option (see --help)
+try 't3-models --help'" "says so"
 run t3-models set gpt-4o --cached-price -0.1
 is_rc 2 "set a negative price"
+is_err "t3-models: error: field 'cached_usd_per_1k' must be a non-negative number (USD per 1k tokens), not '-0.1'" "names the field"
 run t3-models set nosuch --input-price 1
 is_rc 2 "set an unknown model"
 is_err "t3-models: error: unknown model 'nosuch' (see 't3-models list --all')" "says so"
 run t3-models set gpt-4o --all
 is_rc 2 "set --all"
+is_err "t3-models: error: option '--all' does not apply to 'set'" "names the option"
 run t3-models set gpt-4o --context 0
 is_rc 2 "set a zero context"
+is_err "t3-models: error: field 'max_token_limit' must be a positive integer, not '0'" "names the field"
 unchanged "no bad set changed the database"
 
 # --- enable / disable ----------------------------------------------------
@@ -119,6 +141,7 @@ is "$(grep gemma3 "$OUT" | cut -f6)" false "list --all shows them inactive"
 snapshot
 run t3-models enable gemma3 nosuch
 is_rc 2 "enable with one unknown model"
+is_err "t3-models: error: unknown model 'nosuch' (see 't3-models list --all')" "names the unknown model"
 unchanged "changes nothing (all or nothing)"
 run t3-models enable gemma3 qwen2.5
 is_rc 0 "enable"
@@ -140,15 +163,19 @@ is_rc 3 "an alias may not hide a model name"
 is_err "t3-models: error: alias 'gpt-5' is already a model name" "says so"
 run t3-models alias openai/gpt-5 rocket-1
 is_rc 2 "an alias with a '/'"
+is_err "t3-models: error: alias 'openai/gpt-5' must be 1-64 letters, digits, '.', '_', '+', ':', '@' or '-', starting with a letter or digit" "says what an alias may be"
 run t3-models alias 'my alias' rocket-1
 is_rc 2 "an alias with a space"
+is_err "t3-models: error: alias 'my alias' must be 1-64 letters, digits, '.', '_', '+', ':', '@' or '-', starting with a letter or digit" "says what an alias may be"
 run t3-models alias new nosuch
 is_rc 2 "alias to an unknown model"
+is_err "t3-models: error: unknown model 'nosuch' (see 't3-models list --all')" "names the model"
 run t3-models unalias nosuch
 is_rc 1 "unalias an unknown alias is not found"
 is_err "t3-models: error: alias 'nosuch' not found" "says so"
 run t3-models unalias rocket nosuch
 is_rc 1 "unalias stops at the first unknown alias"
+is_err "t3-models: error: alias 'nosuch' not found" "names it"
 unchanged "no bad alias changed the database"
 run t3-models alias --force rocket gpt-5
 is_rc 0 "alias --force repoints"
@@ -174,15 +201,21 @@ is_err "t3-models: error: model 'rocket-1' is named by 2 chat messages or usage 
 	"says why"
 run t3-models rm gpt-5-nano
 is_rc 3 "rm refused for a usage row alone"
+is_err "t3-models: error: model 'gpt-5-nano' is named by 1 chat message or usage row (use --force to remove it anyway)" "says why"
 run t3-models rm tiny gpt-5-nano
 is_rc 3 "rm of several models is all or nothing"
+is_err "t3-models: error: model 'gpt-5-nano' is named by 1 chat message or usage row (use --force to remove it anyway)" "names the model in use"
 run t3-models rm nosuch
 is_rc 2 "rm an unknown model"
+is_err "t3-models: error: unknown model 'nosuch' (see 't3-models list --all')" "names it"
 run t3-models rm
 is_rc 2 "rm needs a model"
+is_err "t3-models: error: 'rm' needs more arguments
+try 't3-models --help'" "says so"
 unchanged "refused rm changes nothing"
 run t3-models rm tiny
 is_rc 0 "rm an unused model"
+is "$(cat "$OUT" "$ERR")" "" "rm prints nothing"
 is "$(sql "$DDB" "SELECT count(*) FROM model_capabilities WHERE model_name = 'tiny'")" 0 "it is gone"
 run t3-models rm --force rocket-1
 is_rc 0 "rm --force"

@@ -21,13 +21,20 @@ is "$(grep '"model_name":"rocket-1"' "$OUT")" \
 	'{"provider_name":"acme","model_name":"rocket-1","api":"anthropic","is_active":true,"max_token_limit":32000,"max_output_tokens":null,"input_usd_per_1k":0.001,"output_usd_per_1k":0.004,"reasoning_usd_per_1k":null,"cached_usd_per_1k":0.0005,"usd_per_1k_tokens":0.00175,"supports_images":false,"supports_pdfs":false,"multimodal_input":false,"reasoning_enabled":false,"supports_tools":false,"deprecation_date":"2030-01-01","replacement":null,"origin":"user","user_modified":false,"catalog_version":null,"aliases":["rocket"]}' \
 	"the export record"
 run t3-models export --format tsv
+is_rc 0 "export --format tsv"
+is "$(wc -l <"$OUT" | tr -d ' ')" 71 "TSV: a comment, the header, one line per model"
 cp "$OUT" "$TMP/a.tsv"
 is "$(sed -n 2p "$OUT")" "$(printf 'provider_name\tmodel_name\tapi\tis_active\tmax_token_limit\tmax_output_tokens\tinput_usd_per_1k\toutput_usd_per_1k\treasoning_usd_per_1k\tcached_usd_per_1k\tusd_per_1k_tokens\tsupports_images\tsupports_pdfs\tmultimodal_input\treasoning_enabled\tsupports_tools\tdeprecation_date\treplacement\torigin\tuser_modified\tcatalog_version\taliases')" \
 	"TSV: a comment, then the header"
 is "$(grep '	rocket-1	' "$OUT")" "$(printf 'acme\trocket-1\tanthropic\t1\t32000\t\t0.001\t0.004\t\t0.0005\t0.00175\t0\t0\t0\t0\t0\t2030-01-01\t\tuser\t0\t\trocket')" \
 	"the TSV record"
+snapshot
 run t3-models export --json
 is_rc 2 "export takes --format, not an output option"
+is_err "t3-models: error: 'export' writes --format json or tsv; it takes no output option
+try 't3-models --help'" "says so"
+is "$(cat "$OUT")" "" "and exports nothing"
+unchanged "a refused export changes nothing"
 
 # --- round trips into fresh databases ------------------------------------
 for fmt in json tsv; do
@@ -48,6 +55,8 @@ run env T3_HOME="$TMP/rt-json" t3-models show 4o
 is_rc 2 "a removed alias stays removed"
 run env T3_HOME="$TMP/rt-json" t3-models import --format tsv "$TESTDIR/../share/models.tsv"
 is_rc 0 "the shipped catalog file imports as TSV"
+is "$(cat "$ERR")" "t3-models: imported 68 models: 0 added, 68 updated, 0 removed" "the shipped catalog: 68 updated"
+is "$(T3_HOME="$TMP/rt-json" t3-models show rocket -q)" "rocket-1" "a model not in the file is kept (no --replace)"
 
 # --- upsert rules --------------------------------------------------------
 printf '%s\n' '{"provider_name":"openai","model_name":"gpt-4o-mini","output_usd_per_1k":0.001}' \
@@ -60,8 +69,11 @@ is "$(sql "$DDB" "SELECT api, max_token_limit, is_active, origin, user_modified 
 	"gemini|5|1|user|0" "a new model gets the defaults of add"
 is "$(t3-models show n1 -q)" "new-1" "with its alias"
 run t3-models list --jsonl --provider acme
-sed -n 1p "$OUT" | run t3-models import
+sed -n 1p "$OUT" >"$TMP/rec"
+head -c 60 "$TMP/rec" | grep -q '"name":"new-1","model_id":'; ok $? "(the record is new-1's, with name and model_id)"
+run t3-models import <"$TMP/rec"
 is_rc 0 "a record of list --jsonl imports (name, model_id, deprecated ignored)"
+is "$(cat "$ERR")" "t3-models: imported 1 model: 0 added, 1 updated, 0 removed" "it updates the model it came from"
 
 # --- bad input: one line, line number, field, nothing written -------------
 snapshot
@@ -106,11 +118,14 @@ bad_import 2 "t3-models: error: line 1: the header needs the fields 'provider_na
 	"TSV: no key column" "model_name${tab}api"
 run t3-models import "$TMP/nonexistent"
 is_rc 2 "a missing file"
+is_err "t3-models: error: cannot open '$TMP/nonexistent': No such file or directory" "names the file and the reason"
 run t3-models import --format xml
 is_rc 2 "unknown --format"
 is_err "t3-models: error: --format 'xml' must be json or tsv" "says so"
 run t3-models import --force "$TMP/a.ndjson"
 is_rc 2 "--force without --replace"
+is_err "t3-models: error: --force goes with --replace
+try 't3-models --help'" "says so"
 unchanged "every bad import left the database unchanged"
 
 # --- --replace ---------------------------------------------------------------

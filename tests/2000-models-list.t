@@ -8,9 +8,12 @@ is_rc 0 "--help exits 0"
 like "$OUT" '^usage: t3-models' "--help prints usage to stdout"
 run t3-models
 is_rc 2 "no command is a usage error"
+like "$ERR" '^usage: t3-models' "no command prints usage to stderr"
+is "$(cat "$OUT")" "" "and nothing to stdout"
 run t3-models frobnicate
 is_rc 2 "an unknown command is a usage error"
 is "$(head -1 "$ERR")" "t3-models: error: unknown command 'frobnicate'" "and says which"
+is "$(ls -A "$T3_HOME" 2>/dev/null)" "" "usage errors create no database"
 
 # --- first use loads the catalog -----------------------------------------
 run t3-models list --all -q
@@ -83,6 +86,7 @@ is_rc 2 "negative --max-price"
 is_err "t3-models: error: --max-price '-1' is not a non-negative number" "says so"
 run t3-models list --max-price abc
 is_rc 2 "non-numeric --max-price"
+is_err "t3-models: error: --max-price 'abc' is not a non-negative number" "says so"
 run t3-models list --sort size
 is_rc 2 "unknown --sort"
 is_err "t3-models: error: --sort 'size' must be name, price or context" "names the choices"
@@ -94,8 +98,11 @@ is_rc 2 "an option of another command"
 is_err "t3-models: error: option '--api' does not apply to 'list'" "is refused by name"
 run t3-models list extra
 is_rc 2 "list takes no arguments"
+is_err "t3-models: error: too many arguments for 'list'
+try 't3-models --help'" "says so"
 run t3-models list --json --csv
 is_rc 2 "two output formats"
+is_err "t3-models: error: choose one output format" "says so"
 unchanged "bad list options leave the databases unchanged"
 
 # --- output formats -------------------------------------------------------
@@ -123,6 +130,8 @@ is_rc 0 "show by model name"
 like "$OUT" '^input_usd_per_1k +0\.00015$' "show: key/value table with the input price"
 like "$OUT" '^aliases +4o-mini$' "show: the aliases"
 run t3-models show 4o-mini --json
+is_rc 0 "show by alias --json"
+is "$(wc -l <"$OUT" | tr -d ' ')" 1 "show --json: one line"
 like "$OUT" '^\{"name":"gpt-4o-mini",' "show by alias, --json is one object"
 run t3-models show openai/gpt-4o-mini -q
 is_out "gpt-4o-mini" "show PROVIDER/MODEL -q prints the name"
@@ -144,15 +153,20 @@ run t3-models show sonet
 is_rc 2 "an unknown model is a usage error"
 is_err "t3-models: error: unknown model 'sonet' (closest: sonnet)" "with the closest candidate"
 run t3-models show claude-sonet-4-6
+is_rc 2 "a near miss is a usage error"
 is_err "t3-models: error: unknown model 'claude-sonet-4-6' (closest: claude-sonnet-4-6, claude-opus-4-6, claude-sonnet-5, claude-opus-4-7, claude-opus-4-8)" \
 	"edit distance finds near misses"
 run t3-models show gemini
+is_rc 2 "a prefix of many is a usage error"
 is_err "t3-models: error: unknown model 'gemini' (closest: gemini-2.5-pro, gemini-2.0-flash, gemini-2.5-flash, gemini-3.5-flash, gemini-2.5-flash-lite)" \
 	"at most 5 candidates, prefix matches first"
 run t3-models show zzzzzzzz
+is_rc 2 "no candidate: a usage error"
 is_err "t3-models: error: unknown model 'zzzzzzzz' (see 't3-models list --all')" "no candidate at all"
 run t3-models show
 is_rc 2 "show needs a model"
+is_err "t3-models: error: 'show' needs more arguments
+try 't3-models --help'" "says so"
 unchanged "show leaves the databases unchanged"
 
 # ambiguity: two providers serve the same model name
@@ -177,13 +191,17 @@ is_rc 6 "a deprecated model is refused by policy"
 is_err "t3-models: error: model 'claude-3-7-sonnet-20250219' was deprecated on 2026-02-19; use 'claude-sonnet-4-6'" \
 	"naming the replacement"
 t3-models disable llama3.1
+snapshot
 run t3-models resolve llama3.1
 is_rc 6 "a disabled model is refused"
 is_err "t3-models: error: model 'llama3.1' is disabled (see 't3-models enable')" "says so"
 run t3-models resolve nosuch
 is_rc 2 "resolve an unknown model"
+is_err "t3-models: error: unknown model 'nosuch' (see 't3-models list --all')" "says so"
 run t3-models resolve gpt-4o
 is_rc 2 "resolve an ambiguous model"
+unchanged "refused resolves change nothing"
+is_err "t3-models: error: model 'gpt-4o' is ambiguous (candidates: lab/gpt-4o, openai/gpt-4o)" "listing the candidates"
 
 # --- aliases ----------------------------------------------------------------
 run t3-models aliases

@@ -62,8 +62,11 @@ is "$(sql "$DDB" "SELECT origin, user_modified, catalog_version FROM model_capab
 is "$(t3-models show haiku -q)" "gpt-4.1" "a shipped alias the user repointed is left alone"
 is "$(sql "$DDB" "SELECT value FROM t3_meta WHERE key = 'catalog_version'")" "$version" "the new version is recorded"
 
+snapshot
 run t3-models sync
+is_rc 0 "a second sync exits 0"
 is_err "t3-models: catalog $version is already applied (use --force to re-apply it)" "a second sync does nothing"
+unchanged "and writes nothing"
 
 # A shipped alias that is missing comes back with a newer catalog.
 t3-models unalias haiku
@@ -76,8 +79,11 @@ is "$(t3-models show haiku -q)" "claude-haiku-4-5-20251001" "the shipped alias i
 snapshot
 run t3-models sync --all
 is_rc 2 "sync refuses options of other commands"
+is_err "t3-models: error: option '--all' does not apply to 'sync'" "names the option"
 run t3-models sync now
 is_rc 2 "sync takes no arguments"
+is_err "t3-models: error: too many arguments for 'sync'
+try 't3-models --help'" "says so"
 unchanged "nothing changed"
 
 done_testing

@@ -16,8 +16,12 @@ try 't3-chat --help'" "and says how to give one"
 printf ' \n\t\n' >"$TMP/blank"
 run tmo t3-chat -m echo <"$TMP/blank"
 is_rc 2 "a blank stdin and no arguments is no prompt"
+is_err "t3-chat: error: no prompt: give it as arguments or on standard input
+try 't3-chat --help'" "a blank stdin: the same message"
 run tmo t3-chat -m echo ''
 is_rc 2 "an empty argument is no prompt"
+is_err "t3-chat: error: no prompt: give it as arguments or on standard input
+try 't3-chat --help'" "an empty argument: the same message"
 is "$(ls "$T3_HOME" 2>/dev/null)" "" "usage errors create no database"
 
 run tmo t3-chat hello
@@ -39,20 +43,29 @@ is_rc 6 "reasoning effort on a non-reasoning model is refused by policy"
 is_err "t3-chat: error: model 'echo' does not support reasoning effort" "naming the model"
 run tmo t3-chat -m echo --temperature 2.5 hi
 is_rc 2 "temperature out of range"
+is_err "t3-chat: error: temperature '2.5' must be a number from 0 to 2" "naming the value and the range"
 run tmo t3-chat -m echo --max-tokens 0 hi
 is_rc 2 "max tokens below 1"
+is_err "t3-chat: error: max tokens '0' must be an integer from 1 to 100000000" "naming the value and the range"
 run tmo t3-chat -m echo --retries 11 hi
 is_rc 2 "retries above 10"
+is_err "t3-chat: error: retries '11' must be an integer from 0 to 10" "naming the value and the range"
 run tmo t3-chat -m echo -c --chat 01234567 hi
 is_rc 2 "-c and --chat together"
+is_err "t3-chat: error: choose one of -c and --chat
+try 't3-chat --help'" "says to choose one"
 run tmo t3-chat -m echo --csv hi
 is_rc 2 "--csv does not apply"
+is_err "t3-chat: error: t3-chat writes text, --json or --jsonl
+try 't3-chat --help'" "naming the formats it writes"
 run tmo t3-chat -m echo --bogus hi
 is_rc 2 "an unknown option"
 is_err "t3-chat: error: unknown option '--bogus'
 try 't3-chat --help'" "names the option"
 run tmo t3-chat -m
 is_rc 2 "-m without a value"
+is_err "t3-chat: error: option '-m' needs a value
+try 't3-chat --help'" "naming the option"
 is "$(sql "$DDB" 'SELECT count(*) FROM usage_metrics') $(sql "$DDB" 'SELECT count(*) FROM chat_messages')" "0 0" \
 	"refusals before a request store nothing"
 unchanged "refusals before a request leave both databases byte for byte as they were (no default account either)"
@@ -105,8 +118,12 @@ run tmo t3-chat -m echo <"$TMP/in"
 printf 'material\nline 2' >"$TMP/expected"
 cmp -s "$TMP/expected" "$OUT"; ok $? "stdin alone is the prompt"
 printf 'a\000b' >"$TMP/nul"
+snapshot
 run tmo t3-chat -m echo <"$TMP/nul"
 is_rc 2 "a NUL byte in the prompt is refused"
+is_err "t3-chat: error: the prompt contains a NUL byte" "and says so"
+is "$(cat "$OUT")" "" "a NUL byte: nothing on stdout"
+unchanged "a NUL byte: nothing stored or metered"
 
 # ---- the model from T3_MODEL and the config file ----
 run env T3_MODEL=echo timeout 20 t3-chat from-env
@@ -135,6 +152,8 @@ is_err "t3-chat: error: user 'nobody@example.com' not found" "and says so"
 unchanged "an unknown user stores nothing"
 run env T3_USER=nobody@example.com timeout 20 t3-chat -m echo hi
 is_rc 1 "T3_USER unknown exits 1"
+is_err "t3-chat: error: user 'nobody@example.com' not found" "T3_USER unknown: says so"
+unchanged "T3_USER unknown: nothing stored"
 run tmo t3-chat -m echo --user ALICE@example.com "as alice"
 is_rc 0 "--user by email, any case"
 alice=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'alice@example.com'")

@@ -84,6 +84,8 @@ is "$(jx "$OUT.json" '$[#-1].status' '$[#-1].finish_reason' '$[#-1].message_id')
 sed 's/"cached_tokens":0/"cached_tokens":64/' "$F/openai/chat-stream-gpt4omini-include-usage.sse" >"$TMP/cached.sse"
 mock_script "{\"file\":\"$TMP/cached.sse\"}"
 run with_openai t3-chat -m gpt-4o-mini hi
+is_rc 0 "openai cached: exit 0"
+out_is "$OAI_TEXT" "openai cached: the same answer"
 is "$(last_usage 'prompt_tokens, completion_tokens, cached_tokens')" "87|26|64" "openai: cached tokens recorded"
 is_cost gpt-4o-mini 87 26 0 64 "openai cached"
 
@@ -148,9 +150,11 @@ is "$(last_usage 'prompt_tokens, completion_tokens')" "46|133" "anthropic thinki
 is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
 
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --jsonl "pelican names"
+is_rc 0 "anthropic --jsonl: exit 0"
 is "$(jsonl_types "$OUT")" "start reasoning reasoning reasoning reasoning reasoning delta delta usage done" \
 	"anthropic --jsonl: reasoning events, then deltas, usage, done"
 is "$(jsonl_text "$OUT" reasoning)" "$ANT_THINK" "anthropic --jsonl: reasoning text"
+is "$(jsonl_text "$OUT" delta)" "$ANT_TEXT" "anthropic --jsonl: the deltas add up to the answer"
 is "$(cat "$ERR")" "" "anthropic --jsonl: nothing on stderr"
 
 mock_script "{\"file\":\"$F/anthropic/messages-nonstream-claude3opus.json\"}"
@@ -197,6 +201,7 @@ out_is 'OK. I found a reference for "recurring revenue". What would you like to 
 ' "gemini --no-stream: the answer"
 is "$(mock_req 1 '$.path' '$.query')" '["/v1beta/models/gemini-2.5-flash:generateContent",{}]' "gemini --no-stream: generateContent"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "207|20" "gemini --no-stream: usage"
+is "$(last_ai 'finish_reason, status')" "STOP|complete" "gemini --no-stream: stored with its finish reason"
 
 # ================= OpenRouter (the OpenAI adapter, another base URL) =================
 mock_script "{\"file\":\"$F/openrouter/chat-stream-gpt4o-usage.sse\"}"
@@ -216,6 +221,8 @@ mock_script '{"gen_events":2}'
 run env MISTRAL_BASE_URL="$MOCK_URL/v1" MISTRAL_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
 	t3-chat -m mistral-small-latest --max-tokens 50 "hello"
 is_rc 0 "mistral: exit 0"
+out_is "tok0 tok1 " "mistral: the answer"
+is "$(last_usage 'status_code, provider_name, model_name')" "success|mistral|mistral-small-latest" "mistral: usage row"
 is "$(mock_req 1 '$.path' '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream' '$.body.stream_options')" \
 	'["/v1/chat/completions",50,null,true,null]' \
 	"mistral: max_tokens, and no stream_options (it refuses unknown fields)"
@@ -223,6 +230,7 @@ mock_script '{"gen_events":2}'
 run env GROQ_BASE_URL="$MOCK_URL/v1" GROQ_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
 	t3-chat -m llama-3.3-70b-versatile --max-tokens 50 "hello"
 is_rc 0 "groq: exit 0"
+out_is "tok0 tok1 " "groq: the answer"
 is "$(mock_req 1 '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream_options')" \
 	'[50,null,{"include_usage":true}]' "groq: max_tokens, stream_options"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "10|2" "groq: usage from the usage chunk"

@@ -13,6 +13,9 @@ mock_script '{"gen_events":2}'
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c hi
 is_rc 1 "-c with no chat to continue"
 is_err "t3-chat: error: no chat to continue" "says so"
+is "$(mock_count)" 0 "nothing sent without a chat to continue"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_sessions") $(sql "$DDB" "SELECT count(*) FROM chat_messages") $(sql "$DDB" "SELECT count(*) FROM usage_metrics")" \
+	"0 0 0" "no chat, message or usage row stored"
 snapshot
 run t3-chat -m echo -c hi
 is_rc 1 "-c before the local account exists"
@@ -43,6 +46,7 @@ is "$(sql "$DDB" "SELECT title, system_prompt FROM chat_sessions")" "first quest
 
 # a new system prompt on -c replaces the stored one
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c -s "Be verbose." "fifth"
+is_rc 0 "-c -s"
 is "$(mock_req 5 '$.body.messages[0]')" '{"role":"system","content":"Be verbose."}' "-s on -c sends the new system prompt"
 is "$(sql "$DDB" "SELECT system_prompt FROM chat_sessions")" "Be verbose." "and stores it"
 
@@ -69,12 +73,16 @@ is "$(sql "$DDB" "SELECT group_concat(model_used, ',') FROM (SELECT model_used F
 # ---- -c picks the latest chat; chats belong to their user ----
 mock_script '{"gen_events":2}'
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com "another chat"
+is_rc 0 "another chat"
 chat2=$(sql "$DDB" "SELECT chat_id FROM chat_sessions WHERE chat_id <> '$chat1'")
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c "in the other chat"
+is_rc 0 "-c in the other chat"
 is "$(mock_len 2 '$.body.messages')" 3 "-c continues the most recently active chat"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$chat2'")" 4 "stored in it"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat "$chat1" "back to the first"
+is_rc 0 "--chat back to the first"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com -c "still the first"
+is_rc 0 "-c after --chat"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$chat1'")" 18 "--chat makes that chat the latest for -c"
 
 # two chats of alice's whose ids share the prefix 00000000 (ids made here
@@ -94,14 +102,18 @@ unchanged "nothing stored for the attempt"
 is "$(mock_count)" "$n" "and nothing sent"
 run with_openai t3-chat -m gpt-4o-mini --user bob@example.com -c "peek"
 is_rc 1 "bob has no chat to continue"
+is_err "t3-chat: error: no chat to continue" "bob: says so"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat 01234567-89ab "x"
 is_rc 1 "an unknown id is not found"
+is_err "t3-chat: error: chat '01234567-89ab' not found" "an unknown id: says so"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat "zzz" "x"
 is_rc 1 "a malformed id is not found"
+is_err "t3-chat: error: chat 'zzz' not found" "a malformed id: says so"
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com --chat 00000000 "x"
 is_rc 2 "an ambiguous prefix is a usage error"
 is_err "t3-chat: error: chat id prefix '00000000' is ambiguous" "and says so"
 unchanged "refusals store nothing"
+is "$(mock_count)" "$n" "refusals send nothing"
 sqlite3 "$DDB" "DELETE FROM chat_sessions WHERE title = 'twin'"
 
 # ---- a small context drops the oldest turns, a prompt too big is refused ----
@@ -109,7 +121,9 @@ t3-models add openai tiny --api openai --context 100 --max-output 10 >/dev/null
 mock_script '{"gen_events":2}'
 long="a question of forty-eight bytes, more or less.."
 run with_openai t3-chat -m tiny --user bob@example.com -s "sys" "q1 $long"
+is_rc 0 "tiny: q1"
 run with_openai t3-chat -m tiny --user bob@example.com -c "q2 $long"
+is_rc 0 "tiny: q2"
 run with_openai t3-chat -m tiny --user bob@example.com -c "q3 $long"
 is "$rc $(cat "$ERR")" "0 " "the history still fits: no note"
 is "$(mock_req 3 '$.body.messages')" \
@@ -136,6 +150,7 @@ unchanged "nothing stored"
 mock_script '{"gen_events":2}' '{"gen_events":2}' '{"gen_events":2,"api":"anthropic"}' '{"gen_events":2,"api":"anthropic"}'
 n=$(mock_count)
 run with_openai t3-chat -m gpt-4o-mini --user alice@example.com "model one"
+is_rc 0 "model one"
 c=$(sql "$DDB" "SELECT chat_id FROM chat_sessions WHERE title = 'model one'")
 is "$(sql "$DDB" "SELECT model_default FROM chat_sessions WHERE chat_id = '$c'")" gpt-4o-mini "a new chat records its model"
 run with_openai env T3_MODEL=claude-haiku-4-5-20251001 t3-chat --user alice@example.com -c "go on"
@@ -145,6 +160,7 @@ run with_anthropic t3-chat --user alice@example.com --chat "$c" -m claude-haiku-
 is_rc 0 "-m switches the chat to another model"
 is "$(sql "$DDB" "SELECT model_default FROM chat_sessions WHERE chat_id = '$c'")" claude-haiku-4-5-20251001 "which the chat records"
 run with_anthropic t3-chat --user alice@example.com -c "and on"
+is_rc 0 "-c after the switch"
 is "$(mock_req 4 '$.path' '$.body.model')" '["/v1/messages","claude-haiku-4-5-20251001"]' "and keeps"
 t3-models disable claude-haiku-4-5-20251001 >/dev/null
 snapshot

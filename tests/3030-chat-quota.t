@@ -22,6 +22,10 @@ is "$(sql "$DDB" "SELECT count(*) FROM chat_messages") $(sql "$DDB" "SELECT coun
 run with_openai t3-chat -m gpt-4o-mini --user zero@example.com --json hello
 is_rc 6 "also with --json"
 is "$(cat "$OUT")" "" "--json prints nothing for a refusal"
+is_err "t3-chat: error: token quota of 'zero@example.com' is used up (plan 'free')" "--json: the same message on stderr"
+is "$(mock_count)" 0 "--json: no request sent"
+is "$(sql "$DDB" "SELECT group_concat(status_code) FROM usage_metrics WHERE user_id = '$zero'") $(sql "$DDB" "SELECT count(*) FROM chat_messages")" \
+	"quota_exceeded,quota_exceeded 0" "--json: a second 'quota_exceeded' row, still no message"
 is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$zero'")" 0 "the quota stays 0"
 
 run with_openai t3-chat -m gpt-4o-mini --user q@example.com hello
@@ -33,11 +37,19 @@ is "$(sql "$DDB" "SELECT tokens_used FROM usage_metrics WHERE user_id = '$q'")" 
 t3-user set q@example.com --quota 5 >/dev/null
 run with_openai t3-chat -m gpt-4o-mini --user q@example.com hello
 is_rc 0 "a call with some quota left goes ahead"
+is "$(cat "$OUT")" "tok0 tok1 tok2 " "and answers in full"
+is "$(sql "$DDB" "SELECT status_code, tokens_used FROM usage_metrics WHERE user_id = '$q' ORDER BY rowid DESC LIMIT 1")" "success|13" \
+	"metered at the 13 tokens used, not the 5 left"
 is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$q'")" 0 "and uses the quota up (not below zero)"
 n=$(mock_count)
 run with_openai t3-chat -m gpt-4o-mini --user q@example.com hello
 is_rc 6 "then the user is refused"
 is "$(mock_count)" "$n" "before any request"
+is_err "t3-chat: error: token quota of 'q@example.com' is used up (plan 'free')" "naming the user and plan"
+is "$(sql "$DDB" "SELECT status_code, tokens_used FROM usage_metrics WHERE user_id = '$q' ORDER BY rowid DESC LIMIT 1")" "quota_exceeded|0" \
+	"a usage row 'quota_exceeded'"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_messages m JOIN chat_sessions s USING (chat_id) WHERE s.user_id = '$q'")" 4 \
+	"no message stored for the refusal (the two answered calls' four only)"
 
 # eight chats of one user at once against a dripping mock: none lost
 t3-user set q@example.com --quota 100000 >/dev/null
@@ -57,5 +69,10 @@ is "$(sql "$DDB" "SELECT count(*), sum(tokens_used) FROM usage_metrics WHERE use
 is "$(sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$q'")" 99760 "no decrement lost: 100000 - 8 * 30"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE sender_type = 'ai' AND status = 'complete' AND message_text LIKE 'tok0 %tok19 '")" 8 \
 	"eight answers stored"
+bad=
+for k in 1 2 3 4 5 6 7 8; do
+	[ "$(cat "$TMP/p$k.out")" = "$(printf 'tok%d ' $(seq 0 19))" ] || bad="$bad $k"
+done
+is "$bad" "" "each of the eight printed its whole answer"
 
 done_testing

@@ -46,11 +46,13 @@ is "$(last_ai 'status, tokens_used')" "complete|113" "429: the answer stored onc
 
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"1\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}" \
 	"{\"file\":\"$OAI_SSE\"}"
+mark
 t0=$(ms)
 cont with_openai -m gpt-4o-mini "again"
 t1=$(ms)
 is_rc 0 "429 Retry-After 1, then success"
 like "$ERR" 'retrying in 1\.0 s$' "Retry-After: 1 is honoured"
+is "$(mock_count) $(usage_rows | tr '\n' ' ')" "2 rate_limited,429,1 success,200,2 " "Retry-After 1: retried once, a usage row per attempt"
 [ $((t1 - t0)) -ge 1000 ] && [ $((t1 - t0)) -lt 5000 ]; ok $? "waited about a second ($((t1 - t0)) ms)"
 
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"120\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
@@ -59,6 +61,9 @@ t0=$(ms)
 cont with_openai -m gpt-4o-mini "again"
 t1=$(ms)
 is_rc 5 "a Retry-After beyond the bound is not waited for: exit 5"
+is_err "t3-chat: error: openai: HTTP 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more." \
+	"Retry-After beyond the bound: the decoded error, no retry announced"
+is "$(cat "$OUT")" "" "Retry-After beyond the bound: nothing on stdout"
 is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row"
 [ $((t1 - t0)) -lt 5000 ]; ok $? "and no long wait ($((t1 - t0)) ms)"
 
@@ -67,9 +72,11 @@ is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage 
 # either would get a backoff of 0.5-0.75 s and a retry.)
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"Wed, 21 Oct 2015 07:28:00 GMT\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}" \
 	"{\"file\":\"$OAI_SSE\"}"
+mark
 cont with_openai -m gpt-4o-mini "again"
 is_rc 0 "Retry-After as a past HTTP date, then success"
 like "$ERR" 'retrying in 0\.0 s$' "a past date: retried at once"
+is "$(mock_count) $(usage_rows | tr '\n' ' ')" "2 rate_limited,429,1 success,200,2 " "a past date: two requests, a usage row each"
 later=$(date -u -d '+1 hour' '+%a, %d %b %Y %H:%M:%S GMT')
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"$later\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
 mark
@@ -77,6 +84,8 @@ cont with_openai -m gpt-4o-mini "again"
 is_rc 5 "Retry-After as an HTTP date an hour ahead: exit 5"
 is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "not retried: one request, one usage row"
 unlike "$ERR" 'retrying' "no retry announced"
+is_err "t3-chat: error: openai: HTTP 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more." \
+	"an HTTP date an hour ahead: the decoded error"
 
 # ---- insufficient_quota: a 429 that is not retried ----
 mock_script "{\"status\":429,\"file\":\"$F/openai/error-429-insufficient_quota.json\"}"
@@ -118,6 +127,7 @@ mark
 cont with_openai -m gpt-4o-mini --retries 0 "again"
 is_rc 5 "--retries 0: exit 5 at once"
 is "$(mock_count) $(cat "$ERR")" "1 t3-chat: error: openai: HTTP 503" "503 with an empty body"
+is "$(usage_rows)" "http_503,503,1" "503: one usage row"
 
 # ---- an error page that is not UTF-8 (a proxy's Latin-1 HTML) ----
 # --jsonl used to crash here (json_pack refused the message) and --json
@@ -137,11 +147,13 @@ done
 
 # ---- 401 and other client errors: not retried ----
 mock_script "{\"status\":401,\"file\":\"$F/openai/error-401-invalid_api_key-chat-2024.json\"}"
+mark
 cont with_openai -m gpt-4o-mini "again"
 is_rc 5 "openai 401: exit 5"
 is_err "t3-chat: error: openai: HTTP 401 invalid_api_key: Incorrect API key provided: <not-a-r****key>. You can find your API key at https://platform.openai.com/account/api-keys." \
 	"openai 401: status, code and the provider's message"
 is "$(mock_count)" 1 "openai 401: not retried"
+is "$(usage_rows)" "http_401,401,1" "openai 401: usage row http_401"
 mock_script "{\"status\":401,\"file\":\"$F/anthropic/error-401-authentication_error.json\"}"
 mark
 cont with_anthropic -m claude-haiku-4-5-20251001 "again"
@@ -152,10 +164,12 @@ mock_script "{\"status\":400,\"file\":\"$F/gemini/error-400-API_KEY_INVALID.json
 cont with_gemini -m gemini-2.5-flash "again"
 is_rc 5 "gemini 400: exit 5"
 is_err "t3-chat: error: gemini: HTTP 400 INVALID_ARGUMENT: API key not valid. Please pass a valid API key." "gemini 400: decoded"
+is "$(mock_count)" 1 "gemini 400: not retried"
 mock_script "{\"status\":429,\"file\":\"$F/gemini/error-429-RESOURCE_EXHAUSTED-simple.json\",\"headers\":{\"Retry-After\":\"0\"}}" \
 	'{"gen_events":2,"api":"gemini"}'
 cont with_gemini -m gemini-2.5-flash "again"
 is "$rc $(mock_count)" "0 2" "gemini 429 RESOURCE_EXHAUSTED: retried"
+is "$(cat "$OUT")" "tok0 tok1 " "gemini 429: the answer of the second attempt"
 
 # ---- a 200 with JSON instead of SSE ----
 mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
@@ -171,9 +185,13 @@ is_err "t3-chat: error: openai: error in the stream: insufficient_quota: You exc
 	"the error decoded"
 is "$(usage_rows) $(nmsgs)" "stream_error,200,1 $((n + 1))" "usage stream_error; only the user message stored"
 mock_script '{"body":"<html>bad gateway</html>","content_type":"text/html"}'
+mark
+n=$(nmsgs)
 cont with_openai -m gpt-4o-mini "again"
 is_rc 5 "a 200 with HTML: exit 5"
 is_err "t3-chat: error: openai: malformed response" "reported as malformed"
+is "$(cat "$OUT")" "" "HTML: nothing on stdout"
+is "$(usage_rows) $(nmsgs)" "malformed,200,1 $((n + 1))" "HTML: usage malformed; only the user message stored"
 
 # ---- a stream cut off mid-transfer ----
 mock_script "{\"file\":\"$OAI_SSE\",\"cut_at\":1500}"
@@ -201,8 +219,11 @@ is "$(last_ai 'status')" incomplete "no terminator: partial stored as incomplete
 is "$(usage_rows)" "incomplete,200,1" "no terminator: usage incomplete"
 grep -v '^data: \[DONE\]' "$F/anthropic/messages-stream-text.sse" | sed '/^event: message_stop/,$d' >"$TMP/nostop.sse"
 mock_script "{\"file\":\"$TMP/nostop.sse\"}"
+mark
 cont with_anthropic -m claude-haiku-4-5-20251001 "again"
 is "$rc $(cat "$OUT")" "4 Hello" "anthropic without message_stop: exit 4"
+is_err "t3-chat: error: anthropic: the stream ended before the answer was complete" "anthropic without message_stop: says so"
+is "$(last_ai 'message_text, status') $(usage_rows)" "Hello|incomplete incomplete,200,1" "anthropic without message_stop: partial stored and metered as incomplete"
 
 # ---- Anthropic mid-stream error event ----
 sed '/^event: content_block_stop/,$d' "$F/anthropic/messages-stream-text.sse" >"$TMP/midstream.sse"
@@ -252,11 +273,14 @@ is_err "t3-chat: error: stream stalled: no data for 1 seconds" "stall: says so"
 is "$(last_ai 'message_text, status')" "tok0 |incomplete" "stall: partial stored as incomplete"
 is "$(usage_rows)" "stalled,200,1" "stall: usage row"
 mock_script '{"gen_events":5,"first_delay_ms":8000}'
+mark
 t0=$(ms)
 cont with_openai -m gpt-4o-mini --timeout 1 "again"
 t1=$(ms)
 is "$rc $(cat "$ERR")" "4 t3-chat: error: stream stalled: no data for 1 seconds" "a stall before the first byte"
 [ $((t1 - t0)) -lt 4000 ]; ok $? "noticed in time ($((t1 - t0)) ms)"
+is "$(cat "$OUT")" "" "a stall before the first byte: nothing on stdout"
+is "$(usage_rows)" "stalled,-,1" "a stall before the first byte: usage row stalled (no HTTP status before the first byte)"
 
 # ---- an over-long SSE line ----
 mock_script '{"gen_events":5,"huge_line":3000000}'
@@ -274,15 +298,18 @@ is_rc 4 "connection refused: exit 4"
 like "$ERR" "^t3-chat: error: network error: .*127\\.0\\.0\\.1 port $port" "connection refused: one line naming the address"
 is "$(wc -l <"$ERR" | tr -d ' ')" 1 "connection refused: one line"
 is "$(usage_rows)" "network,-,1" "connection refused: usage network"
+is "$(cat "$OUT")" "" "connection refused: nothing on stdout"
 
 # ---- SIGINT during a drip stream ----
 # Wait for output, send SIGINT, and time the stop: until the "interrupted"
 # line on stderr, which t3-chat writes once the transfer has stopped and
 # the partial answer is stored (the exit that follows may take longer
 # under the sanitizers' leak check, which is not what is measured).
-sigint_after_output() { # OUTFILE PID: t1 - t0 is the stop, rc the exit status
+sigint_after_output() { # OUTFILE PID: t1 - t0 is the stop, rc the exit status,
+	# began 0 if OUTFILE had something in it when SIGINT was sent
 	i=0
 	while [ ! -s "$1" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+	[ -s "$1" ]; began=$?
 	t0=$(ms)
 	kill -INT "$2"
 	i=0
@@ -293,13 +320,23 @@ sigint_after_output() { # OUTFILE PID: t1 - t0 is the stop, rc the exit status
 	kill -9 "$2" 2>/dev/null
 	wait "$2"; rc=$?
 }
+again_bg() { # continue the chat in the background against the mock: its
+	# stdout and stderr in int.out and int.err (emptied first), its pid $bg
+	: >"$TMP/int.out"
+	: >"$TMP/int.err"
+	env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
+	bg=$!
+}
+stopped_by_sigint() { # EXIT-DESCRIPTION STOP-DESCRIPTION-PREFIX
+	is "$rc" 130 "$1"
+	[ $((t1 - t0)) -lt 500 ]; ok $? "${2}stopped within 500 ms ($((t1 - t0)) ms)"
+}
 mock_script '{"gen_events":400,"chunk":60,"delay_ms":20}'
 mark
-: >"$TMP/int.out"
-env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
-sigint_after_output "$TMP/int.out" $!
-is "$rc" 130 "SIGINT: exit 130"
-[ $((t1 - t0)) -lt 500 ]; ok $? "SIGINT: stopped within 500 ms ($((t1 - t0)) ms)"
+again_bg
+sigint_after_output "$TMP/int.out" $bg
+ok $began "SIGINT: (sent once the answer had begun)"
+stopped_by_sigint "SIGINT: exit 130" "SIGINT: "
 is "$(cat "$TMP/int.err")" "t3-chat: error: interrupted" "SIGINT: says interrupted"
 is "$(last_ai 'status')" interrupted "SIGINT: the partial answer stored, flagged interrupted"
 is "$(last_ai 'message_text')" "$(cat "$TMP/int.out")" "SIGINT: what was stored is what was printed"
@@ -309,24 +346,24 @@ is "$(usage_rows)" "interrupted,200,1" "SIGINT: usage interrupted"
 mock_script '{"gen_events":5,"first_delay_ms":5000}'
 mark
 n=$(nmsgs)
-env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
-pid=$!
+again_bg
 i=0; while [ "$(mock_count)" = 0 ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
-sigint_after_output "$MOCK_LOG" $pid
-is "$rc" 130 "SIGINT while waiting for the provider: exit 130"
-[ $((t1 - t0)) -lt 500 ]; ok $? "stopped within 500 ms ($((t1 - t0)) ms)"
+sigint_after_output "$MOCK_LOG" $bg
+ok $began "(sent once the request had reached the provider)"
+stopped_by_sigint "SIGINT while waiting for the provider: exit 130" ""
 is "$(nmsgs) $(usage_rows)" "$((n + 1)) interrupted,-,1" "the user message kept, no answer, usage interrupted (no HTTP status yet)"
+is "$(cat "$TMP/int.out") $(cat "$TMP/int.err")" " t3-chat: error: interrupted" "nothing on stdout, 'interrupted' on stderr"
 
 # SIGINT while waiting to retry
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"10\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
 mark
-: >"$TMP/int.err"
-env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
-sigint_after_output "$TMP/int.err" $!
-is "$rc" 130 "SIGINT while waiting to retry: exit 130"
-[ $((t1 - t0)) -lt 500 ]; ok $? "stopped within 500 ms ($((t1 - t0)) ms)"
+again_bg
+sigint_after_output "$TMP/int.err" $bg
+ok $began "(sent once the retry was announced)"
+stopped_by_sigint "SIGINT while waiting to retry: exit 130" ""
 is "$(sed 1d "$TMP/int.err")" "t3-chat: error: interrupted" "says interrupted"
 is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row for it"
+is "$(cat "$TMP/int.out")" "" "nothing on stdout"
 
 # ---- a reader that goes away ----
 mock_script '{"gen_events":400,"chunk":60,"delay_ms":10}'
@@ -373,6 +410,7 @@ is "$(mock_req 1 '$.body.messages[0]' '$.body.messages[1]' '$.body.messages[2]')
 # The server sends the first three events, then holds the stream: their
 # text must be on stdout while t3-chat still waits for the rest. (-n: this
 # chat is done with.)
+n_stream=$(nmsgs)
 B=$("$PYTHON" "$TESTDIR/mockprov.py" --dump-gen openai 50 | awk 'BEGIN { RS = "\n\n" } NR <= 3 { n += length($0) + 2 } END { print n }')
 mock_script "{\"gen_events\":50,\"stall_after\":$B,\"stall_s\":8}"
 env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat -n -m gpt-4o-mini "stream" >"$TMP/s.out" 2>"$TMP/s.err" &
@@ -394,5 +432,7 @@ is "$(jsonl_types "$TMP/s.out")" "start delta delta delta" "--jsonl streaming: s
 kill -0 $pid 2>/dev/null; ok $? "--jsonl streaming: t3-chat still waiting"
 kill -INT $pid 2>/dev/null
 wait $pid
+is "$?" 130 "--jsonl streaming: then SIGINT stops it"
+is "$(nmsgs) $(sql "$DDB" "SELECT count(*) FROM chat_sessions")" "$n_stream 1" "-n: the interrupted streams stored no chat and no message"
 
 done_testing

@@ -22,6 +22,7 @@ no_key_in "openai -v: the key is not printed" "$OUT" "$ERR"
 
 mock_script '{"gen_events":3,"api":"anthropic"}'
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -v --jsonl hello
+is_rc 0 "anthropic -v --jsonl"
 is_err "t3-chat: POST $MOCK_URL/v1/messages
 t3-chat:   x-api-key: (redacted)
 t3-chat:   anthropic-version: 2023-06-01" "anthropic -v: x-api-key redacted"
@@ -29,6 +30,7 @@ no_key_in "anthropic -v --jsonl: the key is not printed" "$OUT" "$ERR"
 
 mock_script '{"gen_events":3,"api":"gemini"}'
 run with_gemini t3-chat -m gemini-2.5-flash -v --json hello
+is_rc 0 "gemini -v --json"
 is_err "t3-chat: POST $MOCK_URL/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse
 t3-chat:   x-goog-api-key: (redacted)" "gemini -v: x-goog-api-key redacted, not in the URL"
 no_key_in "gemini -v --json: the key is not printed" "$OUT" "$ERR"
@@ -85,6 +87,8 @@ is_err "t3-chat: error: no API key for 'openai': set OPENAI_API_KEY or 'openai.k
 	"saying where to put one"
 run env OPENAI_BASE_URL="https://api.invalid/v1" timeout 20 t3-chat -m gpt-4o-mini hello
 is_rc 3 "a remote base URL without a key is refused too"
+is_err "t3-chat: error: no API key for 'openai': set OPENAI_API_KEY or 'openai.key_command' in $XDG_CONFIG_HOME/t3/config" \
+	"with the same message"
 
 # a server on this machine (Ollama, llama.cpp, vLLM) needs no key
 mock_script '{"gen_events":2}'
@@ -94,7 +98,11 @@ is "$rc $(cat "$OUT")" "0 tok0 tok1 " "a loopback provider without a key answers
 is "$(mock_req $((n0 + 1)) '$.headers.authorization')" "" "and no Authorization header is sent"
 run env OLLAMA_BASE_URL="http://localhost.example.com:11434/v1" timeout 20 t3-chat -m llama3.2 hello
 is_rc 3 "a host that merely starts with 'localhost' is not loopback"
+is_err "t3-chat: error: no API key for 'ollama': set OLLAMA_API_KEY or 'ollama.key_command' in $XDG_CONFIG_HOME/t3/config" \
+	"it needs a key like any remote host"
+mock_script '{"gen_events":2,"api":"gemini"}'
 run env GEMINI_BASE_URL="$MOCK_URL/v1beta" GOOGLE_API_KEY="$KEY" timeout 20 t3-chat -m gemini-2.5-flash hello
+is "$rc $(cat "$OUT")" "0 tok0 tok1 " "GOOGLE_API_KEY: answered"
 is "$(mock_req "$(mock_count)" '$.headers."x-goog-api-key"')" "$KEY" "GOOGLE_API_KEY serves Gemini too"
 
 # nothing stored anywhere holds the key

@@ -41,6 +41,9 @@ run env CURL_CA_BUNDLE="$TMP/cert.pem" OPENAI_BASE_URL="https://localhost:$port/
 	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
 is_rc 4 "a certificate for 127.0.0.1 reached as localhost: exit 4"
 like "$ERR" "^t3-chat: error: network error: .*(localhost|name)" "names the host name mismatch"
+like "$ERR" "^t3-chat: error: network error: .*match.*localhost" "(a mismatch, not any error naming localhost)"
+is "$(wc -l <"$ERR" | tr -d ' ') $(cat "$OUT")" "1 " "the mismatch: one line, nothing on stdout"
+is "$(usage_status)" network "the mismatch: metered as network"
 is "$(mock_count)" 1 "no second request reached the server"
 
 # ---- a CA bundle that is not there ----
@@ -48,6 +51,9 @@ run env CURL_CA_BUNDLE="$TMP/missing.pem" OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_
 	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
 is_rc 4 "a missing CA file: exit 4"
 like "$ERR" '^t3-chat: error: network error: ' "one line"
+like "$ERR" '^t3-chat: error: network error: .*missing\.pem' "naming the missing file"
+is "$(wc -l <"$ERR" | tr -d ' ') $(cat "$OUT")" "1 " "the missing CA file: one line, nothing on stdout"
+is "$(usage_status)" network "the missing CA file: metered as network"
 is "$(mock_count)" 1 "and nothing sent"
 
 done_testing

@@ -6,9 +6,7 @@
 # against the offline echo model.
 . "$(dirname "$0")/lib.sh"
 
-TOP=$TESTDIR/..
-MAN1=$TOP/man/t3-chat.1
-COMPLETIONS="$TOP/completions/t3-chat.bash $TOP/completions/t3-chat.fish $TOP/completions/_t3-chat"
+doc_files t3-chat
 
 # --- the man page lints clean -------------------------------------------
 man_lint "$MAN1"
@@ -79,49 +77,37 @@ zsh_complete() { # LINE
 	sort -u "$TMP/zc.out" | tr '\n' ' '
 }
 
-if command -v bash >/dev/null 2>&1; then
+if have bash; then
 	is "$(bash_complete t3-chat -m '')" "" "bash: no models offered without a database"
 	is "$(bash_complete t3-chat --user '')" "" "bash: no users offered without a database"
 	is "$(bash_complete t3-chat --reasoning-effort '')" "high low medium " "bash: reasoning efforts"
 	is "$(bash_complete t3-chat --no-)" "--no-log --no-stream " "bash: options"
-else
-	ok 0 "# SKIP bash not installed"
 fi
-if command -v fish >/dev/null 2>&1; then
-	fish -n "$TOP/completions/t3-chat.fish"
-	ok $? "fish -n t3-chat.fish"
+if have fish; then
+	shell_n fish "$TOP/completions/t3-chat.fish"
 	is "$(fish_complete 't3-chat -m ')" "" "fish: no models offered without a database"
 	is "$(fish_complete 't3-chat --reasoning-effort ')" "high low medium " "fish: reasoning efforts"
-else
-	ok 0 "# SKIP fish not installed"
 fi
-if command -v zsh >/dev/null 2>&1; then
-	zsh -n "$TOP/completions/_t3-chat"
-	ok $? "zsh -n _t3-chat"
+if have zsh; then
+	shell_n zsh "$TOP/completions/_t3-chat"
 	is "$(zsh_complete 't3-chat -m ')" "" "zsh: no models offered without a database"
 	is "$(zsh_complete 't3-chat --reasoning-effort ')" "high low medium " "zsh: reasoning efforts"
-else
-	ok 0 "# SKIP zsh not installed"
 fi
 is "$(ls -A "$CH")" "" "completing created no database"
 
 T3_HOME=$CH t3-chat -m echo hi >/dev/null 2>&1
 T3_HOME=$CH t3-user add bob@example.com </dev/null >/dev/null 2>&1
-if command -v bash >/dev/null 2>&1; then
+if have bash; then
 	is "$(bash_complete t3-chat -m son)" "sonnet " "bash: aliases"
 	is "$(bash_complete t3-chat -m llama3.)" "llama3.1 llama3.2 " "bash: model names"
 	is "$(bash_complete t3-chat --user bob@ex)" "example.com " "bash: users across '@'"
-else
-	ok 0 "# SKIP bash not installed"
 fi
-if command -v fish >/dev/null 2>&1; then
+if have fish; then
 	is "$(fish_complete 't3-chat -m ec')" "echo " "fish: model names"
 	is "$(fish_complete 't3-chat --model son')" "sonnet " "fish: aliases"
 	is "$(fish_complete 't3-chat --user ')" "bob@example.com local@localhost " "fish: users"
-else
-	ok 0 "# SKIP fish not installed"
 fi
-if command -v zsh >/dev/null 2>&1; then
+if have zsh; then
 	# an interactive zsh on a pty under a loaded machine (the sanitizer
 	# run, prove -j2) now and then loses the key press: up to 3 tries,
 	# each held to the same exact expectation
@@ -135,8 +121,6 @@ if command -v zsh >/dev/null 2>&1; then
 	zsh_is 't3-chat -m son' "sonnet " "zsh: aliases"
 	zsh_is 't3-chat -m ec' "echo " "zsh: model names"
 	zsh_is 't3-chat --user ' "bob@example.com local@localhost " "zsh: users"
-else
-	ok 0 "# SKIP zsh not installed"
 fi
 
 # --- the JSON fields of the page are those written ----------------------
@@ -218,8 +202,7 @@ is "$(cat "$OUT")" "from the config" "the example's default model answered"
 # Stand-ins: git (a fixed diff and log) and mail (to $TMP/mail.out).
 EXD=$TMP/ex
 mkdir "$EXD" "$HOME/bin" "$TMP/stand" "$TMP/work" "$HOME/src" "$HOME/src/app"
-sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$MAN1" |
-sed 's/\\e/\\/g; s/\\(aq/'"'"'/g; s/\\&//g; s/\\-/-/g' |
+examples_text "$MAN1" |
 sed -E 's/(^|[ ])-m [^ ]+/\1-m echo/g; s/ --reasoning-effort [a-z]+//g' |
 awk -v rcfile="$EXD/rc" -v exd="$EXD" -v bindir="$HOME/bin" -v q="'" '
 	function needs_jq(c,   s) {
@@ -255,9 +238,7 @@ awk -v rcfile="$EXD/rc" -v exd="$EXD" -v bindir="$HOME/bin" -v q="'" '
 		flush(); c = $0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", c); cmd = c; flush(); next }
 ' >"$TMP/examples.body" 2>"$TMP/examples.list"
 
-nex=$(grep -c '^echo "\$? ' "$TMP/examples.body")
-[ "$nex" -ge 15 ]
-ok $? "found the examples of t3-chat.1 ($nex commands)"
+examples_found t3-chat.1 15
 grep -q 'git diff | t3-chat -m echo' "$TMP/examples.body"
 ok $? "the pipe example is among them"
 grep -q 'nightly-summary' "$TMP/examples.body"
@@ -297,16 +278,11 @@ command -v jq >/dev/null 2>&1 || skip_jq=1
 } >"$TMP/examples.sh"
 
 (cd "$TMP/work" && sh "$TMP/examples.sh" "$TMP/stand" </dev/null >"$TMP/ex.out" 2>"$TMP/ex.err")
-i=0
-while read -r code num; do
-	i=$((i + 1))
-	ok "$code" "example: $(sed -n "${num}p" "$TMP/examples.list")"
-	[ "$code" -eq 0 ] || diag "stderr:" "$(cat "$EXD/$num.err")"
-done <"$EXD/rc"
+examples_report "$EXD/rc" "$EXD"
 if [ -n "$skip_jq" ]; then
-	ok 0 "# SKIP jq not installed: $((nex - i)) examples that use it not run"
+	ok 0 "# SKIP jq not installed: $((nex - examples_ran)) examples that use it not run"
 else
-	is "$i" "$nex" "every example ran"
+	is "$examples_ran" "$nex" "every example ran"
 fi
 [ -s "$TMP/ex.err" ] && diag "stderr of the examples:" "$(cat "$TMP/ex.err")"
 

@@ -166,6 +166,104 @@ doc_options() {
 	done
 }
 
+
+# doc_files TOOL: TOP, MAN1 (the tool's page) and COMPLETIONS (its bash,
+# fish and zsh completion files)
+doc_files() {
+	TOP=$TESTDIR/..
+	MAN1=$TOP/man/$1.1
+	COMPLETIONS="$TOP/completions/$1.bash $TOP/completions/$1.fish $TOP/completions/_$1"
+}
+
+# have PROGRAM [N]: PROGRAM is installed; if not, N (default 1) skips
+have() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	skip_i=0
+	while [ "$skip_i" -lt "${2:-1}" ]; do
+		ok 0 "# SKIP $1 not installed"; skip_i=$((skip_i + 1))
+	done
+	return 1
+}
+
+# shell_n SHELL FILE: SHELL -n FILE (the file parses)
+shell_n() {
+	"$1" -n "$2"
+	ok $? "$1 -n $(basename "$2")"
+}
+
+# ---- the EXAMPLES of a page, run as written ----
+
+# examples_text MAN: the EXAMPLES section of MAN with mdoc's escapes undone
+examples_text() {
+	sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$1" |
+	sed 's/\\e/\\/g; s/\\(aq/'"'"'/g; s/\\&//g; s/\\-/-/g'
+}
+
+# examples_extract MAN RCFILE: the commands of MAN's EXAMPLES as a script
+# in $TMP/examples.body, each followed by a line that appends "$? N" to
+# RCFILE; the first line of each, N-th, in $TMP/examples.list (without
+# backslashes: it names a test, and echo would read them). Literal
+# blocks hold commands after "$ " (continued after a trailing '\' or '|'),
+# shell scripts (first line "#!/bin/sh", second "# NAME ...": saved as
+# NAME) and crontab lines (the command part is run). Anything else is
+# output and is not run.
+examples_extract() {
+	examples_text "$1" |
+	awk -v rcfile="$2" -v q="'" '
+	function flush() {
+		if (cmd == "") return
+		n++; print cmd; printf "echo \"$? %d\" >>\"%s\"\n", n, rcfile
+		split(cmd, lines, "\n"); gsub(/\\/, "", lines[1]); print lines[1] > "/dev/stderr"; cmd = ""
+	}
+	/^\.Bd -literal/ { inblock = 1; first = 1; script = ""; next }
+	/^\.Ed/ { flush(); if (script != "") print "EOF_T3_SCRIPT"; inblock = 0; script = ""; next }
+	!inblock { next }
+	first && /^#!\/bin\/sh/ { first = 0; script = "pending"; next }
+	script == "pending" { split($0, w, /[ :]+/); script = w[2]; print "cat >" script " <<" q "EOF_T3_SCRIPT" q; print "#!/bin/sh"; print; next }
+	script != "" { print; next }
+	{ first = 0 }
+	cont { cmd = cmd "\n" $0; cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
+	/^\$ / { flush(); cmd = substr($0, 3); cont = ($0 ~ /[\\|][ \t]*$/); if (!cont) flush(); next }
+	/^[0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* [0-9*][0-9*,\/-]* / {
+		flush(); c = $0; for (i = 0; i < 5; i++) sub(/^[^ ]+ +/, "", c); cmd = c; flush(); next }
+	' >"$TMP/examples.body" 2>"$TMP/examples.list"
+}
+
+# examples_found PAGE MIN: at least MIN commands in $TMP/examples.body;
+# their number in $nex
+examples_found() {
+	nex=$(grep -c '^echo "\$? ' "$TMP/examples.body")
+	[ "$nex" -ge "$2" ]
+	ok $? "found the examples of $1 ($nex commands)"
+}
+
+# examples_run: run $TMP/examples.body in $TMP/work, ssh standing in as a
+# function that runs the remote command against T3_HOME.HOST; its output
+# in $TMP/ex.out and $TMP/ex.err
+examples_run() {
+	{
+		echo 'ssh() ( host=$1; shift; T3_HOME=$T3_HOME.$host; export T3_HOME; sh -c "$*" )'
+		cat "$TMP/examples.body"
+	} >"$TMP/examples.sh"
+	mkdir "$TMP/work"
+	(cd "$TMP/work" && sh "$TMP/examples.sh" </dev/null >"$TMP/ex.out" 2>"$TMP/ex.err")
+}
+
+# examples_report RCFILE ERR: one test per "CODE N" line of RCFILE, named
+# by line N of $TMP/examples.list; $examples_ran is how many. A failure
+# shows ERR: the examples' stderr, or a directory holding N.err for each.
+examples_report() {
+	examples_ran=0
+	while read -r code num; do
+		examples_ran=$((examples_ran + 1))
+		ok "$code" "example: $(sed -n "${num}p" "$TMP/examples.list")"
+		if [ "$code" -ne 0 ]; then
+			if [ -d "$2" ]; then diag "stderr:" "$(cat "$2/$num.err")"
+			else diag "stderr of the examples:" "$(cat "$2")"; fi
+		fi
+	done <"$1"
+}
+
 done_testing() {
 	echo "1..$t_n"
 	[ "$t_failed" -eq 0 ]
