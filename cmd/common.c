@@ -94,7 +94,7 @@ int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char 
 	return common_bad_usage("unknown command '%s'", argv[0]);
 }
 
-static int paths(struct common *c)
+int common_paths(struct common *c)
 {
 	if (c->paths_done)
 		return 0;
@@ -108,7 +108,7 @@ int common_open_user(struct common *c)
 {
 	if (c->udb.h)
 		return 0;
-	if (paths(c))
+	if (common_paths(c))
 		return T3_EDATA;
 	return db_open(&c->udb, c->paths.user_db, DB_USER);
 }
@@ -117,7 +117,7 @@ int common_open_data(struct common *c)
 {
 	if (c->ddb.h)
 		return 0;
-	if (paths(c))
+	if (common_paths(c))
 		return T3_EDATA;
 	return db_open(&c->ddb, c->paths.data_db, DB_DATA);
 }

@@ -41,6 +41,8 @@ void common_init(struct common *c, const char *progname);
 /* Handle a common option; returns 1 if it was one. help() is called for
  * --help; it must print to stdout and the tool exits 0. */
 int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *));
+/* Resolve the database and config paths once (0 or T3_EDATA). */
+int common_paths(struct common *c);
 int common_open_user(struct common *c);
 int common_open_data(struct common *c);
 /* Close what is open and finish stdout; returns the exit code. */

@@ -908,10 +908,7 @@ int main(int argc, char **argv)
 	http_prepare();
 	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
 		goto out;
-	if ((r = paths_resolve(&o.c.paths, o.c.user_db_opt, o.c.data_db_opt)))
-		goto out;
-	o.c.paths_done = 1;
-	if ((r = config_load(&cfg, o.c.paths.config)))
+	if ((r = common_paths(&o.c)) || (r = config_load(&cfg, o.c.paths.config)))
 		goto out;
 	if (o.retries < 0 && (cv = config_get(&cfg, "retries")) &&
 	    parse_long(cv, "config 'retries'", 0, 10, &o.retries)) {
