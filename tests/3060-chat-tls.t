@@ -27,9 +27,14 @@ is "$(cat "$OUT")" "" "nothing on stdout"
 is "$(mock_count)" 0 "the server never got the request, nor the key"
 is "$(usage_status)" network "metered as network"
 
+# tls_chat CA_BUNDLE BASE_URL: a chat with that CA bundle and base URL
+tls_chat() {
+	run env CURL_CA_BUNDLE="$1" OPENAI_BASE_URL="$2" OPENAI_API_KEY="$KEY" \
+		timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+}
+
 # ---- the same certificate, trusted ----
-run env CURL_CA_BUNDLE="$TMP/cert.pem" OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
-	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+tls_chat "$TMP/cert.pem" "$MOCK_URL/v1"
 is_rc 0 "CURL_CA_BUNDLE names the CA: exit 0"
 is "$(cat "$OUT")" "tok0 tok1 tok2 " "the answer streamed over TLS"
 is "$(mock_req 1 '$.headers.authorization')" "Bearer $KEY" "the key was sent, encrypted"
@@ -37,8 +42,7 @@ is "$(usage_status)" success "metered as success"
 
 # ---- trusted, but for another name ----
 port=${MOCK_URL##*:}
-run env CURL_CA_BUNDLE="$TMP/cert.pem" OPENAI_BASE_URL="https://localhost:$port/v1" OPENAI_API_KEY="$KEY" \
-	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+tls_chat "$TMP/cert.pem" "https://localhost:$port/v1"
 is_rc 4 "a certificate for 127.0.0.1 reached as localhost: exit 4"
 like "$ERR" "^t3-chat: error: network error: .*(localhost|name)" "names the host name mismatch"
 like "$ERR" "^t3-chat: error: network error: .*match.*localhost" "(a mismatch, not any error naming localhost)"
@@ -47,8 +51,7 @@ is "$(usage_status)" network "the mismatch: metered as network"
 is "$(mock_count)" 1 "no second request reached the server"
 
 # ---- a CA bundle that is not there ----
-run env CURL_CA_BUNDLE="$TMP/missing.pem" OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
-	timeout "$T3_TIMEOUT" t3-chat -m gpt-4o-mini hello
+tls_chat "$TMP/missing.pem" "$MOCK_URL/v1"
 is_rc 4 "a missing CA file: exit 4"
 like "$ERR" '^t3-chat: error: network error: ' "one line"
 like "$ERR" '^t3-chat: error: network error: .*missing\.pem' "naming the missing file"
