@@ -1,5 +1,7 @@
+#define _GNU_SOURCE   /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +23,36 @@ static void *init_main(void *unused)
 	return NULL;
 }
 
+/* Another CPU than the caller's, when there is one. Left to itself the
+ * scheduler often queues a thread made this early on its creator's CPU
+ * until the next tick (measured: it starts ~0.7-1 ms late, after the
+ * caller's work instead of beside it, on an idle 2-CPU machine). */
+static void other_cpu(pthread_attr_t *attr)
+{
+#ifdef __linux__
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+	if (cpu < 0 || sched_getaffinity(0, sizeof set, &set))
+		return;
+	CPU_CLR(cpu, &set);
+	if (CPU_COUNT(&set) > 0)
+		pthread_attr_setaffinity_np(attr, sizeof set, &set);
+#else
+	(void)attr;
+#endif
+}
+
 void http_prepare(void)
 {
-	if (init_state != INIT_NONE)
+	pthread_attr_t attr;
+
+	if (init_state != INIT_NONE || pthread_attr_init(&attr))
 		return;
+	other_cpu(&attr);
 	/* no thread, no overlap: http_ready will do it */
-	if (!pthread_create(&init_thread, NULL, init_main, NULL))
+	if (!pthread_create(&init_thread, &attr, init_main, NULL))
 		init_state = INIT_RUNNING;
+	pthread_attr_destroy(&attr);
 }
 
 void http_ready(void)
