@@ -82,7 +82,8 @@ static void usage(FILE *fp)
 	      "  -v, --verbose         request details on stderr (never the API key)\n"
 	      "      --retries N       retries of a rate-limited or overloaded call: HTTP\n"
 	      "                        408, 429, 5xx, an overload in the stream (3)\n"
-	      "      --timeout SECONDS give up when no byte arrives for this long (120)\n"
+	      "      --timeout SECONDS give up when no byte arrives for this long (120),\n"
+	      "                        or connecting takes this long (at most 10)\n"
 	      "      --user-db PATH, --data-db PATH, --help, --version\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
 	      "      stream, 5 provider error, 6 quota/model policy, 130 interrupted\n", fp);
@@ -458,7 +459,9 @@ static enum outcome attempt(struct run *run, struct call *c)
 	} else {
 		struct http_req hr = {
 			.url = run->url, .headers = run->headers, .nheaders = run->nheaders,
-			.body = run->body, .connect_timeout_s = 10, .stall_timeout_s = o.stall_s,
+			.body = run->body, .stall_timeout_s = o.stall_s,
+			/* connecting: 10 s, or less with a shorter --timeout */
+			.connect_timeout_s = o.stall_s < 10 ? o.stall_s : 10,
 		};
 		if (o.verbose)
 			verbose_request(run->url, run->headers, run->nheaders);

@@ -203,7 +203,8 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 		    time_mono_ms() - x.last_byte_ms > req->stall_timeout_s * 1000) {
 			r = HTTP_ESTALL;
 			snprintf(res->errbuf, sizeof res->errbuf,
-				 "no data for %ld seconds", req->stall_timeout_s);
+				 "no data for %ld second%s", req->stall_timeout_s,
+				 req->stall_timeout_s == 1 ? "" : "s");
 			break;
 		}
 		curl_multi_poll(m, NULL, 0, 50, NULL);

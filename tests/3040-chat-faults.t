@@ -268,7 +268,7 @@ t0=$(ms)
 cont with_openai -m gpt-4o-mini --timeout 1 "again"
 t1=$(ms)
 is_rc 4 "stall: exit 4"
-is_err "t3-chat: error: stream stalled: no data for 1 seconds" "stall: says so"
+is_err "t3-chat: error: stream stalled: no data for 1 second" "stall: says so"
 [ $((t1 - t0)) -lt 4000 ]; ok $? "stall: noticed after about a second ($((t1 - t0)) ms)"
 is "$(last_ai 'message_text, status')" "tok0 |incomplete" "stall: partial stored as incomplete"
 is "$(usage_rows)" "stalled,200,1" "stall: usage row"
@@ -277,7 +277,7 @@ mark
 t0=$(ms)
 cont with_openai -m gpt-4o-mini --timeout 1 "again"
 t1=$(ms)
-is "$rc $(cat "$ERR")" "4 t3-chat: error: stream stalled: no data for 1 seconds" "a stall before the first byte"
+is "$rc $(cat "$ERR")" "4 t3-chat: error: stream stalled: no data for 1 second" "a stall before the first byte"
 [ $((t1 - t0)) -lt 4000 ]; ok $? "noticed in time ($((t1 - t0)) ms)"
 is "$(cat "$OUT")" "" "a stall before the first byte: nothing on stdout"
 is "$(usage_rows)" "stalled,-,1" "a stall before the first byte: usage row stalled (no HTTP status before the first byte)"
@@ -299,6 +299,24 @@ like "$ERR" "^t3-chat: error: network error: .*127\\.0\\.0\\.1 port $port" "conn
 is "$(wc -l <"$ERR" | tr -d ' ')" 1 "connection refused: one line"
 is "$(usage_rows)" "network,-,1" "connection refused: usage network"
 is "$(cat "$OUT")" "" "connection refused: nothing on stdout"
+
+# ---- a connect that hangs: the connect timeout, bounded by --timeout ----
+blackhole_start
+mark
+n0=$(nmsgs)
+t0=$(ms)
+run env OPENAI_BASE_URL="http://127.0.0.1:$BH_PORT/v1" OPENAI_API_KEY="$KEY" timeout 20 \
+	t3-chat --chat "$chat" -m gpt-4o-mini --timeout 1 "again"
+t1=$(ms)
+kill "$BH_PID" 2>/dev/null
+is_rc 4 "connect timeout: exit 4"
+like "$ERR" "^t3-chat: error: network error: .*127\\.0\\.0\\.1 port $BH_PORT.*([Tt]imeout was reached|timed out)" \
+	"connect timeout: one line naming the address and the timeout"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "connect timeout: one line"
+[ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt 5000 ]; ok $? "connect timeout: gave up after about a second, not 10 ($((t1 - t0)) ms)"
+is "$(usage_rows)" "network,-,1" "connect timeout: usage row network, not retried"
+is "$(nmsgs)" "$((n0 + 1))" "connect timeout: the user message stored, no answer"
+is "$(cat "$OUT")" "" "connect timeout: nothing on stdout"
 
 # ---- SIGINT during a drip stream ----
 # Wait for output, send SIGINT, and time the stop: until the "interrupted"

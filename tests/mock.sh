@@ -23,6 +23,8 @@
 #                             timeout with that provider's base URL set to
 #                             the mock and its key set to $KEY
 #   closed_port               a TCP port on 127.0.0.1 nobody listens on
+#   blackhole_start           a port on 127.0.0.1 whose connects hang (no
+#                             SYN is answered); sets BH_PORT, BH_PID
 #
 # Standard input is /dev/null from here on, so t3-chat never waits for a
 # prompt on whatever stdin the harness gave the test.
@@ -104,6 +106,16 @@ with_openai() { env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" timeout
 with_anthropic() { env ANTHROPIC_BASE_URL="$MOCK_URL/v1" ANTHROPIC_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
 with_gemini() { env GEMINI_BASE_URL="$MOCK_URL/v1beta" GEMINI_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
 with_openrouter() { env OPENROUTER_BASE_URL="$MOCK_URL/v1" OPENROUTER_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
+
+blackhole_start() {
+	bh_pf=$TMP/blackhole.port
+	"$PYTHON" "$TESTDIR/mockprov.py" --blackhole --port-file "$bh_pf" --idle-timeout 60 &
+	BH_PID=$!
+	i=0
+	while [ ! -s "$bh_pf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$bh_pf" ] || { echo "Bail out! the blackhole listener did not start"; exit 255; }
+	BH_PORT=$(cat "$bh_pf")
+}
 
 closed_port() {
 	"$PYTHON" -c 'import socket

@@ -4,6 +4,7 @@
 usage:
   mockprov.py --port-file FILE --log FILE --script FILE [--idle-timeout SECS]
   mockprov.py --dump-gen API N
+  mockprov.py --blackhole --port-file FILE [--idle-timeout SECS]
 
 Serves HTTP/1.1 on 127.0.0.1 on a free port, which it writes to --port-file
 (atomically: a temporary name, then rename). Every request, whatever its
@@ -45,6 +46,11 @@ The server exits by itself after --idle-timeout seconds (default 30)
 without a request, and on SIGTERM/SIGINT.
 
 --dump-gen API N prints the generated N-event stream to stdout.
+
+--blackhole listens on a port (written to --port-file) that accepts no
+connection and answers no SYN: a connect to it hangs, as towards a host
+that is down, until the client's connect timeout. It exits on
+SIGTERM/SIGINT or after --idle-timeout seconds.
 
 Python 3 standard library only.
 """
@@ -382,6 +388,28 @@ def write_port_file(path, port):
     os.replace(tmp, path)
 
 
+def blackhole(args):
+    """A port that takes no connection: its accept queue is kept full and
+    nothing is accepted, so Linux drops the SYNs of every further connect,
+    which hangs as it would towards a host that does not answer."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(0)
+    port = s.getsockname()[1]
+    fillers = []
+    for _ in range(2):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        fillers.append(c)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    write_port_file(args.port_file, port)
+    done.wait(args.idle_timeout)
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(prog="mockprov.py")
     ap.add_argument("--port-file")
@@ -390,7 +418,11 @@ def main():
     ap.add_argument("--idle-timeout", type=float, default=30)
     ap.add_argument("--dump-gen", nargs=2, metavar=("API", "N"))
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--blackhole", action="store_true")
     args = ap.parse_args()
+
+    if args.blackhole and args.port_file:
+        return blackhole(args)
 
     if args.dump_gen:
         try:
