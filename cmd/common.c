@@ -77,6 +77,16 @@ int common_only(const char *cmd, unsigned long long seen, unsigned long long all
 
 int common_getopt_error(int opt, char **argv)
 {
+	/* An unknown short option is optopt: argv[optind - 1] is its word
+	 * only when it was the word's last letter ('-zq' stops at 'z' with
+	 * optind still before the word). A missing value always ends its
+	 * word, and an unknown long option has optopt 0 and optind past it. */
+	if (opt == '?' && optopt > ' ' && optopt < 0x7f) {
+		if (optopt >= '0' && optopt <= '9')
+			return common_bad_usage("'-%c' is not an option; a negative number is not "
+						"accepted here", optopt);
+		return common_bad_usage("unknown option '-%c'", optopt);
+	}
 	return common_bad_usage(opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
 				argv[optind - 1]);
 }
