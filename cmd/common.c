@@ -87,8 +87,12 @@ int common_getopt_error(int opt, char **argv)
 						"accepted here", optopt);
 		return common_bad_usage("unknown option '-%c'", optopt);
 	}
-	return common_bad_usage(opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
-				argv[optind - 1]);
+	/* '--name=value': the name only; the value may be a secret typed in
+	 * the wrong place */
+	const char *w = argv[optind - 1];
+	int n = (int)(strncmp(w, "--", 2) ? strlen(w) : strcspn(w, "="));
+	return common_bad_usage(opt == ':' ? "option '%.*s' needs a value" : "unknown option '%.*s'",
+				n, w);
 }
 
 int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,

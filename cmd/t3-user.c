@@ -13,7 +13,8 @@
 enum {
 	OPT_PLAN = OPT_COMMON_END, OPT_QUOTA, OPT_TIMEZONE, OPT_EMAIL,
 	OPT_PASSWORD_STDIN, OPT_OAUTH, OPT_CLEAR, OPT_ADD, OPT_SET, OPT_REFILL,
-	OPT_ALL, OPT_YES, OPT_REPAIR, OPT_DESCRIPTION, OPT_LAST
+	OPT_ALL, OPT_YES, OPT_REPAIR, OPT_DESCRIPTION, OPT_LAST,
+	OPT_PASSWORD_ARGV	/* refused: see main */
 };
 
 static const char *const opt_names[] = {
@@ -705,6 +706,9 @@ int main(int argc, char **argv)
 		{ "yes", no_argument, NULL, OPT_YES },
 		{ "repair", no_argument, NULL, OPT_REPAIR },
 		{ "description", required_argument, NULL, OPT_DESCRIPTION },
+		/* named so that it is refused as such, not taken as an
+		 * abbreviation of --password-stdin */
+		{ "password", optional_argument, NULL, OPT_PASSWORD_ARGV },
 		{ 0 }
 	};
 	int opt;
@@ -724,6 +728,10 @@ int main(int argc, char **argv)
 		case OPT_SET: o.set = optarg; break;
 		case OPT_DESCRIPTION: o.description = optarg; break;
 		case 'y': opt = OPT_YES; break;
+		case OPT_PASSWORD_ARGV:
+			return common_exit(&o.c, common_bad_usage(
+				"there is no --password option: a password is typed at a "
+				"prompt that does not echo, or read with --password-stdin"));
 		case ':':
 		case '?':
 			return common_exit(&o.c, common_getopt_error(opt, argv));

@@ -44,6 +44,15 @@ is "$(sql "$UDB" "SELECT hashed_password IS NULL FROM user_accounts")" 1 "passwd
 snapshot
 run t3-user add bob@example.com --password secret123
 is_rc 2 "there is no --password option"
-unchanged "and no account is added"
+is_err "t3-user: error: there is no --password option: a password is typed at a prompt that does not echo, or read with --password-stdin
+try 't3-user --help'" "refused by name, not taken as short for --password-stdin"
+run t3-user add bob@example.com --password=secret123
+is_rc 2 "nor --password=VALUE"
+grep -q secret123 "$ERR"; ok $((!$?)) "the password given is not echoed"
+run t3-user passwd bob@example.com --passw=secret123
+is_rc 2 "an abbreviation of both is refused"
+is_err "t3-user: error: unknown option '--passw'
+try 't3-user --help'" "naming the option without its value"
+unchanged "and no account is added or changed"
 
 done_testing
