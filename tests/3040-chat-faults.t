@@ -338,11 +338,12 @@ sigint_after_output() { # OUTFILE PID: t1 - t0 is the stop, rc the exit status,
 	kill -9 "$2" 2>/dev/null
 	wait "$2"; rc=$?
 }
-again_bg() { # continue the chat in the background against the mock: its
-	# stdout and stderr in int.out and int.err (emptied first), its pid $bg
+again_bg() { # [BASE_URL]: continue the chat in the background against the
+	# mock (or BASE_URL): its stdout and stderr in int.out and int.err
+	# (emptied first), its pid $bg
 	: >"$TMP/int.out"
 	: >"$TMP/int.err"
-	env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
+	env OPENAI_BASE_URL="${1:-$MOCK_URL/v1}" OPENAI_API_KEY="$KEY" t3-chat --chat "$chat" -m gpt-4o-mini "again" >"$TMP/int.out" 2>"$TMP/int.err" &
 	bg=$!
 }
 stopped_by_sigint() { # EXIT-DESCRIPTION STOP-DESCRIPTION-PREFIX
@@ -382,6 +383,21 @@ stopped_by_sigint "SIGINT while waiting to retry: exit 130" ""
 is "$(sed 1d "$TMP/int.err")" "t3-chat: error: interrupted" "says interrupted"
 is "$(mock_count) $(usage_rows)" "1 rate_limited,429,1" "one request, one usage row for it"
 is "$(cat "$TMP/int.out")" "" "nothing on stdout"
+
+# SIGINT while connecting to a host that does not answer
+blackhole_start
+mark
+n=$(nmsgs)
+again_bg "http://127.0.0.1:$BH_PORT/v1"
+# the user message is stored just before connecting
+i=0; while [ "$(nmsgs)" = "$n" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
+sleep 0.2
+echo now >"$TMP/int.go"
+sigint_after_output "$TMP/int.go" $bg
+kill "$BH_PID" 2>/dev/null
+stopped_by_sigint "SIGINT while connecting: exit 130" ""
+is "$(nmsgs) $(usage_rows)" "$((n + 1)) interrupted,-,1" "the user message kept, usage interrupted (no HTTP status)"
+is "$(cat "$TMP/int.out") $(cat "$TMP/int.err")" " t3-chat: error: interrupted" "nothing on stdout, 'interrupted' on stderr"
 
 # ---- a reader that goes away ----
 mock_script '{"gen_events":400,"chunk":60,"delay_ms":10}'

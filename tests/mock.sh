@@ -109,6 +109,7 @@ with_openrouter() { env OPENROUTER_BASE_URL="$MOCK_URL/v1" OPENROUTER_API_KEY="$
 
 blackhole_start() {
 	bh_pf=$TMP/blackhole.port
+	rm -f "$bh_pf"
 	"$PYTHON" "$TESTDIR/mockprov.py" --blackhole --port-file "$bh_pf" --idle-timeout 60 &
 	BH_PID=$!
 	i=0
