@@ -7,7 +7,8 @@
 # its own as providers send them: this measures whether t3-chat keeps up
 # with a fast stream. In one burst, the whole 2,000-event body at once:
 # this leaves only the per-event cost of decoding, which curl, copying
-# bytes, does not have.
+# bytes, does not have. The mock builds the stream once and answers at
+# once (tests/mockprov.py generate), so the totals are the clients' own.
 . "$(dirname "$0")/lib.sh"
 O=${2:-build}
 here=$(cd "$(dirname "$0")" && pwd)

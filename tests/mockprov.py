@@ -56,6 +56,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import functools
 import http.server
 import json
 import os
@@ -147,7 +148,10 @@ GENERATORS = {"openai": gen_openai, "anthropic": gen_anthropic,
               "gemini": gen_gemini}
 
 
+@functools.lru_cache(maxsize=8)
 def generate(api, n):
+    """The stream as bytes, made once per (api, n): a benchmark's server
+    answers at once instead of spending ~15 ms building 2,000 events."""
     if api not in GENERATORS:
         raise ValueError("unknown api '%s'" % api)
     if n < 1:
