@@ -51,6 +51,7 @@ struct call {
 	int pipe_closed;          /* EPIPE: nobody reads stdout any more */
 	int out_failed;           /* another write error (out_finish says which) */
 	int dec_ret;
+	int too_big;              /* past MAX_STREAM or MAX_BODY */
 	int err_retryable;        /* an error event that may pass on retry */
 	size_t total;
 	int64_t total_ms;
@@ -198,8 +199,10 @@ static int on_data(void *ctx, const char *p, size_t n)
 	struct call *c = ctx;
 	c->total += n;
 	if (c->mode == 1) {
-		if (c->total > MAX_STREAM)
+		if (c->total > MAX_STREAM) {
+			c->too_big = 1;
 			return c->dec_ret = PROV_EMALFORMED;
+		}
 		/* SSE_ETOOLONG comes from the parser itself, not on_event:
 		 * remember it, or the stream would pass for merely cut off */
 		int r = sse_feed(&c->sse, p, n);
@@ -207,8 +210,10 @@ static int on_data(void *ctx, const char *p, size_t n)
 			c->dec_ret = r;
 		return r;
 	}
-	if (c->body.len + n > MAX_BODY)
+	if (c->body.len + n > MAX_BODY) {
+		c->too_big = 1;
 		return c->dec_ret = PROV_EMALFORMED;
+	}
 	sb_add(&c->body, p, n);
 	return 0;
 }
@@ -512,8 +517,11 @@ static enum outcome attempt(struct run *run, struct call *c)
 	} else if (c->dec_ret == PROV_EMALFORMED || c->dec_ret == SSE_ETOOLONG) {
 		run->status_code = "malformed";
 		run->exit_code = T3_EPROV;
-		run->message = xasprintf("%s: malformed response%s", run->m->provider_name,
-					 c->dec_ret == SSE_ETOOLONG ? " (line too long)" : "");
+		run->message = c->too_big ?
+			xasprintf("%s: response too large (over %u MiB)", run->m->provider_name,
+				  (c->mode == 1 ? MAX_STREAM : MAX_BODY) >> 20) :
+			xasprintf("%s: malformed response%s", run->m->provider_name,
+				  c->dec_ret == SSE_ETOOLONG ? " (line too long)" : "");
 	} else if (!c->dec.res.done) {
 		run->status_code = "incomplete";
 		run->exit_code = T3_ENET;

@@ -290,6 +290,24 @@ is_rc 5 "huge line: exit 5"
 is_err "t3-chat: error: openai: malformed response (line too long)" "huge line: bounded, reported"
 is "$(usage_rows)" "malformed,200,1" "huge line: usage malformed"
 
+# ---- responses past the size bounds ----
+mock_script '{"gen_events":5,"pad_comments":268500000}'
+mark
+cont with_openai -m gpt-4o-mini "again"
+is_rc 5 "a stream over 256 MiB: exit 5"
+is_err "t3-chat: error: openai: response too large (over 256 MiB)" "a stream over 256 MiB: says so"
+is "$(usage_rows)" "malformed,200,1" "a stream over 256 MiB: usage malformed"
+is "$(cat "$OUT")" "" "a stream over 256 MiB: nothing on stdout"
+mock_script '{"pad_json":16800000}'
+mark
+cont with_openai -m gpt-4o-mini --no-stream "again"
+is_rc 5 "a body over 16 MiB: exit 5"
+is_err "t3-chat: error: openai: response too large (over 16 MiB)" "a body over 16 MiB: says so"
+is "$(usage_rows)" "malformed,200,1" "a body over 16 MiB: usage malformed"
+mock_script '{"pad_json":16700000}'
+cont with_openai -m gpt-4o-mini --no-stream "again"
+is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: malformed response" "a body just under 16 MiB is read whole (and is no answer)"
+
 # ---- nobody listening ----
 port=$(closed_port)
 mark

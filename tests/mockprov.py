@@ -25,6 +25,9 @@ the last line repeats once requests outnumber lines. Keys of a line:
                   streams, application/json otherwise
   headers         extra response headers, {"Retry-After": "1"}
   huge_line       prepend an SSE line "data: " + N bytes of 'x' + blank line
+  pad_comments    send at least N bytes of SSE comment lines (64 KiB each,
+                  made as they are sent) before the body
+  pad_json        instead of a body: {"pad":"xxx..."} with N x's, JSON
   chunk           write the body in N-byte pieces (default: all at once)
   per_event       write each SSE event (through its blank line) as a piece
                   of its own, as providers do
@@ -215,6 +218,9 @@ class Mock:
         elif "body" in entry:
             data = entry["body"].encode()
             ctype = "application/json"
+        elif "pad_json" in entry:
+            data = b'{"pad":"' + b"x" * int(entry["pad_json"]) + b'"}'
+            ctype = "application/json"
         else:
             data = b""
             ctype = "application/json"
@@ -346,6 +352,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if entry.get("first_delay_ms"):
             time.sleep(float(entry["first_delay_ms"]) / 1000)
         try:
+            pad = int(entry.get("pad_comments") or 0)
+            comment = b": " + b"p" * 65531 + b"\n"
+            while pad > 0:
+                put(comment)
+                pad -= len(comment)
             off = 0
             stalled = stall_after is None
             k = 0
