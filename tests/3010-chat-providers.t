@@ -99,6 +99,15 @@ is "$(mock_req 1 '$.body')" '{"model":"gpt-4o-mini","messages":[{"role":"user","
 is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
 is "$(last_ai 'message_text, finish_reason, status')" "YES|stop|complete" "openai --no-stream: stored"
 
+# one CPU allowed: libcurl's start-up thread (put on another CPU when
+# there is one) still runs, on the only one
+if have taskset 2; then
+	mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
+	run with_openai taskset -c 0 t3-chat -m gpt-4o-mini "What is 1231*2331?"
+	is_rc 0 "openai on one CPU: exit 0"
+	out_is "$OAI_TEXT" "openai on one CPU: the answer"
+fi
+
 # reasoning: gpt-5-nano, reasoning_effort
 mock_script "{\"file\":\"$F/openai/chat-nonstream-reasoning-gpt5nano.json\"}"
 run with_openai t3-chat -m gpt-5-nano --no-stream --reasoning-effort low -u "How many r in strawberry?"
