@@ -157,6 +157,10 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 			prov_set_str(&d->res.finish_reason, json_string_value(fr));
 	}
 	u = json_object_get(root, "usage");
+	/* Groq, without stream_options, reports it in its own object of
+	 * the last chunk: {"x_groq":{"usage":{...}}}, same field names */
+	if (!json_is_object(u))
+		u = json_object_get(json_object_get(root, "x_groq"), "usage");
 	if (json_is_object(u))
 		openai_usage(d, u);
 	return 0;

@@ -538,6 +538,24 @@ static void test_malformed(void)
 		run_release(&r);
 	}
 	{
+		/* Groq's usage in x_groq (its documented last chunk); a top-level
+		 * null usage does not hide it */
+		struct run r;
+		const char *s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+			"\"finish_reason\":null}]}\n\n"
+			"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+			"\"usage\":null,\"x_groq\":{\"id\":\"req_01\",\"usage\":{\"queue_time\":0.07,"
+			"\"prompt_tokens\":23,\"prompt_time\":0.006,\"completion_tokens\":19,"
+			"\"total_tokens\":42}}}\n\n"
+			"data: [DONE]\n\n";
+		run_init(&r, PROV_OPENAI);
+		run_stream(&r, s, strlen(s));
+		ok(r.d.res.have_usage && r.d.res.prompt_tokens == 23 &&
+		   r.d.res.completion_tokens == 19, "groq: usage from x_groq.usage");
+		is_str(r.cap.text.buf, "hi", "groq: the text");
+		run_release(&r);
+	}
+	{
 		/* Anthropic cache tokens count into prompt_tokens. */
 		struct run r;
 		const char *s = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
