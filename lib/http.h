@@ -49,8 +49,9 @@ struct http_res {
 };
 
 /* libcurl's global set-up (TLS library initialisation: ~0.8 ms) on a
- * thread of its own, so that it overlaps the caller's other work before
- * the first http_post. Optional; http_post waits for it, or does it
+ * thread of its own, on another CPU than the caller's when there is one,
+ * so that it overlaps the caller's other work before the first
+ * http_post. Optional; http_post waits for it, or does it
  * itself. http_ready waits for that thread, if one is running, and does
  * nothing else: call it before exiting (harmless when http_prepare was
  * not called). */
