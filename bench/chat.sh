@@ -9,6 +9,8 @@
 # this leaves only the per-event cost of decoding, which curl, copying
 # bytes, does not have. The mock builds the stream once and answers at
 # once (tests/mockprov.py generate), so the totals are the clients' own.
+# Each way twice: as a user runs t3-chat (the chat and both messages
+# stored), and with -n (only the usage row).
 . "$(dirname "$0")/lib.sh"
 O=${2:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,21 +28,25 @@ start_mock() {
 	url=http://127.0.0.1:$(cat "$BTMP/$1.port")/v1
 }
 
-# measure LABEL: t3-chat and curl against $url, alternately
+# measure LABEL [T3-CHAT-OPTION...]: t3-chat and curl against $url,
+# alternately
 measure() {
+	label=$1; shift
 	export OPENAI_BASE_URL=$url OPENAI_API_KEY=bench-key
-	t3-chat -m gpt-4o-mini -n warm-up >/dev/null
-	python3 "$here/firstbyte.py" "$R" "$BIN/t3-chat" -m gpt-4o-mini -n bench \
+	t3-chat -m gpt-4o-mini "$@" warm-up >/dev/null
+	python3 "$here/firstbyte.py" "$R" "$BIN/t3-chat" -m gpt-4o-mini "$@" bench \
 		-- curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions" >"$BTMP/fb"
 	{ read -r t_first t_total; read -r c_first c_total; } <"$BTMP/fb"
-	report "t3-chat total, $1" "$t_total" "curl -sN total" "$c_total" "<= 1.3"
-	awk -v a="$t_first" -v b="$c_first" -v l="$1" 'BEGIN { printf "%-34s %9.3f ms   %-28s %9.3f ms   diff  %+.2f ms (target <= 2 ms)\n", "t3-chat first token, " l, a, "curl first byte", b, a - b }'
+	report "t3-chat total, $label" "$t_total" "curl -sN total" "$c_total" "<= 1.3"
+	awk -v a="$t_first" -v b="$c_first" -v l="$label" 'BEGIN { printf "%-34s %9.3f ms   %-28s %9.3f ms   diff  %+.2f ms (target <= 2 ms)\n", "t3-chat first token, " l, a, "curl first byte", b, a - b }'
 }
 
 start_mock events '{"gen_events": 2000, "api": "openai", "per_event": true}'
-measure "event by event"
+measure "by event"
+measure "by event, -n" -n
 start_mock burst '{"gen_events": 2000, "api": "openai"}'
-measure "one burst"
+measure "burst"
+measure "burst, -n" -n
 t_rss=$("$O/peakrss" "$BIN/t3-chat" -m gpt-4o-mini -n bench)
 c_rss=$("$O/peakrss" curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions")
 echo "peak RSS: t3-chat ${t_rss} KiB, curl ${c_rss} KiB (one run each)"
