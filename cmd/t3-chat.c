@@ -382,13 +382,18 @@ static void verbose_request(const char *url, char **headers, size_t nh)
 
 /* A provider (or a proxy in front of it) may echo the key back in an
  * error message: it is never printed, whatever the server sends. */
+/* Keys shorter than this are placeholders for servers that want none
+ * ("x", "none", "ollama"), not secrets: redacting them would cut every
+ * such string out of the message. Real keys are 30 and more. */
+#define REDACT_MIN 8
+
 static char *redact_key(char *s, const char *key)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const char *p = s, *q;
 	size_t n = key ? strlen(key) : 0;
 
-	if (!n || !strstr(s, key))
+	if (n < REDACT_MIN || !strstr(s, key))
 		return s;
 	while ((q = strstr(p, key))) {
 		sb_add(&sb, p, (size_t)(q - p));
@@ -496,7 +501,11 @@ static enum outcome attempt(struct run *run, struct call *c)
 		run->message = xasprintf("%s: %s", r == HTTP_ESTALL ? "stream stalled" :
 					 c->status ? "stream cut off" : "network error", hres.errbuf);
 	} else if (c->status != 200 && run->api != PROV_ECHO) {
-		char *line = prov_error_line(run->api, c->status, c->body.buf, c->body.len);
+		char *line = hres.redirect[0] ?
+			xasprintf("HTTP %ld: redirected to %s, which t3-chat does not follow "
+				  "(the request carries the key): set the base URL to it",
+				  c->status, hres.redirect) :
+			prov_error_line(run->api, c->status, c->body.buf, c->body.len);
 		int retry = prov_error_is_retryable(run->api, c->status, c->body.buf, c->body.len);
 		run->status_code = status_for_http(c->status, run->status_buf,
 						   sizeof run->status_buf);

@@ -225,6 +225,11 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 			r = HTTP_OK;
 		}
 	}
+	/* Redirects are not followed: the request carries the API key, and
+	 * a POST must not wander. Say where it pointed. */
+	char *loc = NULL;
+	if (curl_easy_getinfo(x.h, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+		snprintf(res->redirect, sizeof res->redirect, "%s", loc);
 	curl_multi_remove_handle(m, x.h);
 	curl_easy_cleanup(x.h);
 	curl_multi_cleanup(m);

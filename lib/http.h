@@ -45,6 +45,7 @@ struct http_cb {
 struct http_res {
 	long status;
 	long retry_after_s;      /* Retry-After in seconds, -1 if none */
+	char redirect[512];      /* where a 3xx points (not followed), or "" */
 	char errbuf[256];        /* for HTTP_ENET */
 };
 

@@ -47,6 +47,24 @@ is_rc 5 "an error event that echoes the key"
 is "$(cat "$ERR")" "t3-chat: error: anthropic: error in the stream: authentication_error: bad key (redacted)" "redacted there too"
 no_key_in "and in the --jsonl error event" "$OUT"
 
+# a placeholder key (for a server that wants none) is no secret: the
+# message keeps its letters
+mock_script "{\"status\":400,\"body\":\"{\\\"error\\\":{\\\"message\\\":\\\"max_tokens is too large\\\",\\\"code\\\":\\\"bad_request\\\"}}\"}"
+run env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY=x timeout 20 t3-chat -m gpt-4o-mini hello
+is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: HTTP 400 bad_request: max_tokens is too large" \
+	"a short placeholder key is not redacted out of every word"
+
+# a redirect is not followed (the key would go with it); the error says where
+mock_script '{"status":301,"headers":{"Location":"https://elsewhere.example/v1/chat/completions"},"body":"<html>Moved</html>","content_type":"text/html"}'
+run with_openai t3-chat -m gpt-4o-mini hello
+is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: HTTP 301: redirected to https://elsewhere.example/v1/chat/completions, which t3-chat does not follow (the request carries the key): set the base URL to it" \
+	"a 301: not followed, the error names where it points"
+is "$(mock_count)" 1 "a 301: one request, to the mock only"
+mock_script '{"status":307,"headers":{"Location":"/v2/chat/completions"},"body":""}'
+run with_openai t3-chat -m gpt-4o-mini hello
+is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: HTTP 307: redirected to $MOCK_URL/v2/chat/completions, which t3-chat does not follow (the request carries the key): set the base URL to it" \
+	"a 307 with a relative Location: named in full"
+
 # the key is not in argv while a request runs
 mock_script '{"gen_events":200,"chunk":60,"delay_ms":10}'
 : >"$TMP/argv.out"
