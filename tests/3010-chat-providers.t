@@ -99,6 +99,15 @@ is "$(mock_req 1 '$.body')" '{"model":"gpt-4o-mini","messages":[{"role":"user","
 is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
 is "$(last_ai 'message_text, finish_reason, status')" "YES|stop|complete" "openai --no-stream: stored"
 
+# a prompt that is not UTF-8: sent as U+FFFD, stored as given
+mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
+printf 'caf\351 ok' >"$TMP/latin1"
+run with_openai t3-chat -m gpt-4o-mini <"$TMP/latin1"
+is_rc 0 "a Latin-1 prompt: exit 0"
+is "$(mock_req 1 '$.body.messages[0].content')" "$(printf 'caf\357\277\275 ok')" "a Latin-1 prompt: the bad byte sent as U+FFFD"
+is "$(sql "$DDB" "SELECT hex(message_text) FROM chat_messages WHERE sender_type = 'user' ORDER BY timestamp DESC, message_id DESC LIMIT 1")" \
+	636166E9206F6B "a Latin-1 prompt: stored as given"
+
 # one CPU allowed: libcurl's start-up thread (put on another CPU when
 # there is one) still runs, on the only one
 if have taskset 2; then
