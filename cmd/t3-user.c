@@ -251,7 +251,7 @@ static int cmd_show(int argc, char **argv)
 static int cmd_set(int argc, char **argv)
 {
 	struct user u;
-	int64_t quota, allowance;
+	int64_t quota = 0, allowance = 0;
 	int r;
 
 	if ((r = only("set", BIT(OPT_PLAN) | BIT(OPT_QUOTA) | BIT(OPT_TIMEZONE) | BIT(OPT_EMAIL))) ||
@@ -372,7 +372,7 @@ static void print_quota(const struct user *u)
 static int cmd_quota(int argc, char **argv)
 {
 	struct user u;
-	int64_t v, n;
+	int64_t v = 0, n = 0;
 	int r, modes = !!(o.seen & BIT(OPT_ADD)) + !!(o.seen & BIT(OPT_SET)) +
 		       !!(o.seen & BIT(OPT_REFILL));
 

@@ -7,6 +7,9 @@ const char *t3_progname = "t3";
 const char *t3_error_context;
 
 static void vreport(const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fprintf(stderr, "%s: %s: ", t3_progname, kind);
