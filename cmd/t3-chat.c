@@ -559,6 +559,13 @@ static long msg_cost(const char *text)
 
 /* Fit system + history + prompt into the model's context, dropping the
  * oldest turns first. */
+/* NULL, empty or only white space: nothing to send (Anthropic and Gemini
+ * refuse a text that is) */
+static int blank(const char *s)
+{
+	return !s || !s[strspn(s, " \t\r\n")];
+}
+
 static int build_messages(struct history *h, const struct model *m, const char *system,
 			  const char *prompt)
 {
@@ -569,19 +576,19 @@ static int build_messages(struct history *h, const struct model *m, const char *
 		  m->max_output_tokens > 0 ? m->max_output_tokens : 4096;
 	if (reserve > limit / 4)
 		reserve = limit / 4;
-	need = msg_cost(prompt) + (system ? msg_cost(system) : 0);
+	need = msg_cost(prompt) + (!blank(system) ? msg_cost(system) : 0);
 	if (need > limit - reserve)
 		return t3_error(T3_EPOLICY, "the prompt is about %ld tokens, more than fits in "
 				"the context of '%s' (%ld tokens)", need, m->model_name, limit);
 	for (size_t i = 0; i < h->nrows; i++)
-		if (*h->rows[i].text)
+		if (!blank(h->rows[i].text))
 			need += msg_cost(h->rows[i].text);
 	/* whole turns: once something is dropped, the kept history must
 	 * start with a user message (Anthropic and Gemini refuse one that
 	 * starts with the assistant) */
 	while (first < h->nrows && (need > limit - reserve ||
 				    (dropped && strcmp(h->rows[first].sender_type, "user")))) {
-		if (*h->rows[first].text) {
+		if (!blank(h->rows[first].text)) {
 			need -= msg_cost(h->rows[first].text);
 			dropped++;
 		}
@@ -592,7 +599,7 @@ static int build_messages(struct history *h, const struct model *m, const char *
 			t3_progname, dropped, dropped == 1 ? "" : "s", m->model_name);
 	h->msgs = xcalloc(h->nrows - first + 1, sizeof *h->msgs);
 	for (size_t i = first; i < h->nrows; i++) {
-		if (!*h->rows[i].text)
+		if (blank(h->rows[i].text))
 			continue;
 		h->msgs[h->nmsgs].role = !strcmp(h->rows[i].sender_type, "ai") ? "assistant" : "user";
 		h->msgs[h->nmsgs++].text = h->rows[i].text;
@@ -985,6 +992,12 @@ int main(int argc, char **argv)
 		r = t3_error(T3_EDATA, "model '%s' has an unknown api '%s'", m.model_name, m.api);
 		goto out;
 	}
+	if (o.has_temp && !prov_takes_temperature(run.api, m.provider_name, m.model_name,
+						  m.reasoning_enabled)) {
+		r = t3_error(T3_EPOLICY, "model '%s' does not take a temperature (its API "
+			     "refuses any but the default)", m.model_name);
+		goto out;
+	}
 	if (run.api != PROV_ECHO) {
 		if (!(base_url = config_base_url(&cfg, m.provider_name))) {
 			char env[96];
@@ -1071,12 +1084,15 @@ int main(int argc, char **argv)
 	run.req.provider = m.provider_name;
 	run.req.model = m.model_name;
 	run.req.system = have_chat ? chat.system_prompt : o.system;
+	if (blank(run.req.system))
+		run.req.system = NULL;
 	run.req.msgs = h.msgs;
 	run.req.nmsgs = h.nmsgs;
 	run.req.has_temperature = o.has_temp;
 	run.req.temperature = o.temp;
 	run.req.max_tokens = o.max_tokens;
 	run.req.reasoning_effort = o.effort;
+	run.req.reasoning_text = o.show_reasoning;
 	run.req.stream = !o.no_stream;
 	if (run.api != PROV_ECHO)
 		run_build_request(&run, base_url);

@@ -1,4 +1,5 @@
 /* anthropic.c: Anthropic Messages wire format. See provider.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -13,11 +14,37 @@ static long thinking_budget(const char *effort)
 	return 4096;
 }
 
+/* The model's version as major * 100 + minor, from its name: the first
+ * number is the major version, a second one below 100 the minor (a
+ * trailing date is not): claude-sonnet-4-6 406, claude-3-7-sonnet-20250219
+ * 307, claude-sonnet-4-20250514 400, claude-sonnet-5 500. 0 if none. */
+int anthropic_version(const char *model)
+{
+	int v[2] = { 0, 0 }, n = 0;
+	const char *p = model ? model : "";
+
+	while (*p && n < 2) {
+		if (*p >= '0' && *p <= '9') {
+			char *end;
+			long x = strtol(p, &end, 10);
+			if (n == 1 && (end - p > 2 || x >= 100))
+				break;	/* a date, not a minor version */
+			v[n++] = (int)x;
+			p = end;
+		} else {
+			p++;
+		}
+	}
+	return n ? v[0] * 100 + v[1] : 0;
+}
+
 json_t *anthropic_build_body(const struct prov_req *req)
 {
 	json_t *body = json_object(), *msgs = json_array();
-	long max = req->max_tokens > 0 ? req->max_tokens
-				       : PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
+	int ver = anthropic_version(req->model);
+	int adaptive = ver >= 406;		/* budget deprecated, then refused */
+	int thinks = ver >= 500;		/* on even when not asked for */
+	long max = req->max_tokens;
 	size_t i;
 
 	json_object_set_new(body, "model", prov_json_str(req->model));
@@ -32,20 +59,37 @@ json_t *anthropic_build_body(const struct prov_req *req)
 		json_array_append_new(msgs, m);
 	}
 	json_object_set_new(body, "messages", msgs);
-	if (req->reasoning_effort) {
+	if (req->reasoning_effort && !adaptive) {
 		long budget = thinking_budget(req->reasoning_effort);
 		json_t *t = json_object();
 		json_object_set_new(t, "type", json_string("enabled"));
 		json_object_set_new(t, "budget_tokens", json_integer(budget));
 		json_object_set_new(body, "thinking", t);
+		if (max <= 0)
+			max = PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
 		/* budget_tokens must be below max_tokens. */
 		if (max <= budget)
 			max = budget + PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
-		/* temperature is refused while thinking: leave it out. */
+	} else if (adaptive && (req->reasoning_effort ||
+				(thinks && req->reasoning_text))) {
+		json_t *t = json_object();
+		json_object_set_new(t, "type", json_string("adaptive"));
+		json_object_set_new(t, "display", json_string("summarized"));
+		json_object_set_new(body, "thinking", t);
+		if (req->reasoning_effort) {
+			json_t *oc = json_object();
+			json_object_set_new(oc, "effort", json_string(req->reasoning_effort));
+			json_object_set_new(body, "output_config", oc);
+		}
+		thinks = 1;
 	} else if (req->has_temperature) {
+		/* never while thinking: the API refuses the two together */
 		json_object_set_new(body, "temperature",
 				    json_real(req->temperature));
 	}
+	if (max <= 0)
+		max = thinks ? PROV_ANTHROPIC_THINKING_MAX_TOKENS
+			     : PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
 	json_object_set_new(body, "max_tokens", json_integer(max));
 	if (req->stream)
 		json_object_set_new(body, "stream", json_true());

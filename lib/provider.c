@@ -49,6 +49,16 @@ json_t *prov_build_body(enum prov_api api, const struct prov_req *req)
 	return openai_build_body(req);
 }
 
+int prov_takes_temperature(enum prov_api api, const char *provider, const char *model,
+			   int reasoning_model)
+{
+	if (api == PROV_ANTHROPIC)
+		return anthropic_version(model) < 407;
+	if (api == PROV_OPENAI && reasoning_model)
+		return provider && strcmp(provider, "openai") && strcmp(provider, "azure");
+	return 1;
+}
+
 char *prov_dump_body(const json_t *body)
 {
 	char *s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));

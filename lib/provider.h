@@ -38,6 +38,9 @@ enum prov_api { PROV_OPENAI, PROV_ANTHROPIC, PROV_GEMINI, PROV_ECHO };
 
 /* Anthropic requires max_tokens; used when the request gives none. */
 #define PROV_ANTHROPIC_DEFAULT_MAX_TOKENS 4096
+/* ... and for a model that thinks (adaptive thinking asked for, or on by
+ * default from Claude 5), where thinking and answer share max_tokens. */
+#define PROV_ANTHROPIC_THINKING_MAX_TOKENS 32000
 
 /* "openai", "anthropic", "gemini", "echo"; NULL for an unknown value. */
 const char *prov_api_name(enum prov_api api);
@@ -60,6 +63,8 @@ struct prov_req {
 	double temperature;
 	long max_tokens;	/* 0 = the provider's default */
 	const char *reasoning_effort;	/* NULL, "low", "medium", "high" */
+	int reasoning_text;	/* ask for the thinking text where that is a
+				   choice (Anthropic's thinking.display) */
 	int stream;
 };
 
@@ -74,17 +79,31 @@ struct prov_req {
  *   and some (Mistral) refuse the newer name. Provider "mistral" gets no
  *   stream_options: it refuses unknown fields (HTTP 422) and sends usage
  *   unasked.
- * Anthropic: "system" top level; "max_tokens" always (default above);
- *   reasoning_effort becomes "thinking":{"type":"enabled","budget_tokens":
- *   1024|4096|16384}, max_tokens is raised to budget + default when it would
- *   not exceed the budget, and temperature is left out because the API
- *   refuses it together with thinking.
+ * Anthropic: "system" top level; "max_tokens" always (defaults above).
+ *   How thinking is asked for depends on the model's generation (its
+ *   version, read from the name: claude-sonnet-4-6, claude-3-7-sonnet-...):
+ *   up to 4.5, reasoning_effort becomes "thinking":{"type":"enabled",
+ *   "budget_tokens":1024|4096|16384} and max_tokens is raised to budget +
+ *   default when it would not exceed the budget; from 4.6 on, where that
+ *   form is deprecated and from 4.7 refused, "thinking":{"type":"adaptive"}
+ *   with "output_config":{"effort":...}. Claude 5 thinks even unasked.
+ *   "display":"summarized" is added with reasoning_effort or
+ *   reasoning_text (4.7 on hide the text by default). Temperature is left
+ *   out while thinking; from 4.7 on the API refuses it always (see
+ *   prov_takes_temperature).
  * Gemini: "contents" with roles "user"/"model", "systemInstruction",
  *   "generationConfig" {temperature, maxOutputTokens, thinkingConfig
  *   {thinkingBudget 1024|8192|24576, includeThoughts true}}; the model and
  *   streaming are in the URL, not the body.
  * An unknown reasoning_effort is treated as "medium". */
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
+
+/* Whether the model takes a sampling temperature. No for Anthropic's
+ * models from Claude 4.7 and 5 on, and for the reasoning models of
+ * provider "openai"/"azure" (o-series, gpt-5): their APIs refuse any but
+ * the default with HTTP 400. */
+int prov_takes_temperature(enum prov_api api, const char *provider, const char *model,
+			   int reasoning_model);
 
 /* The body as compact JSON text to send (the caller frees it). Doubles
  * get 15 significant digits, so a temperature of 0.7 reads "0.7", not
@@ -202,6 +221,9 @@ json_t *openai_build_body(const struct prov_req *req);
 int openai_decode_chunk(struct prov_decoder *d, const json_t *root);
 int openai_decode_response(struct prov_decoder *d, const json_t *root);
 json_t *anthropic_build_body(const struct prov_req *req);
+/* A Claude model's version, major * 100 + minor (406 for claude-opus-4-6),
+ * 0 when the name has none. */
+int anthropic_version(const char *model);
 int anthropic_decode_event(struct prov_decoder *d, const char *type,
 			   const json_t *root);
 int anthropic_decode_response(struct prov_decoder *d, const json_t *root);

@@ -126,6 +126,11 @@ is "$(last_usage 'prompt_tokens, completion_tokens, reasoning_tokens')" "11|228|
 is_cost gpt-5-nano 11 228 192 0 "openai reasoning"
 like "$ERR" '^t3-chat: gpt-5-nano: 11 prompt \+ 228 completion tokens \(192 reasoning\), \$0\.0000[0-9]+, first token' "openai: -u shows reasoning tokens"
 
+# a blank system prompt is not sent (Gemini and Anthropic refuse an empty text)
+mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-basic.sse\"}"
+run with_gemini t3-chat -m gemini-2.5-flash -s ' ' "hi"
+is "$rc $(mock_req 1 '$.body.systemInstruction')" "0 " "a blank system prompt: no systemInstruction sent"
+
 # ================= Anthropic =================
 mock_script "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -s "Be brief." --temperature 0.2 -u "Say hello"
@@ -166,6 +171,23 @@ is "$(mock_req 1 '$.body.thinking' '$.body.max_tokens' '$.body.temperature')" \
 is "$(last_ai 'reasoning_text')" "$ANT_THINK" "anthropic thinking: reasoning text stored"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "46|133" "anthropic thinking: tokens"
 is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
+
+# Claude 5 (the 'sonnet' alias): adaptive thinking with an effort, the
+# thinking text asked for, room for thinking in max_tokens; a temperature
+# is refused before anything is sent or stored
+run with_anthropic t3-chat -m sonnet --reasoning-effort high --show-reasoning "pelican names"
+is_rc 0 "claude 5 thinking"
+out_is "$ANT_TEXT" "claude 5 thinking: the answer"
+is "$(mock_req "$(mock_count)" '$.body.model' '$.body.thinking' '$.body.output_config' '$.body.max_tokens' '$.body.temperature')" \
+	'["claude-sonnet-5",{"type":"adaptive","display":"summarized"},{"effort":"high"},32000,null]' \
+	"claude 5: adaptive thinking, output_config.effort, no budget, max_tokens 32000"
+snapshot
+n=$(mock_count)
+run with_anthropic t3-chat -m sonnet --temperature 0.5 "pelican names"
+is "$rc $(cat "$ERR")" "6 t3-chat: error: model 'claude-sonnet-5' does not take a temperature (its API refuses any but the default)" \
+	"claude 5: --temperature refused, naming the model"
+is "$(mock_count)" "$n" "claude 5 --temperature: nothing sent"
+unchanged "claude 5 --temperature: nothing stored"
 
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --jsonl "pelican names"
 is_rc 0 "anthropic --jsonl: exit 0"

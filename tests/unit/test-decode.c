@@ -921,6 +921,87 @@ static void test_urls(void)
 	}
 }
 
+/* Claude's thinking controls by generation, and which models take a
+ * temperature (see provider.h). */
+static void test_claude_generations(void)
+{
+	static const struct { const char *model; int v; } vers[] = {
+		{ "claude-3-7-sonnet-20250219", 307 }, { "claude-sonnet-4-20250514", 400 },
+		{ "claude-opus-4-1-20250805", 401 }, { "claude-haiku-4-5-20251001", 405 },
+		{ "claude-opus-4-6", 406 }, { "claude-opus-4-7", 407 },
+		{ "claude-sonnet-5", 500 }, { "claude-fable-5-1", 501 }, { "no-number", 0 },
+	};
+	struct prov_msg one[] = { { "user", "hi" } };
+	struct prov_req req = { .model = "claude-sonnet-5", .msgs = one, .nmsgs = 1,
+				.stream = 1 };
+	const char *m = "\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}]";
+	char *want;
+
+	for (size_t i = 0; i < sizeof vers / sizeof vers[0]; i++)
+		is_int(anthropic_version(vers[i].model), vers[i].v, "version of %s", vers[i].model);
+
+	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+			 "\"stream\":true}", m);
+	check_body(PROV_ANTHROPIC, &req, want,
+		   "claude 5, nothing asked: no thinking field (on by default), room for it");
+	free(want);
+	req.reasoning_text = 1;
+	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+			 "\"stream\":true,\"thinking\":{\"display\":\"summarized\","
+			 "\"type\":\"adaptive\"}}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "claude 5, --show-reasoning: the thinking text asked for");
+	free(want);
+	req.reasoning_text = 0;
+	req.reasoning_effort = "low";
+	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+			 "\"output_config\":{\"effort\":\"low\"},\"stream\":true,"
+			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "claude 5, effort: adaptive thinking with output_config.effort");
+	free(want);
+
+	req.model = "claude-opus-4-7";
+	req.reasoning_effort = NULL;
+	req.reasoning_text = 1;
+	want = xasprintf("{\"max_tokens\":4096,%s,\"model\":\"claude-opus-4-7\","
+			 "\"stream\":true}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "opus 4.7, not asked to think: does not");
+	free(want);
+	req.reasoning_effort = "high";
+	req.max_tokens = 1000;
+	want = xasprintf("{\"max_tokens\":1000,%s,\"model\":\"claude-opus-4-7\","
+			 "\"output_config\":{\"effort\":\"high\"},\"stream\":true,"
+			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
+	check_body(PROV_ANTHROPIC, &req, want,
+		   "opus 4.7, effort: adaptive, no budget; --max-tokens bounds thinking and answer");
+	free(want);
+
+	req.model = "claude-opus-4-6";
+	req.max_tokens = 0;
+	req.reasoning_effort = "medium";
+	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-opus-4-6\","
+			 "\"output_config\":{\"effort\":\"medium\"},\"stream\":true,"
+			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "opus 4.6: adaptive rather than the deprecated budget");
+	free(want);
+	req.model = "claude-haiku-4-5-20251001";
+	want = xasprintf("{\"max_tokens\":8192,%s,\"model\":\"claude-haiku-4-5-20251001\","
+			 "\"stream\":true,\"thinking\":{\"budget_tokens\":4096,"
+			 "\"type\":\"enabled\"}}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "haiku 4.5: the budget form, as before");
+	free(want);
+
+	ok(prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-6", 1) &&
+	   !prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-7", 1) &&
+	   !prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-sonnet-5", 1),
+	   "anthropic: a temperature up to 4.6, none from 4.7 on");
+	ok(!prov_takes_temperature(PROV_OPENAI, "openai", "gpt-5-nano", 1) &&
+	   !prov_takes_temperature(PROV_OPENAI, "azure", "o4-mini", 1) &&
+	   prov_takes_temperature(PROV_OPENAI, "openai", "gpt-4o-mini", 0) &&
+	   prov_takes_temperature(PROV_OPENAI, "deepseek", "deepseek-reasoner", 1) &&
+	   prov_takes_temperature(PROV_GEMINI, "gemini", "gemini-2.5-pro", 1),
+	   "openai: none for OpenAI's own reasoning models; others take one");
+}
+
 int main(void)
 {
 	fixdir = getenv("T3_FIXTURES");
@@ -934,6 +1015,7 @@ int main(void)
 	test_error_lines();
 	test_retryable();
 	test_bodies_build();
+	test_claude_generations();
 	test_urls();
 	return done_testing();
 }
