@@ -59,9 +59,17 @@ static void openai_usage(struct prov_decoder *d, const json_t *u)
 	json_t *pd = json_object_get(u, "prompt_tokens_details");
 	json_t *cd = json_object_get(u, "completion_tokens_details");
 
+	long total = prov_json_long(u, "total_tokens", -1);
+
 	d->res.prompt_tokens = prov_json_long(u, "prompt_tokens", 0);
 	d->res.completion_tokens = prov_json_long(u, "completion_tokens", 0);
 	d->res.reasoning_tokens = prov_json_long(cd, "reasoning_tokens", 0);
+	/* xAI counts reasoning apart from completion_tokens (its total is
+	 * prompt + completion + reasoning); everyone else within them, so a
+	 * total that says so is the only sign */
+	if (d->res.reasoning_tokens > 0 && total == d->res.prompt_tokens +
+	    d->res.completion_tokens + d->res.reasoning_tokens)
+		d->res.completion_tokens += d->res.reasoning_tokens;
 	/* DeepSeek reports prompt_cache_hit_tokens instead. */
 	d->res.cached_tokens = prov_json_long(pd, "cached_tokens",
 		prov_json_long(u, "prompt_cache_hit_tokens", 0));
@@ -141,6 +149,11 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 	if (c0) {
 		if (!json_is_object(c0))
 			return PROV_EMALFORMED;
+		/* OpenRouter can also put the error inside the choice, with
+		 * finish_reason "error" */
+		err = json_object_get(c0, "error");
+		if (json_is_object(err) || json_is_string(err))
+			return prov_set_error(d, c0);
 		m = json_object_get(c0, msgkey);
 		if (m && !json_is_object(m) && !json_is_null(m))
 			return PROV_EMALFORMED;
@@ -153,8 +166,13 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 		/* OpenRouter's usage chunk repeats choices with a null
 		 * finish_reason: never let it erase the real one. */
 		fr = json_object_get(c0, "finish_reason");
-		if (json_is_string(fr) && *json_string_value(fr))
+		if (json_is_string(fr) && *json_string_value(fr)) {
 			prov_set_str(&d->res.finish_reason, json_string_value(fr));
+			/* a finish reason ends the answer: [DONE] only closes
+			 * the stream, and some servers (llama.cpp before
+			 * 2024-09, llama-box) never send it */
+			d->res.done = 1;
+		}
 	}
 	u = json_object_get(root, "usage");
 	/* Groq, without stream_options, reports it in its own object of

@@ -921,6 +921,60 @@ static void test_urls(void)
 	}
 }
 
+/* OpenAI-compatible servers that differ from OpenAI's own stream. */
+static void test_openai_variants(void)
+{
+	struct run r;
+	const char *s;
+
+	/* No [DONE] (llama.cpp before 2024-09): the finish reason ends it. */
+	s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+	    "\"finish_reason\":null}]}\n\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+	run_init(&r, PROV_OPENAI);
+	run_stream(&r, s, strlen(s));
+	ok(r.rc == 0 && r.d.res.done, "a finish reason without [DONE]: the answer is complete");
+	run_release(&r);
+	s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"},"
+	    "\"finish_reason\":null}]}\n\n";
+	run_init(&r, PROV_OPENAI);
+	run_stream(&r, s, strlen(s));
+	ok(r.rc == 0 && !r.d.res.done, "neither [DONE] nor a finish reason: not complete");
+	run_release(&r);
+
+	/* xAI: reasoning outside completion_tokens, which its total shows */
+	s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"4\"},"
+	    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":32,"
+	    "\"completion_tokens\":9,\"total_tokens\":376,\"completion_tokens_details\":"
+	    "{\"reasoning_tokens\":335}}}\n\ndata: [DONE]\n\n";
+	run_init(&r, PROV_OPENAI);
+	run_stream(&r, s, strlen(s));
+	ok(r.d.res.prompt_tokens == 32 && r.d.res.completion_tokens == 344 &&
+	   r.d.res.reasoning_tokens == 335, "xai: reasoning added to completion tokens");
+	run_release(&r);
+	s = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":11,"
+	    "\"completion_tokens\":228,\"total_tokens\":239,\"completion_tokens_details\":"
+	    "{\"reasoning_tokens\":192}}}\n\ndata: [DONE]\n\n";
+	run_init(&r, PROV_OPENAI);
+	run_stream(&r, s, strlen(s));
+	ok(r.d.res.completion_tokens == 228 && r.d.res.reasoning_tokens == 192,
+	   "openai: reasoning already within completion tokens, not added again");
+	run_release(&r);
+
+	/* OpenRouter: the error inside the choice */
+	s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Pe\"},"
+	    "\"finish_reason\":null}]}\n\n"
+	    "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
+	    "\"finish_reason\":\"error\",\"error\":{\"code\":502,"
+	    "\"message\":\"Upstream error from Fireworks\"}}]}\n\n";
+	run_init(&r, PROV_OPENAI);
+	run_stream(&r, s, strlen(s));
+	is_int(r.rc, PROV_EERROR, "openrouter: an error inside the choice is an error");
+	is_str(r.d.res.error, "502: Upstream error from Fireworks", "openrouter: choice error, one line");
+	is_str(r.cap.text.buf, "Pe", "openrouter: the text before it kept");
+	run_release(&r);
+}
+
 /* Claude's thinking controls by generation, and which models take a
  * temperature (see provider.h). */
 static void test_claude_generations(void)
@@ -1016,6 +1070,7 @@ int main(void)
 	test_retryable();
 	test_bodies_build();
 	test_claude_generations();
+	test_openai_variants();
 	test_urls();
 	return done_testing();
 }
