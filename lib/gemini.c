@@ -14,45 +14,75 @@ static long thinking_budget(const char *effort)
 	return 8192;
 }
 
-static json_t *parts_new(const char *text)
+static json_t *part_new(const char *text)
 {
-	json_t *parts = json_array(), *p = json_object();
+	json_t *p = json_object();
 	json_object_set_new(p, "text", prov_json_str(text ? text : ""));
-	json_array_append_new(parts, p);
-	return parts;
+	return p;
+}
+
+/* Gemini 3 and later take a thinkingLevel; a thinkingBudget there is
+ * only tolerated (and both together are refused). */
+static int thinks_in_levels(const char *model)
+{
+	const char *p = model ? model : "";
+	if (!strncmp(p, "models/", 7))
+		p += 7;
+	return !strncmp(p, "gemini-", 7) && p[7] >= '3' && p[7] <= '9';
 }
 
 json_t *gemini_build_body(const struct prov_req *req)
 {
-	json_t *body = json_object(), *contents = json_array(), *gc;
+	json_t *body = json_object(), *contents = json_array(), *gc, *last = NULL;
+	const char *last_role = NULL;
+	long max = req->max_tokens;
 	size_t i;
 
 	for (i = 0; i < req->nmsgs; i++) {
-		json_t *c = json_object();
-		json_object_set_new(c, "role", json_string(
-			!strcmp(req->msgs[i].role, "assistant") ? "model" : "user"));
-		json_object_set_new(c, "parts", parts_new(req->msgs[i].text));
-		json_array_append_new(contents, c);
+		const char *role = !strcmp(req->msgs[i].role, "assistant") ? "model" : "user";
+		/* one turn a role: messages in a row of one role (an answer
+		 * that never came) become parts of one content */
+		if (last && !strcmp(role, last_role)) {
+			json_array_append_new(json_object_get(last, "parts"),
+					      part_new(req->msgs[i].text));
+			continue;
+		}
+		last = json_object();
+		last_role = role;
+		json_object_set_new(last, "role", json_string(role));
+		json_object_set_new(last, "parts", json_array());
+		json_array_append_new(json_object_get(last, "parts"),
+				      part_new(req->msgs[i].text));
+		json_array_append_new(contents, last);
 	}
 	json_object_set_new(body, "contents", contents);
 	if (req->system) {
-		json_t *si = json_object();
-		json_object_set_new(si, "parts", parts_new(req->system));
+		json_t *si = json_object(), *parts = json_array();
+		json_array_append_new(parts, part_new(req->system));
+		json_object_set_new(si, "parts", parts);
 		json_object_set_new(body, "systemInstruction", si);
 	}
 	gc = json_object();
 	if (req->has_temperature)
 		json_object_set_new(gc, "temperature", json_real(req->temperature));
-	if (req->max_tokens > 0)
-		json_object_set_new(gc, "maxOutputTokens",
-				    json_integer(req->max_tokens));
 	if (req->reasoning_effort) {
 		json_t *tc = json_object();
-		json_object_set_new(tc, "thinkingBudget", json_integer(
-			thinking_budget(req->reasoning_effort)));
+		if (thinks_in_levels(req->model)) {
+			json_object_set_new(tc, "thinkingLevel",
+					    json_string(req->reasoning_effort));
+		} else {
+			long budget = thinking_budget(req->reasoning_effort);
+			json_object_set_new(tc, "thinkingBudget", json_integer(budget));
+			/* thinking counts against maxOutputTokens: leave the
+			 * answer what was asked for */
+			if (max > 0 && max <= budget)
+				max += budget;
+		}
 		json_object_set_new(tc, "includeThoughts", json_true());
 		json_object_set_new(gc, "thinkingConfig", tc);
 	}
+	if (max > 0)
+		json_object_set_new(gc, "maxOutputTokens", json_integer(max));
 	if (json_object_size(gc))
 		json_object_set_new(body, "generationConfig", gc);
 	else

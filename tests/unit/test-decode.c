@@ -834,12 +834,40 @@ static void test_bodies_build(void)
 	req.system = "Be brief.";
 	req.reasoning_effort = "high";
 	req.max_tokens = 2048;
-	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":2048,"
+	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":26624,"
 			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
 			 "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
 			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
-	check_body(PROV_GEMINI, &req, want, "gemini all options");
+	check_body(PROV_GEMINI, &req, want,
+		   "gemini all options: maxOutputTokens 2048 below the budget gets the budget added");
 	free(want);
+	req.max_tokens = 30000;
+	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
+			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
+			 "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
+			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
+	check_body(PROV_GEMINI, &req, want, "gemini: maxOutputTokens above the budget sent as given");
+	free(want);
+	req.model = "gemini-3.5-flash";
+	req.reasoning_effort = "medium";
+	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
+			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
+			 "\"thinkingLevel\":\"medium\"}},\"systemInstruction\":{\"parts\":"
+			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
+	check_body(PROV_GEMINI, &req, want, "gemini 3: thinkingLevel, no budget");
+	free(want);
+	req.model = "m-1";
+	{
+		/* an answer that never came: two user messages in a row */
+		struct prov_msg two[] = { { "user", "first" }, { "user", "second" },
+					  { "assistant", "ok" }, { "user", "third" } };
+		struct prov_req r2 = { .model = "gemini-2.5-flash", .msgs = two, .nmsgs = 4 };
+		check_body(PROV_GEMINI, &r2,
+			   "{\"contents\":[{\"parts\":[{\"text\":\"first\"},{\"text\":\"second\"}],"
+			   "\"role\":\"user\"},{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},"
+			   "{\"parts\":[{\"text\":\"third\"}],\"role\":\"user\"}]}",
+			   "gemini: messages of one role in a row become parts of one turn");
+	}
 
 	req.system = NULL;
 	req.reasoning_effort = NULL;
