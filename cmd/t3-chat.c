@@ -405,9 +405,10 @@ static char *redact_key(char *s, const char *key)
 	return sb_detach(&sb, NULL);
 }
 
-/* A retryable failure: wait (Retry-After, else exponential backoff with
- * jitter) and try again, unless answer text was printed already, the
- * retries are used up, or the wait would be too long. */
+/* A retryable failure: wait (Retry-After or the body's retryDelay, else
+ * exponential backoff with jitter) and try again, unless answer text was
+ * printed already, the retries are used up, or the wait would be too
+ * long. */
 static enum outcome maybe_retry(struct run *run, struct call *c, long retry_after_s)
 {
 	long wait = retry_after_s >= 0 ? retry_after_s * 1000 :
@@ -513,6 +514,9 @@ static enum outcome attempt(struct run *run, struct call *c)
 		run->message = redact_key(xasprintf("%s: %s", run->m->provider_name, line),
 					  run->api_key);
 		free(line);
+		if (retry && hres.retry_after_s < 0)
+			hres.retry_after_s = prov_error_retry_after(run->api, c->body.buf,
+								    c->body.len);
 		return retry ? maybe_retry(run, c, hres.retry_after_s) : FAIL;
 	} else if (c->dec_ret == PROV_EERROR) {
 		run->status_code = "stream_error";

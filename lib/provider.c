@@ -498,7 +498,7 @@ char *prov_error_line(enum prov_api api, long http_status, const char *body,
 static int is_retryable_code(const char *c)
 {
 	static const char *const codes[] = {
-		"overloaded_error", "api_error", "rate_limit_error",
+		"overloaded_error", "api_error", "rate_limit_error", "timeout_error",
 		"rate_limit_exceeded", "server_error", "timeout",
 		"UNAVAILABLE", "RESOURCE_EXHAUSTED", "INTERNAL",
 		"DEADLINE_EXCEEDED", NULL
@@ -509,6 +509,57 @@ static int is_retryable_code(const char *c)
 		if (!strcmp(c, codes[i]))
 			return 1;
 	return 0;
+}
+
+/* The google.rpc detail of this type ("type.googleapis.com/google.rpc.X")
+ * in a Gemini error object, or NULL. */
+static const json_t *google_detail(const json_t *err, const char *type)
+{
+	const json_t *d;
+	size_t i, n = strlen(type);
+
+	json_array_foreach(json_object_get(err, "details"), i, d) {
+		const char *t = str_or_null(d, "@type");
+		size_t tn = t ? strlen(t) : 0;
+		if (tn >= n && !strcmp(t + tn - n, type))
+			return d;
+	}
+	return NULL;
+}
+
+/* A Gemini quota that resets daily: no point in waiting seconds for it. */
+static int google_daily_quota(const json_t *err)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(google_detail(err, "rpc.QuotaFailure"),
+					   "violations"), i, v) {
+		const char *id = str_or_null(v, "quotaId");
+		if (id && strstr(id, "PerDay"))
+			return 1;
+	}
+	return 0;
+}
+
+long prov_error_retry_after(enum prov_api api, const char *body, size_t len)
+{
+	json_t *root;
+	const char *delay;
+	long s = -1;
+
+	if (api != PROV_GEMINI || !len || !(root = load_json(body, len)))
+		return -1;
+	/* "retryDelay": "3s" or "26.5s" (a protobuf Duration) */
+	delay = str_or_null(google_detail(error_object(root), "rpc.RetryInfo"), "retryDelay");
+	if (delay) {
+		char *end;
+		double d = strtod(delay, &end);
+		if (end != delay && !strcmp(end, "s") && d >= 0 && d < 86400)
+			s = (long)d + (d > (long)d);
+	}
+	json_decref(root);
+	return s;
 }
 
 int prov_error_is_retryable(enum prov_api api, long status, const char *body,
@@ -522,9 +573,9 @@ int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 	json_t *num = err ? json_object_get(err, "code") : NULL;
 	int yes;
 
-	(void)api;
 	if ((code && !strcmp(code, "insufficient_quota")) ||
-	    (type && !strcmp(type, "insufficient_quota"))) {
+	    (type && !strcmp(type, "insufficient_quota")) ||
+	    (api == PROV_GEMINI && err && google_daily_quota(err))) {
 		yes = 0;
 	} else if (status == 408 || status == 429 || status >= 500) {
 		yes = 1;

@@ -194,7 +194,13 @@ char *prov_error_line(enum prov_api api, long http_status, const char *body,
 
 /* Whether the same request may succeed later: 408, 429, 5xx (529 too), or
  * a 200 whose body is a mid-stream overload/server error; but not a 429
- * with OpenAI/OpenRouter code or type "insufficient_quota" (billing). */
+ * with OpenAI/OpenRouter code or type "insufficient_quota" (billing), nor
+ * one for a Gemini quota that resets daily (a QuotaFailure quotaId with
+ * "PerDay"). */
+/* The wait an error body asks for, in whole seconds (rounded up), for a
+ * provider that puts it there rather than in Retry-After: Gemini's
+ * google.rpc.RetryInfo retryDelay. -1 when there is none. */
+long prov_error_retry_after(enum prov_api api, const char *body, size_t len);
 int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 			    size_t len);
 

@@ -55,6 +55,22 @@ like "$ERR" 'retrying in 1\.0 s$' "Retry-After: 1 is honoured"
 is "$(mock_count) $(usage_rows | tr '\n' ' ')" "2 rate_limited,429,1 success,200,2 " "Retry-After 1: retried once, a usage row per attempt"
 [ $((t1 - t0)) -ge 1000 ] && [ $((t1 - t0)) -lt 5000 ]; ok $? "waited about a second ($((t1 - t0)) ms)"
 
+# Gemini sends no Retry-After: the wait is the body's RetryInfo retryDelay
+sed 's/"retryDelay": "3s"/"retryDelay": "1s"/' "$F/gemini/error-429-RESOURCE_EXHAUSTED-quota-retryinfo.json" >"$TMP/g429.json"
+grep -q '"1s"' "$TMP/g429.json"; ok $? "(the fixture's retryDelay made 1s)"
+mock_script "{\"status\":429,\"file\":\"$TMP/g429.json\"}" "{\"file\":\"$F/gemini/streamGenerateContent-sse-basic.sse\"}"
+mark
+t0=$(ms)
+run with_gemini t3-chat -m gemini-2.5-flash -n "again"
+t1=$(ms)
+is_rc 0 "gemini 429 with RetryInfo, then success"
+like "$ERR" 'retrying in 1\.0 s$' "gemini: retryDelay 1s honoured"
+[ $((t1 - t0)) -ge 1000 ] && [ $((t1 - t0)) -lt 5000 ]; ok $? "gemini: waited about a second ($((t1 - t0)) ms)"
+sed 's/PerMinute/PerDay/' "$TMP/g429.json" >"$TMP/g429d.json"
+mock_script "{\"status\":429,\"file\":\"$TMP/g429d.json\"}"
+run with_gemini t3-chat -m gemini-2.5-flash -n "again"
+is "$rc $(mock_count)" "5 1" "gemini 429 for a daily quota: not retried"
+
 mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"120\"},\"file\":\"$F/openai/error-429-rate_limit_exceeded-rpm.json\"}"
 mark
 t0=$(ms)

@@ -730,6 +730,31 @@ static void test_retryable(void)
 	is_int(prov_error_is_retryable(PROV_ANTHROPIC, 200,
 		"{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":\"x\"}}", 71), 0,
 	       "not retryable: mid-stream invalid_request_error");
+	{
+		const char *t = "{\"type\":\"error\",\"error\":{\"type\":\"timeout_error\",\"message\":\"x\"}}";
+		is_int(prov_error_is_retryable(PROV_ANTHROPIC, 200, t, strlen(t)), 1,
+		       "retryable: mid-stream timeout_error (Anthropic's 504 type)");
+	}
+	{
+		/* Gemini: the wait is in the body; a daily quota is not worth one */
+		size_t n;
+		char *s = slurp("gemini/error-429-RESOURCE_EXHAUSTED-quota-retryinfo.json", &n);
+		const char *half = "{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\","
+			"\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\","
+			"\"retryDelay\":\"7.5s\"}]}}";
+		const char *daily = "{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\","
+			"\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.QuotaFailure\","
+			"\"violations\":[{\"quotaId\":\"GenerateRequestsPerDayPerProjectPerModel-FreeTier\"}]}]}}";
+		is_int(prov_error_retry_after(PROV_GEMINI, s, n), 3, "gemini RetryInfo retryDelay 3s");
+		is_int(prov_error_retry_after(PROV_OPENAI, s, n), -1, "no body delay for other APIs");
+		free(s);
+		is_int(prov_error_retry_after(PROV_GEMINI, half, strlen(half)), 8,
+		       "gemini retryDelay 7.5s: 8, rounded up");
+		is_int(prov_error_is_retryable(PROV_GEMINI, 429, daily, strlen(daily)), 0,
+		       "not retryable: gemini 429 for a daily quota");
+		is_int(prov_error_retry_after(PROV_GEMINI, "{\"error\":{\"code\":429}}", 23), -1,
+		       "gemini without RetryInfo: no delay");
+	}
 }
 
 /* ---- requests ---- */
