@@ -540,6 +540,17 @@ static enum outcome attempt(struct run *run, struct call *c)
 		run->exit_code = T3_ENET;
 		run->message = xasprintf("%s: the stream ended before the answer was complete",
 					 run->m->provider_name);
+	} else if (!c->text.len) {
+		/* complete, but nothing to show: thinking used up the limit,
+		 * a filter stopped it, or the prompt itself was blocked */
+		const char *fr = c->dec.res.finish_reason;
+		run->status_code = "empty";
+		run->exit_code = T3_EPROV;
+		run->message = prov_finish_kind(fr) == PROV_FINISH_LENGTH ?
+			xasprintf("%s: no answer: the model reached its token limit (%s) "
+				  "before writing any; raise --max-tokens", run->m->provider_name, fr) :
+			xasprintf("%s: no answer text (finish reason %s)", run->m->provider_name,
+				  fr ? fr : "none");
 	} else {
 		run->status_code = "success";
 		run->exit_code = 0;
@@ -1165,6 +1176,14 @@ int main(int argc, char **argv)
 		}
 	}
 	print_result(&run, &call, &ur, ai_msg_id, user_msg_id);
+	/* an answer cut short says so; --json and --jsonl carry the reason */
+	if (run.exit_code == 0 && o.c.fmt != OUT_JSON && o.c.fmt != OUT_JSONL) {
+		enum prov_finish k = prov_finish_kind(res->finish_reason);
+		if (k == PROV_FINISH_LENGTH)
+			t3_warning("the answer was cut at the token limit (%s)", res->finish_reason);
+		else if (k == PROV_FINISH_FILTER)
+			t3_warning("the provider stopped the answer (%s)", res->finish_reason);
+	}
 	if (run.message && run.exit_code != 141)
 		t3_error(run.exit_code, "%s", run.message);
 	r = run.exit_code;

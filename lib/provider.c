@@ -511,6 +511,24 @@ static int is_retryable_code(const char *c)
 	return 0;
 }
 
+enum prov_finish prov_finish_kind(const char *fr)
+{
+	static const char *const length[] = { "length", "max_tokens", "MAX_TOKENS", NULL };
+	static const char *const filter[] = {
+		"content_filter", "refusal", "SAFETY", "RECITATION", "PROHIBITED_CONTENT",
+		"BLOCKLIST", "SPII", "IMAGE_SAFETY", "LANGUAGE", NULL
+	};
+	size_t i;
+
+	for (i = 0; fr && length[i]; i++)
+		if (!strcmp(fr, length[i]))
+			return PROV_FINISH_LENGTH;
+	for (i = 0; fr && filter[i]; i++)
+		if (!strcmp(fr, filter[i]))
+			return PROV_FINISH_FILTER;
+	return PROV_FINISH_OTHER;
+}
+
 /* The google.rpc detail of this type ("type.googleapis.com/google.rpc.X")
  * in a Gemini error object, or NULL. */
 static const json_t *google_detail(const json_t *err, const char *type)

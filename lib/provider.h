@@ -197,6 +197,15 @@ char *prov_error_line(enum prov_api api, long http_status, const char *body,
  * with OpenAI/OpenRouter code or type "insufficient_quota" (billing), nor
  * one for a Gemini quota that resets daily (a QuotaFailure quotaId with
  * "PerDay"). */
+/* What a finish reason says, across providers. */
+enum prov_finish {
+	PROV_FINISH_OTHER,	/* stop, end_turn, STOP, tool_calls, none... */
+	PROV_FINISH_LENGTH,	/* length, max_tokens, MAX_TOKENS */
+	PROV_FINISH_FILTER	/* content_filter, refusal, SAFETY, RECITATION,
+				   PROHIBITED_CONTENT, BLOCKLIST, SPII, ... */
+};
+enum prov_finish prov_finish_kind(const char *finish_reason);
+
 /* The wait an error body asks for, in whole seconds (rounded up), for a
  * provider that puts it there rather than in Retry-After: Gemini's
  * google.rpc.RetryInfo retryDelay. -1 when there is none. */

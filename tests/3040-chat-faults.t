@@ -298,6 +298,31 @@ is "$rc $(cat "$ERR")" "4 t3-chat: error: stream stalled: no data for 1 second" 
 is "$(cat "$OUT")" "" "a stall before the first byte: nothing on stdout"
 is "$(usage_rows)" "stalled,-,1" "a stall before the first byte: usage row stalled (no HTTP status before the first byte)"
 
+# ---- complete, but no answer text, or cut short ----
+printf '%s\n\n' 'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}' \
+	'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}],"usage":{"prompt_tokens":9,"completion_tokens":50,"total_tokens":59,"completion_tokens_details":{"reasoning_tokens":50}}}' \
+	'data: [DONE]' >"$TMP/empty.sse"
+mock_script "{\"file\":\"$TMP/empty.sse\"}"
+mark
+n=$(nmsgs)
+cont with_openai -m gpt-4o-mini "again"
+is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: no answer: the model reached its token limit (length) before writing any; raise --max-tokens" \
+	"thinking used the whole limit: exit 5, says so"
+is "$(usage_rows) $(nmsgs)" "empty,200,1 $((n + 1))" "no answer: usage row 'empty', no AI message stored"
+printf '%s\n\n' 'data: {"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},"usageMetadata":{"promptTokenCount":7,"totalTokenCount":7},"modelVersion":"gemini-2.5-flash"}' >"$TMP/blocked.sse"
+mock_script "{\"file\":\"$TMP/blocked.sse\"}"
+run with_gemini t3-chat -m gemini-2.5-flash -n "again"
+is "$rc $(cat "$ERR")" "5 t3-chat: error: gemini: no answer text (finish reason PROHIBITED_CONTENT)" \
+	"a blocked prompt: exit 5, naming the block reason"
+printf '%s\n\n' 'data: {"choices":[{"index":0,"delta":{"content":"Once upon"},"finish_reason":null}]}' \
+	'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}' 'data: [DONE]' >"$TMP/cut.sse"
+mock_script "{\"file\":\"$TMP/cut.sse\"}"
+run with_openai t3-chat -m gpt-4o-mini -n "again"
+is "$rc $(cat "$OUT")" "0 Once upon" "an answer cut at the limit: shown, exit 0"
+is "$(cat "$ERR")" "t3-chat: warning: the answer was cut at the token limit (length)" "and a warning says so"
+run with_openai t3-chat -m gpt-4o-mini -n --json "again"
+is "$(jx "$OUT" '$.finish_reason') $(wc -c <"$ERR" | tr -d ' ')" "length 0" "--json: the reason in the output, no warning"
+
 # ---- an over-long SSE line ----
 mock_script '{"gen_events":5,"huge_line":3000000}'
 mark
