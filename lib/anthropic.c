@@ -105,10 +105,15 @@ static void anthropic_usage(struct prov_decoder *d, const json_t *u)
 	long out = prov_json_long(u, "output_tokens", -1);
 
 	if (in >= 0) {
-		long rd = prov_json_long(u, "cache_read_input_tokens", 0);
-		long wr = prov_json_long(u, "cache_creation_input_tokens", 0);
-		d->res.prompt_tokens = in + rd + wr;
-		d->res.cached_tokens = rd;
+		/* the cache counts when given: a message_delta that repeats
+		 * input_tokens may give them as null (the API allows it) */
+		json_t *rd = json_object_get(u, "cache_read_input_tokens");
+		json_t *wr = json_object_get(u, "cache_creation_input_tokens");
+		if (json_is_integer(rd))
+			d->res.cached_tokens = (long)json_integer_value(rd);
+		if (json_is_integer(wr))
+			d->cache_write = (long)json_integer_value(wr);
+		d->res.prompt_tokens = in + d->res.cached_tokens + d->cache_write;
 	}
 	if (out >= 0)
 		d->res.completion_tokens = out;

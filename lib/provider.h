@@ -155,6 +155,7 @@ struct prov_decoder {
 	struct prov_result res;
 	/* private */
 	int collect;		/* prov_decode_body: gather, then one call */
+	long cache_write;	/* Anthropic's cache_creation_input_tokens */
 	struct strbuf text;
 	struct strbuf reasoning;
 };

@@ -572,6 +572,25 @@ static void test_malformed(void)
 		is_str(r.d.res.finish_reason, "max_tokens", "anthropic: max_tokens");
 		run_release(&r);
 	}
+	{
+		/* a message_delta repeating input_tokens with null cache counts
+		 * keeps those of message_start */
+		struct run r;
+		const char *s = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+			"{\"model\":\"m\",\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":1000,"
+			"\"cache_creation_input_tokens\":5,\"output_tokens\":1}}}\n\n"
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+			"{\"stop_reason\":\"end_turn\"},\"usage\":{\"input_tokens\":10,"
+			"\"cache_read_input_tokens\":null,\"cache_creation_input_tokens\":null,"
+			"\"output_tokens\":7}}\n\n"
+			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+		run_init(&r, PROV_ANTHROPIC);
+		run_stream(&r, s, strlen(s));
+		ok(r.d.res.prompt_tokens == 1015 && r.d.res.cached_tokens == 1000 &&
+		   r.d.res.completion_tokens == 7,
+		   "anthropic: null cache counts in message_delta keep message_start's");
+		run_release(&r);
+	}
 }
 
 /* ---- error bodies ---- */
