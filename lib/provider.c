@@ -394,9 +394,44 @@ static const json_t *error_object(const json_t *root)
 	e = json_object_get(root, "error");
 	if (json_is_object(e))
 		return e;
-	if (json_is_string(e) || str_or_null(root, "message"))
+	if (json_is_string(e) || str_or_null(root, "message") ||
+	    json_is_array(json_object_get(root, "detail")) ||
+	    json_is_object(json_object_get(root, "message")))
 		return root;
 	return NULL;
+}
+
+/* The first complaint of a validation error as FastAPI/pydantic servers
+ * give it (Mistral's 422 as "message", others at the top level):
+ * {"detail":[{"loc":["body","stream_options"],"msg":"Extra inputs are
+ * not permitted"}]}, as "body.stream_options: Extra inputs are not
+ * permitted". NULL when there is none; the caller frees it. */
+static char *detail_text(const json_t *err)
+{
+	const json_t *d = json_object_get(err, "detail"), *first, *p;
+	struct strbuf sb = STRBUF_INIT;
+	const char *msg;
+	size_t i;
+
+	if (!json_is_array(d))
+		d = json_object_get(json_object_get(err, "message"), "detail");
+	first = json_array_get(d, 0);
+	if (!(msg = str_or_null(first, "msg")))
+		return NULL;
+	json_array_foreach(json_object_get(first, "loc"), i, p) {
+		if (i)
+			sb_addc(&sb, '.');
+		if (json_is_string(p))
+			sb_adds(&sb, json_string_value(p));
+		else if (json_is_integer(p))
+			sb_addf(&sb, "%lld", (long long)json_integer_value(p));
+	}
+	if (sb.len)
+		sb_adds(&sb, ": ");
+	sb_adds(&sb, msg);
+	if (json_array_size(d) > 1)
+		sb_addf(&sb, " (and %zu more)", json_array_size(d) - 1);
+	return sb_detach(&sb, NULL);
 }
 
 /* Append "CODE: MESSAGE", "CODE" or "MESSAGE" for an error object;
@@ -406,7 +441,7 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 			int depth)
 {
 	const char *code, *msg;
-	char num[32];
+	char num[32], *detail = NULL;
 	json_t *v, *meta;
 
 	code = str_or_null(err, "code");
@@ -422,6 +457,8 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 	msg = str_or_null(err, "message");
 	if (!msg && json_is_string(json_object_get(err, "error")))
 		msg = json_string_value(json_object_get(err, "error"));
+	if (!msg && (detail = detail_text(err)))
+		msg = detail;
 	if (!code && !msg)
 		return 0;
 
@@ -431,6 +468,7 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 		sb_adds(sb, ": ");
 	if (msg)
 		sb_add_oneline(sb, msg, strlen(msg), 0);
+	free(detail);
 
 	/* OpenRouter: the upstream provider's own body. */
 	meta = json_object_get(err, "metadata");

@@ -705,6 +705,24 @@ static void test_error_lines(void)
 	line = prov_error_line(PROV_OPENAI, 500, big, 10);
 	is_str(line, "HTTP 500: aaaaaaa", "error line: control bytes dropped");
 	free(line);
+	{
+		/* validation errors, FastAPI/pydantic style */
+		const char *mistral = "{\"object\":\"error\",\"message\":{\"detail\":[{\"type\":"
+			"\"extra_forbidden\",\"loc\":[\"body\",\"stream_options\"],\"msg\":"
+			"\"Extra inputs are not permitted\",\"input\":{\"include_usage\":true}}]},"
+			"\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}";
+		const char *plain = "{\"detail\":[{\"loc\":[\"body\",\"messages\",0,\"role\"],"
+			"\"msg\":\"Input should be 'user'\"},{\"loc\":[\"body\",\"model\"],"
+			"\"msg\":\"Field required\"}]}";
+		line = prov_error_line(PROV_OPENAI, 422, mistral, strlen(mistral));
+		is_str(line, "HTTP 422 invalid_request_error: body.stream_options: Extra inputs are not permitted",
+		       "error line: Mistral's 422 (the detail inside message)");
+		free(line);
+		line = prov_error_line(PROV_OPENAI, 422, plain, strlen(plain));
+		is_str(line, "HTTP 422: body.messages.0.role: Input should be 'user' (and 1 more)",
+		       "error line: a top-level detail array, the first complaint and a count");
+		free(line);
+	}
 }
 
 static int retry_file(enum prov_api api, long status, const char *file)
