@@ -1,5 +1,6 @@
 /* openai.c: OpenAI Chat Completions wire format (also OpenRouter, Azure
  * OpenAI, DeepSeek and other compatible servers). See provider.h. */
+#define _GNU_SOURCE	/* memmem */
 #include <string.h>
 
 #include "buf.h"
@@ -84,6 +85,94 @@ static int emit_part(struct prov_decoder *d, const json_t *part,
 	return json_is_string(t) ? emit(d, json_string_value(t), json_string_length(t)) : 0;
 }
 
+/* Some servers put the model's reasoning at the start of the content as
+ * <think>...</think>: Groq's qwen3 by default, vLLM without a reasoning
+ * parser, llama.cpp with --reasoning-format none. It is passed on as
+ * reasoning: only a block at the very start of the answer, however the
+ * deltas cut the tags. */
+enum { THINK_UNDECIDED, THINK_INSIDE, THINK_AFTER, THINK_TEXT };
+static const char think_open[] = "<think>", think_close[] = "</think>";
+#define OPEN_LEN (sizeof think_open - 1)
+#define CLOSE_LEN (sizeof think_close - 1)
+
+/* The length of the longest end of s[0..n) that begins a tag. */
+static size_t tag_start_at_end(const char *s, size_t n, const char *tag, size_t tn)
+{
+	for (size_t k = n < tn - 1 ? n : tn - 1; k > 0; k--)
+		if (!memcmp(s + n - k, tag, k))
+			return k;
+	return 0;
+}
+
+static int openai_text(struct prov_decoder *d, const char *s, size_t n)
+{
+	const char *p;
+	size_t k;
+	int rc;
+
+	if (!n)
+		return 0;
+	switch (d->think) {
+	case THINK_TEXT:
+		return prov_emit_text(d, s, n);
+	case THINK_UNDECIDED:
+		sb_add(&d->held, s, n);
+		if (d->held.len < OPEN_LEN && !memcmp(d->held.buf, think_open, d->held.len))
+			return 0;	/* may still become the tag */
+		if (d->held.len < OPEN_LEN || memcmp(d->held.buf, think_open, OPEN_LEN)) {
+			d->think = THINK_TEXT;
+			return openai_flush(d);
+		}
+		d->think = THINK_INSIDE;
+		k = d->held.len - OPEN_LEN;
+		memmove(d->held.buf, d->held.buf + OPEN_LEN, k);
+		d->held.len = k;
+		break;
+	case THINK_INSIDE:
+		sb_add(&d->held, s, n);
+		break;
+	case THINK_AFTER:	/* the blank lines after </think> are the tag's */
+		while (n && (*s == '\n' || *s == '\r'))
+			s++, n--;
+		if (!n)
+			return 0;
+		d->think = THINK_TEXT;
+		return prov_emit_text(d, s, n);
+	}
+	/* inside the block: reasoning up to </think>, keeping back an end
+	 * that may begin it */
+	p = d->held.len >= CLOSE_LEN ? memmem(d->held.buf, d->held.len, think_close, CLOSE_LEN)
+				     : NULL;
+	if (p) {
+		size_t before = (size_t)(p - d->held.buf), rest = d->held.len - before - CLOSE_LEN;
+		struct strbuf tail = STRBUF_INIT;
+		sb_add(&tail, p + CLOSE_LEN, rest);
+		rc = prov_emit_reasoning(d, d->held.buf, before);
+		sb_reset(&d->held);
+		d->think = THINK_AFTER;
+		if (!rc && rest)
+			rc = openai_text(d, tail.buf, rest);
+		sb_release(&tail);
+		return rc;
+	}
+	k = tag_start_at_end(d->held.buf, d->held.len, think_close, CLOSE_LEN);
+	rc = prov_emit_reasoning(d, d->held.buf, d->held.len - k);
+	memmove(d->held.buf, d->held.buf + d->held.len - k, k);
+	d->held.len = k;
+	return rc;
+}
+
+int openai_flush(struct prov_decoder *d)
+{
+	int rc = 0;
+
+	if (d->held.len)
+		rc = d->think == THINK_INSIDE ? prov_emit_reasoning(d, d->held.buf, d->held.len)
+					      : prov_emit_text(d, d->held.buf, d->held.len);
+	sb_reset(&d->held);
+	return rc;
+}
+
 /* content is a string, or (some compatible servers) an array of parts:
  * {"type":"text","text":...}, and Mistral's reasoning models'
  * {"type":"thinking","thinking":[{"type":"text","text":...}]}. */
@@ -94,8 +183,7 @@ static int openai_content(struct prov_decoder *d, const json_t *c)
 	int rc = 0;
 
 	if (json_is_string(c))
-		return prov_emit_text(d, json_string_value(c),
-				      json_string_length(c));
+		return openai_text(d, json_string_value(c), json_string_length(c));
 	if (json_is_null(c) || !c)
 		return 0;
 	if (!json_is_array(c))
@@ -167,6 +255,8 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 		 * finish_reason: never let it erase the real one. */
 		fr = json_object_get(c0, "finish_reason");
 		if (json_is_string(fr) && *json_string_value(fr)) {
+			if ((rc = openai_flush(d)))
+				return rc;
 			prov_set_str(&d->res.finish_reason, json_string_value(fr));
 			/* a finish reason ends the answer: [DONE] only closes
 			 * the stream, and some servers (llama.cpp before
@@ -193,6 +283,8 @@ int openai_decode_response(struct prov_decoder *d, const json_t *root)
 {
 	int rc = openai_common(d, root, "message");
 
+	if (!rc)
+		rc = openai_flush(d);
 	if (!rc && !json_is_array(json_object_get(root, "choices")))
 		return PROV_EMALFORMED;
 	return rc;

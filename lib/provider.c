@@ -150,6 +150,7 @@ void prov_decoder_init(struct prov_decoder *d, enum prov_api api,
 		d->sink = *sink;
 	sb_init(&d->text, 0);
 	sb_init(&d->reasoning, 0);
+	sb_init(&d->held, 0);
 }
 
 void prov_decoder_release(struct prov_decoder *d)
@@ -160,6 +161,7 @@ void prov_decoder_release(struct prov_decoder *d)
 	d->res.finish_reason = d->res.error = d->res.model = NULL;
 	sb_release(&d->text);
 	sb_release(&d->reasoning);
+	sb_release(&d->held);
 }
 
 int prov_emit_text(struct prov_decoder *d, const char *s, size_t n)
@@ -254,7 +256,7 @@ int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev)
 	if (d->api != PROV_ANTHROPIC && d->api != PROV_GEMINI &&
 	    ev->data_len == 6 && !memcmp(ev->data, "[DONE]", 6)) {
 		d->res.done = 1;
-		return 0;
+		return openai_flush(d);
 	}
 	root = load_json(ev->data, ev->data_len);
 	if (!json_is_object(root)) {

@@ -156,6 +156,8 @@ struct prov_decoder {
 	/* private */
 	int collect;		/* prov_decode_body: gather, then one call */
 	long cache_write;	/* Anthropic's cache_creation_input_tokens */
+	int think;		/* OpenAI: where a leading <think> block stands */
+	struct strbuf held;	/* bytes of a <think> tag not yet decided */
 	struct strbuf text;
 	struct strbuf reasoning;
 };
@@ -240,6 +242,9 @@ json_t *anthropic_build_body(const struct prov_req *req);
 /* A Claude model's version, major * 100 + minor (406 for claude-opus-4-6),
  * 0 when the name has none. */
 int anthropic_version(const char *model);
+/* Text held back while deciding about a leading <think> block, handed on
+ * at the end of the answer. */
+int openai_flush(struct prov_decoder *d);
 int anthropic_decode_event(struct prov_decoder *d, const char *type,
 			   const json_t *root);
 int anthropic_decode_response(struct prov_decoder *d, const json_t *root);

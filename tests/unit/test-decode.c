@@ -1051,6 +1051,55 @@ static void test_openai_variants(void)
 	   "openai: reasoning already within completion tokens, not added again");
 	run_release(&r);
 
+	/* A leading <think> block in the content is reasoning, wherever the
+	 * deltas cut it: here one delta a byte, and the whole in one. */
+	{
+		const char *content = "<think>\nWeigh x < y </thin and more.</think>\n\nThe answer: <think> stays.";
+		for (int whole = 0; whole < 2; whole++) {
+			struct strbuf sse = STRBUF_INIT;
+			size_t n = strlen(content);
+			for (size_t i = 0; i < n; i += whole ? n : 1) {
+				char piece[8];
+				size_t k = whole ? n : 1;
+				sb_adds(&sse, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"");
+				for (size_t j = i; j < i + k; j++) {
+					if (content[j] == '\n')
+						sb_adds(&sse, "\\n");
+					else {
+						piece[0] = content[j];
+						sb_add(&sse, piece, 1);
+					}
+				}
+				sb_adds(&sse, "\"},\"finish_reason\":null}]}\n\n");
+			}
+			sb_adds(&sse, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+			run_init(&r, PROV_OPENAI);
+			run_stream(&r, sse.buf, sse.len);
+			is_str(r.cap.reas.buf, "\nWeigh x < y </thin and more.",
+			       "<think> block as reasoning (%s)", whole ? "one delta" : "a byte a delta");
+			is_str(r.cap.text.buf, "The answer: <think> stays.",
+			       "the answer after it, blank lines dropped, a later <think> kept (%s)",
+			       whole ? "one delta" : "a byte a delta");
+			run_release(&r);
+			sb_release(&sse);
+		}
+		s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"<th\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},"
+		    "\"finish_reason\":\"stop\"}]}\n\n";
+		run_init(&r, PROV_OPENAI);
+		run_stream(&r, s, strlen(s));
+		is_str(r.cap.text.buf, "<th", "an answer that only began like <think> is given at the end");
+		run_release(&r);
+		s = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+		    "\"<think>hm</think>Yes.\"},\"finish_reason\":\"stop\"}]}";
+		run_init(&r, PROV_OPENAI);
+		r.rc = prov_decode_body(&r.d, s, strlen(s));
+		ok(r.rc == 0 && !strcmp(r.cap.reas.buf ? r.cap.reas.buf : "", "hm") &&
+		   !strcmp(r.cap.text.buf ? r.cap.text.buf : "", "Yes."),
+		   "--no-stream: the <think> block split off too");
+		run_release(&r);
+	}
+
 	/* OpenRouter: the error inside the choice */
 	s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Pe\"},"
 	    "\"finish_reason\":null}]}\n\n"
