@@ -79,18 +79,25 @@ int common_getopt_error(int opt, char **argv)
 {
 	/* An unknown short option is optopt: argv[optind - 1] is its word
 	 * only when it was the word's last letter ('-zq' stops at 'z' with
-	 * optind still before the word). A missing value always ends its
-	 * word, and an unknown long option has optopt 0 and optind past it. */
-	if (opt == '?' && optopt > ' ' && optopt < 0x7f) {
-		if (optopt >= '0' && optopt <= '9')
-			return common_bad_usage("'-%c' is not an option; a negative number is not "
-						"accepted here", optopt);
+	 * optind still at the word). A missing value always ends its word;
+	 * a long option always has optind past it, and optopt 0 when unknown
+	 * or its value (maybe a letter) when given a value it takes none of. */
+	const char *w = argv[optind - 1], *next = argv[optind];
+	int mid = next && next[0] == '-' && next[1] != '-' && optopt > 0 &&
+		  strchr(next + 1, optopt);
+
+	if (opt == '?' && optopt > ' ' && optopt < 0x7f && (mid || strncmp(w, "--", 2))) {
+		const char *word = mid ? next : w;
+		if (optopt >= '0' && optopt <= '9' && word[1] == optopt)
+			return common_bad_usage("'%s' is not an option; a negative number is not "
+						"accepted here", word);
 		return common_bad_usage("unknown option '-%c'", optopt);
 	}
 	/* '--name=value': the name only; the value may be a secret typed in
 	 * the wrong place */
-	const char *w = argv[optind - 1];
 	int n = (int)(strncmp(w, "--", 2) ? strlen(w) : strcspn(w, "="));
+	if (opt == '?' && optopt && w[n] == '=')
+		return common_bad_usage("option '%.*s' takes no value", n, w);
 	return common_bad_usage(opt == ':' ? "option '%.*s' needs a value" : "unknown option '%.*s'",
 				n, w);
 }

@@ -58,8 +58,8 @@ int common_nargs(const char *cmd, int argc, int min, int max);
  * bit sets: bit i stands for names[i] (an option's long name). */
 int common_only(const char *cmd, unsigned long long seen, unsigned long long allowed,
 		const char *const *names, int nnames);
-/* A getopt_long ':' (missing value) or '?' (unknown option) as a usage
- * error naming the option. */
+/* A getopt_long ':' (missing value) or '?' (unknown option, or a value
+ * given to one that takes none) as a usage error naming the option. */
 int common_getopt_error(int opt, char **argv);
 
 struct common_cmd {

@@ -51,17 +51,17 @@ struct call {
 	int pipe_closed;          /* EPIPE: nobody reads stdout any more */
 	int out_failed;           /* another write error (out_finish says which) */
 	int dec_ret;
-	int too_big;              /* past MAX_STREAM or MAX_BODY */
 	int err_retryable;        /* an error event that may pass on retry */
-	size_t total;
+	size_t total;             /* body bytes so far: past call_max, too large */
 	int64_t total_ms;
 };
 
 static void usage(FILE *fp)
 {
 	fputs("usage: t3-chat [-m MODEL] [-s SYSTEM] [-c | --chat ID] [--user EMAIL]\n"
-	      "               [--temperature T] [--max-tokens N] [--reasoning-effort low|medium|high]\n"
-	      "               [--show-reasoning] [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
+	      "               [--temperature T] [--max-tokens N]\n"
+	      "               [--reasoning-effort low|medium|high] [--show-reasoning]\n"
+	      "               [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
 	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
 	      "\n"
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
@@ -87,7 +87,8 @@ static void usage(FILE *fp)
 	      "                        or connecting takes this long (at most 10)\n"
 	      "      --user-db PATH, --data-db PATH, --help, --version\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
-	      "      stream, 5 provider error, 6 quota/model policy, 130 interrupted\n", fp);
+	      "      stream, 5 provider error or no answer text, 6 quota/model policy,\n"
+	      "      130 interrupted, 141 standard output closed\n", fp);
 }
 
 static void on_sigint(int sig)
@@ -194,25 +195,25 @@ static int on_head(void *ctx, long status, const char *ctype)
 	return 0;
 }
 
+/* the most a response may be: a whole stream, or a body */
+static size_t call_max(const struct call *c)
+{
+	return c->mode == 1 ? MAX_STREAM : MAX_BODY;
+}
+
 static int on_data(void *ctx, const char *p, size_t n)
 {
 	struct call *c = ctx;
 	c->total += n;
+	if (c->total > call_max(c))
+		return c->dec_ret = PROV_EMALFORMED;
 	if (c->mode == 1) {
-		if (c->total > MAX_STREAM) {
-			c->too_big = 1;
-			return c->dec_ret = PROV_EMALFORMED;
-		}
 		/* SSE_ETOOLONG comes from the parser itself, not on_event:
 		 * remember it, or the stream would pass for merely cut off */
 		int r = sse_feed(&c->sse, p, n);
 		if (r && !c->dec_ret)
 			c->dec_ret = r;
 		return r;
-	}
-	if (c->body.len + n > MAX_BODY) {
-		c->too_big = 1;
-		return c->dec_ret = PROV_EMALFORMED;
 	}
 	sb_add(&c->body, p, n);
 	return 0;
@@ -380,13 +381,13 @@ static void verbose_request(const char *url, char **headers, size_t nh)
 	}
 }
 
-/* A provider (or a proxy in front of it) may echo the key back in an
- * error message: it is never printed, whatever the server sends. */
 /* Keys shorter than this are placeholders for servers that want none
  * ("x", "none", "ollama"), not secrets: redacting them would cut every
  * such string out of the message. Real keys are 30 and more. */
 #define REDACT_MIN 8
 
+/* A provider (or a proxy in front of it) may echo the key back in an
+ * error message: it is never printed, whatever the server sends. */
 static char *redact_key(char *s, const char *key)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -530,9 +531,9 @@ static enum outcome attempt(struct run *run, struct call *c)
 	} else if (c->dec_ret == PROV_EMALFORMED || c->dec_ret == SSE_ETOOLONG) {
 		run->status_code = "malformed";
 		run->exit_code = T3_EPROV;
-		run->message = c->too_big ?
-			xasprintf("%s: response too large (over %u MiB)", run->m->provider_name,
-				  (c->mode == 1 ? MAX_STREAM : MAX_BODY) >> 20) :
+		run->message = c->total > call_max(c) ?
+			xasprintf("%s: response too large (over %zu MiB)", run->m->provider_name,
+				  call_max(c) >> 20) :
 			xasprintf("%s: malformed response%s", run->m->provider_name,
 				  c->dec_ret == SSE_ETOOLONG ? " (line too long)" : "");
 	} else if (!c->dec.res.done) {
@@ -572,8 +573,6 @@ static long msg_cost(const char *text)
 	return estimate_tokens(strlen(text)) + 4;
 }
 
-/* Fit system + history + prompt into the model's context, dropping the
- * oldest turns first. */
 /* NULL, empty or only white space: nothing to send (Anthropic and Gemini
  * refuse a text that is) */
 static int blank(const char *s)
@@ -581,6 +580,8 @@ static int blank(const char *s)
 	return !s || !s[strspn(s, " \t\r\n")];
 }
 
+/* Fit system (NULL: none) + history + prompt into the model's context,
+ * dropping the oldest turns first. */
 static int build_messages(struct history *h, const struct model *m, const char *system,
 			  const char *prompt)
 {
@@ -591,7 +592,7 @@ static int build_messages(struct history *h, const struct model *m, const char *
 		  m->max_output_tokens > 0 ? m->max_output_tokens : 4096;
 	if (reserve > limit / 4)
 		reserve = limit / 4;
-	need = msg_cost(prompt) + (!blank(system) ? msg_cost(system) : 0);
+	need = msg_cost(prompt) + (system ? msg_cost(system) : 0);
 	if (need > limit - reserve)
 		return t3_error(T3_EPOLICY, "the prompt is about %ld tokens, more than fits in "
 				"the context of '%s' (%ld tokens)", need, m->model_name, limit);
@@ -882,7 +883,7 @@ int main(int argc, char **argv)
 	char *prompt = NULL, *base_url = NULL, *key = NULL, *endp;
 	char user_msg_id[UUID_STRLEN + 1] = "", ai_msg_id[UUID_STRLEN + 1] = "",
 	     parent[UUID_STRLEN + 1] = "";
-	const char *cv;
+	const char *cv, *sys;
 	int opt, r, have_user = 0, have_chat = 0, have_call = 0;
 
 	common_init(&o.c, "t3-chat");
@@ -1071,7 +1072,11 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	if ((r = build_messages(&h, &m, have_chat ? chat.system_prompt : o.system, prompt)))
+	/* the chat's system prompt, else -s; a blank one is none */
+	sys = have_chat ? chat.system_prompt : o.system;
+	if (blank(sys))
+		sys = NULL;
+	if ((r = build_messages(&h, &m, sys, prompt)))
 		goto out;
 	if (!o.no_log) {
 		/* the user's message is stored before the request */
@@ -1098,9 +1103,7 @@ int main(int argc, char **argv)
 	run.api_key = key;
 	run.req.provider = m.provider_name;
 	run.req.model = m.model_name;
-	run.req.system = have_chat ? chat.system_prompt : o.system;
-	if (blank(run.req.system))
-		run.req.system = NULL;
+	run.req.system = sys;
 	run.req.msgs = h.msgs;
 	run.req.nmsgs = h.nmsgs;
 	run.req.has_temperature = o.has_temp;

@@ -43,7 +43,8 @@ json_t *anthropic_build_body(const struct prov_req *req)
 	json_t *body = json_object(), *msgs = json_array();
 	int ver = anthropic_version(req->model);
 	int adaptive = ver >= 406;		/* budget deprecated, then refused */
-	int thinks = ver >= 500;		/* on even when not asked for */
+	/* the model thinks when asked to, and from Claude 5 on unasked */
+	int thinks = req->reasoning_effort || ver >= 500;
 	long max = req->max_tokens;
 	size_t i;
 
@@ -70,8 +71,7 @@ json_t *anthropic_build_body(const struct prov_req *req)
 		/* budget_tokens must be below max_tokens. */
 		if (max <= budget)
 			max = budget + PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
-	} else if (adaptive && (req->reasoning_effort ||
-				(thinks && req->reasoning_text))) {
+	} else if (thinks && (req->reasoning_effort || req->reasoning_text)) {
 		json_t *t = json_object();
 		json_object_set_new(t, "type", json_string("adaptive"));
 		json_object_set_new(t, "display", json_string("summarized"));
@@ -81,8 +81,7 @@ json_t *anthropic_build_body(const struct prov_req *req)
 			json_object_set_new(oc, "effort", json_string(req->reasoning_effort));
 			json_object_set_new(body, "output_config", oc);
 		}
-		thinks = 1;
-	} else if (req->has_temperature) {
+	} else if (req->has_temperature && !thinks) {
 		/* never while thinking: the API refuses the two together */
 		json_object_set_new(body, "temperature",
 				    json_real(req->temperature));
@@ -107,12 +106,10 @@ static void anthropic_usage(struct prov_decoder *d, const json_t *u)
 	if (in >= 0) {
 		/* the cache counts when given: a message_delta that repeats
 		 * input_tokens may give them as null (the API allows it) */
-		json_t *rd = json_object_get(u, "cache_read_input_tokens");
-		json_t *wr = json_object_get(u, "cache_creation_input_tokens");
-		if (json_is_integer(rd))
-			d->res.cached_tokens = (long)json_integer_value(rd);
-		if (json_is_integer(wr))
-			d->cache_write = (long)json_integer_value(wr);
+		d->res.cached_tokens = prov_json_long(u, "cache_read_input_tokens",
+						      d->res.cached_tokens);
+		d->cache_write = prov_json_long(u, "cache_creation_input_tokens",
+						d->cache_write);
 		d->res.prompt_tokens = in + d->res.cached_tokens + d->cache_write;
 	}
 	if (out >= 0)

@@ -33,7 +33,7 @@ static int thinks_in_levels(const char *model)
 
 json_t *gemini_build_body(const struct prov_req *req)
 {
-	json_t *body = json_object(), *contents = json_array(), *gc, *last = NULL;
+	json_t *body = json_object(), *contents = json_array(), *gc, *parts = NULL;
 	const char *last_role = NULL;
 	long max = req->max_tokens;
 	size_t i;
@@ -42,22 +42,20 @@ json_t *gemini_build_body(const struct prov_req *req)
 		const char *role = !strcmp(req->msgs[i].role, "assistant") ? "model" : "user";
 		/* one turn a role: messages in a row of one role (an answer
 		 * that never came) become parts of one content */
-		if (last && !strcmp(role, last_role)) {
-			json_array_append_new(json_object_get(last, "parts"),
-					      part_new(req->msgs[i].text));
-			continue;
+		if (!parts || strcmp(role, last_role)) {
+			json_t *c = json_object();
+			parts = json_array();
+			json_object_set_new(c, "role", json_string(role));
+			json_object_set_new(c, "parts", parts);
+			json_array_append_new(contents, c);
+			last_role = role;
 		}
-		last = json_object();
-		last_role = role;
-		json_object_set_new(last, "role", json_string(role));
-		json_object_set_new(last, "parts", json_array());
-		json_array_append_new(json_object_get(last, "parts"),
-				      part_new(req->msgs[i].text));
-		json_array_append_new(contents, last);
+		json_array_append_new(parts, part_new(req->msgs[i].text));
 	}
 	json_object_set_new(body, "contents", contents);
 	if (req->system) {
-		json_t *si = json_object(), *parts = json_array();
+		json_t *si = json_object();
+		parts = json_array();
 		json_array_append_new(parts, part_new(req->system));
 		json_object_set_new(si, "parts", parts);
 		json_object_set_new(body, "systemInstruction", si);

@@ -14,8 +14,7 @@ static json_t *msg_new(const char *role, const char *text)
 	return m;
 }
 
-/* OpenAI's own API, where "max_tokens" is refused by reasoning models */
-static int is_openai_proper(const char *provider)
+int openai_is_proper(const char *provider)
 {
 	return !provider || !strcmp(provider, "openai") || !strcmp(provider, "azure");
 }
@@ -38,7 +37,7 @@ json_t *openai_build_body(const struct prov_req *req)
 				    json_real(req->temperature));
 	/* see provider.h: the same bound under two names */
 	if (req->max_tokens > 0)
-		json_object_set_new(body, is_openai_proper(req->provider) ?
+		json_object_set_new(body, openai_is_proper(req->provider) ?
 				    "max_completion_tokens" : "max_tokens",
 				    json_integer(req->max_tokens));
 	if (req->reasoning_effort)
@@ -59,7 +58,6 @@ static void openai_usage(struct prov_decoder *d, const json_t *u)
 {
 	json_t *pd = json_object_get(u, "prompt_tokens_details");
 	json_t *cd = json_object_get(u, "completion_tokens_details");
-
 	long total = prov_json_long(u, "total_tokens", -1);
 
 	d->res.prompt_tokens = prov_json_long(u, "prompt_tokens", 0);
@@ -117,16 +115,15 @@ static int openai_text(struct prov_decoder *d, const char *s, size_t n)
 		return prov_emit_text(d, s, n);
 	case THINK_UNDECIDED:
 		sb_add(&d->held, s, n);
-		if (d->held.len < OPEN_LEN && !memcmp(d->held.buf, think_open, d->held.len))
-			return 0;	/* may still become the tag */
-		if (d->held.len < OPEN_LEN || memcmp(d->held.buf, think_open, OPEN_LEN)) {
+		k = d->held.len < OPEN_LEN ? d->held.len : OPEN_LEN;
+		if (memcmp(d->held.buf, think_open, k)) {
 			d->think = THINK_TEXT;
 			return openai_flush(d);
 		}
+		if (k < OPEN_LEN)
+			return 0;	/* may still become the tag */
 		d->think = THINK_INSIDE;
-		k = d->held.len - OPEN_LEN;
-		memmove(d->held.buf, d->held.buf + OPEN_LEN, k);
-		d->held.len = k;
+		sb_consume(&d->held, OPEN_LEN);
 		break;
 	case THINK_INSIDE:
 		sb_add(&d->held, s, n);
@@ -141,24 +138,21 @@ static int openai_text(struct prov_decoder *d, const char *s, size_t n)
 	}
 	/* inside the block: reasoning up to </think>, keeping back an end
 	 * that may begin it */
-	p = d->held.len >= CLOSE_LEN ? memmem(d->held.buf, d->held.len, think_close, CLOSE_LEN)
-				     : NULL;
+	p = memmem(d->held.buf, d->held.len, think_close, CLOSE_LEN);
 	if (p) {
-		size_t before = (size_t)(p - d->held.buf), rest = d->held.len - before - CLOSE_LEN;
-		struct strbuf tail = STRBUF_INIT;
-		sb_add(&tail, p + CLOSE_LEN, rest);
-		rc = prov_emit_reasoning(d, d->held.buf, before);
-		sb_reset(&d->held);
+		const char *rest = p + CLOSE_LEN;
+		/* what follows goes straight to the sink (THINK_AFTER does
+		 * not touch held), so held is emptied only after it */
 		d->think = THINK_AFTER;
-		if (!rc && rest)
-			rc = openai_text(d, tail.buf, rest);
-		sb_release(&tail);
+		rc = prov_emit_reasoning(d, d->held.buf, (size_t)(p - d->held.buf));
+		if (!rc)
+			rc = openai_text(d, rest, (size_t)(d->held.buf + d->held.len - rest));
+		sb_reset(&d->held);
 		return rc;
 	}
 	k = tag_start_at_end(d->held.buf, d->held.len, think_close, CLOSE_LEN);
 	rc = prov_emit_reasoning(d, d->held.buf, d->held.len - k);
-	memmove(d->held.buf, d->held.buf + d->held.len - k, k);
-	d->held.len = k;
+	sb_consume(&d->held, d->held.len - k);
 	return rc;
 }
 

@@ -55,7 +55,7 @@ int prov_takes_temperature(enum prov_api api, const char *provider, const char *
 	if (api == PROV_ANTHROPIC)
 		return anthropic_version(model) < 407;
 	if (api == PROV_OPENAI && reasoning_model)
-		return provider && strcmp(provider, "openai") && strcmp(provider, "azure");
+		return !openai_is_proper(provider);
 	return 1;
 }
 
@@ -560,10 +560,12 @@ enum prov_finish prov_finish_kind(const char *fr)
 	};
 	size_t i;
 
-	for (i = 0; fr && length[i]; i++)
+	if (!fr)
+		return PROV_FINISH_OTHER;
+	for (i = 0; length[i]; i++)
 		if (!strcmp(fr, length[i]))
 			return PROV_FINISH_LENGTH;
-	for (i = 0; fr && filter[i]; i++)
+	for (i = 0; filter[i]; i++)
 		if (!strcmp(fr, filter[i]))
 			return PROV_FINISH_FILTER;
 	return PROV_FINISH_OTHER;

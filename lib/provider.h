@@ -87,15 +87,20 @@ struct prov_req {
  *   default when it would not exceed the budget; from 4.6 on, where that
  *   form is deprecated and from 4.7 refused, "thinking":{"type":"adaptive"}
  *   with "output_config":{"effort":...}. Claude 5 thinks even unasked.
- *   "display":"summarized" is added with reasoning_effort or
- *   reasoning_text (4.7 on hide the text by default). Temperature is left
- *   out while thinking; from 4.7 on the API refuses it always (see
- *   prov_takes_temperature).
- * Gemini: "contents" with roles "user"/"model", "systemInstruction",
- *   "generationConfig" {temperature, maxOutputTokens, thinkingConfig
- *   {thinkingBudget 1024|8192|24576, includeThoughts true}}; the model and
- *   streaming are in the URL, not the body.
- * An unknown reasoning_effort is treated as "medium". */
+ *   The adaptive form carries "display":"summarized" (4.7 on hide the
+ *   text by default); for Claude 5 reasoning_text alone asks for it too.
+ *   Temperature is left out while thinking; from 4.7 on the API refuses
+ *   it always (see prov_takes_temperature).
+ * Gemini: "contents" with roles "user"/"model", messages of one role in
+ *   a row as parts of one turn, "systemInstruction", "generationConfig"
+ *   {temperature, maxOutputTokens, thinkingConfig {thinkingBudget
+ *   1024|8192|24576, includeThoughts true}}; maxOutputTokens not above
+ *   the budget gets the budget added, as thinking counts against it.
+ *   Gemini 3 on get "thinkingLevel": reasoning_effort instead of a budget.
+ *   The model and streaming are in the URL, not the body.
+ * An unknown reasoning_effort is treated as "medium" where it becomes a
+ * budget; where it is sent as a level (Claude 4.6 on, Gemini 3 on) it
+ * goes as given. */
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
 
 /* Whether the model takes a sampling temperature. No for Anthropic's
@@ -143,8 +148,8 @@ struct prov_result {
 				   tool_calls, end_turn, max_tokens, STOP,
 				   MAX_TOKENS, SAFETY...; NULL if none */
 	int done;		/* terminal event seen: [DONE], message_stop,
-				   a Gemini chunk with finishReason, or a
-				   complete non-streaming body */
+				   an OpenAI or Gemini chunk with a finish
+				   reason, or a complete non-streaming body */
 	char *error;		/* one line, for PROV_EERROR */
 	char *model;		/* the model the provider reports */
 };
@@ -195,11 +200,6 @@ int prov_decode_body(struct prov_decoder *d, const char *body, size_t len);
 char *prov_error_line(enum prov_api api, long http_status, const char *body,
 		      size_t len);
 
-/* Whether the same request may succeed later: 408, 429, 5xx (529 too), or
- * a 200 whose body is a mid-stream overload/server error; but not a 429
- * with OpenAI/OpenRouter code or type "insufficient_quota" (billing), nor
- * one for a Gemini quota that resets daily (a QuotaFailure quotaId with
- * "PerDay"). */
 /* What a finish reason says, across providers. */
 enum prov_finish {
 	PROV_FINISH_OTHER,	/* stop, end_turn, STOP, tool_calls, none... */
@@ -213,6 +213,12 @@ enum prov_finish prov_finish_kind(const char *finish_reason);
  * provider that puts it there rather than in Retry-After: Gemini's
  * google.rpc.RetryInfo retryDelay. -1 when there is none. */
 long prov_error_retry_after(enum prov_api api, const char *body, size_t len);
+
+/* Whether the same request may succeed later: 408, 429, 5xx (529 too), or
+ * a 200 whose body is a mid-stream overload/server error; but not a 429
+ * with OpenAI/OpenRouter code or type "insufficient_quota" (billing), nor
+ * one for a Gemini quota that resets daily (a QuotaFailure quotaId with
+ * "PerDay"). */
 int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 			    size_t len);
 
@@ -238,13 +244,16 @@ int prov_set_error(struct prov_decoder *d, const json_t *root);
 json_t *openai_build_body(const struct prov_req *req);
 int openai_decode_chunk(struct prov_decoder *d, const json_t *root);
 int openai_decode_response(struct prov_decoder *d, const json_t *root);
+/* Text held back while deciding about a leading <think> block, handed on
+ * at the end of the answer. */
+int openai_flush(struct prov_decoder *d);
+/* Whether provider is OpenAI's own API ("openai", "azure", or NULL),
+ * whose reasoning models refuse "max_tokens" and any temperature. */
+int openai_is_proper(const char *provider);
 json_t *anthropic_build_body(const struct prov_req *req);
 /* A Claude model's version, major * 100 + minor (406 for claude-opus-4-6),
  * 0 when the name has none. */
 int anthropic_version(const char *model);
-/* Text held back while deciding about a leading <think> block, handed on
- * at the end of the answer. */
-int openai_flush(struct prov_decoder *d);
 int anthropic_decode_event(struct prov_decoder *d, const char *type,
 			   const json_t *root);
 int anthropic_decode_response(struct prov_decoder *d, const json_t *root);

@@ -106,6 +106,10 @@ run t3-user list -zq
 is_rc 2 "an unknown letter in a group of short options"
 is_err "t3-user: error: unknown option '-z'
 try 't3-user --help'" "naming that letter, not the word before"
+run t3-user list --quiet=1
+is_rc 2 "a value for an option that takes none"
+is_err "t3-user: error: option '--quiet' takes no value
+try 't3-user --help'" "naming the long option, not its letter"
 run t3-user add carol@example.com --plan
 is_rc 2 "an option without its value"
 is_err "t3-user: error: option '--plan' needs a value

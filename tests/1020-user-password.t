@@ -48,6 +48,8 @@ is_err "t3-user: error: there is no --password option: a password is typed at a 
 try 't3-user --help'" "refused by name, not taken as short for --password-stdin"
 run t3-user add bob@example.com --password=secret123
 is_rc 2 "nor --password=VALUE"
+is_err "t3-user: error: there is no --password option: a password is typed at a prompt that does not echo, or read with --password-stdin
+try 't3-user --help'" "--password=VALUE: the same message"
 grep -q secret123 "$ERR"; ok $((!$?)) "the password given is not echoed"
 run t3-user passwd bob@example.com --passw=secret123
 is_rc 2 "an abbreviation of both is refused"

@@ -124,18 +124,19 @@ is_rc 2 "a NUL byte in the prompt is refused"
 is_err "t3-chat: error: the prompt contains a NUL byte" "and says so"
 is "$(cat "$OUT")" "" "a NUL byte: nothing on stdout"
 unchanged "a NUL byte: nothing stored or metered"
+head -c $((64 * 1024 * 1024)) /dev/zero | tr '\000' a >"$TMP/64m"
 # one byte over the 64 MiB bound, from a pipe (no size to stat)
-head -c $((64 * 1024 * 1024 + 1)) /dev/zero | tr '\000' a | (run tmo t3-chat -m echo; echo "$rc" >"$TMP/rc")
+{ cat "$TMP/64m"; printf a; } | (run tmo t3-chat -m echo; echo "$rc" >"$TMP/rc")
 rc=$(cat "$TMP/rc")
 is_rc 2 "stdin over 64 MiB is refused"
 is_err "t3-chat: error: standard input is larger than 64 MiB" "and says so"
 unchanged "stdin over 64 MiB: nothing stored or metered"
-head -c $((64 * 1024 * 1024)) /dev/zero | tr '\000' a >"$TMP/64m"
 run tmo t3-chat -m echo -n <"$TMP/64m"
 # taken whole: the estimate is 4 bytes a token (+4 for the message), and
 # then refused by echo's context, not by the stdin bound
 is "$rc $(cat "$ERR")" "6 t3-chat: error: the prompt is about 16777220 tokens, more than fits in the context of 'echo' (1000000 tokens)" \
 	"stdin of exactly 64 MiB is read whole"
+unchanged "stdin of exactly 64 MiB, too big for the context: nothing stored or metered"
 rm -f "$TMP/64m"
 
 # ---- the model from T3_MODEL and the config file ----

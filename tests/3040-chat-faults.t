@@ -311,9 +311,11 @@ is "$rc $(cat "$ERR")" "5 t3-chat: error: openai: no answer: the model reached i
 is "$(usage_rows) $(nmsgs)" "empty,200,1 $((n + 1))" "no answer: usage row 'empty', no AI message stored"
 printf '%s\n\n' 'data: {"promptFeedback":{"blockReason":"PROHIBITED_CONTENT"},"usageMetadata":{"promptTokenCount":7,"totalTokenCount":7},"modelVersion":"gemini-2.5-flash"}' >"$TMP/blocked.sse"
 mock_script "{\"file\":\"$TMP/blocked.sse\"}"
+mark
 run with_gemini t3-chat -m gemini-2.5-flash -n "again"
 is "$rc $(cat "$ERR")" "5 t3-chat: error: gemini: no answer text (finish reason PROHIBITED_CONTENT)" \
 	"a blocked prompt: exit 5, naming the block reason"
+is "$(usage_rows)" "empty,200,1" "a blocked prompt: metered as empty"
 printf '%s\n\n' 'data: {"choices":[{"index":0,"delta":{"content":"Once upon"},"finish_reason":null}]}' \
 	'data: {"choices":[{"index":0,"delta":{},"finish_reason":"length"}]}' 'data: [DONE]' >"$TMP/cut.sse"
 mock_script "{\"file\":\"$TMP/cut.sse\"}"
@@ -322,6 +324,11 @@ is "$rc $(cat "$OUT")" "0 Once upon" "an answer cut at the limit: shown, exit 0"
 is "$(cat "$ERR")" "t3-chat: warning: the answer was cut at the token limit (length)" "and a warning says so"
 run with_openai t3-chat -m gpt-4o-mini -n --json "again"
 is "$(jx "$OUT" '$.finish_reason') $(wc -c <"$ERR" | tr -d ' ')" "length 0" "--json: the reason in the output, no warning"
+sed 's/"length"/"content_filter"/' "$TMP/cut.sse" >"$TMP/filtered.sse"
+mock_script "{\"file\":\"$TMP/filtered.sse\"}"
+run with_openai t3-chat -m gpt-4o-mini -n "again"
+is "$rc $(cat "$OUT")" "0 Once upon" "an answer stopped by a filter: shown, exit 0"
+is "$(cat "$ERR")" "t3-chat: warning: the provider stopped the answer (content_filter)" "and a warning says so"
 
 # ---- an over-long SSE line ----
 mock_script '{"gen_events":5,"huge_line":3000000}'
@@ -448,11 +455,15 @@ blackhole_start
 mark
 n=$(nmsgs)
 again_bg "http://127.0.0.1:$BH_PORT/v1"
-# the user message is stored just before connecting
-i=0; while [ "$(nmsgs)" = "$n" ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i + 1)); done
-sleep 0.2
-echo now >"$TMP/int.go"
+# its first socket is made after the SIGINT handler is in place, for the
+# connect; a fixed sleep after the user message is stored would race that
+i=0
+until ls -l "/proc/$bg/fd" 2>/dev/null | grep -q 'socket:' || [ $i -ge 250 ]; do
+	sleep 0.02; i=$((i + 1))
+done
+[ $i -lt 250 ] && echo now >"$TMP/int.go"
 sigint_after_output "$TMP/int.go" $bg
+ok $began "(sent once it was connecting)"
 kill "$BH_PID" 2>/dev/null
 stopped_by_sigint "SIGINT while connecting: exit 130" ""
 is "$(nmsgs) $(usage_rows)" "$((n + 1)) interrupted,-,1" "the user message kept, usage interrupted (no HTTP status)"

@@ -39,6 +39,20 @@ mock_stop() {
 	MOCK_PID=
 }
 
+# mock_wait_port PID PORTFILE ERRFILE WHAT: wait (5 s at most) for the
+# port PID writes to PORTFILE; bail out, naming WHAT, if it never does
+mock_wait_port() {
+	i=0
+	while [ ! -s "$2" ] && [ $i -lt 100 ]; do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05; i=$((i + 1))
+	done
+	if [ ! -s "$2" ]; then
+		echo "Bail out! $4 did not start: $(cat "$3")"
+		exit 255
+	fi
+}
+
 mock_start() { # SCRIPT_JSONL
 	mock_stop
 	mock_n=$((mock_n + 1))
@@ -49,15 +63,7 @@ mock_start() { # SCRIPT_JSONL
 	"$PYTHON" "$TESTDIR/mockprov.py" --port-file "$mock_portfile" --log "$MOCK_LOG" \
 		--script "$1" --idle-timeout 60 ${MOCK_TLS:+--tls $MOCK_TLS} 2>"$TMP/mock$mock_n.err" &
 	MOCK_PID=$!
-	i=0
-	while [ ! -s "$mock_portfile" ] && [ $i -lt 100 ]; do
-		kill -0 "$MOCK_PID" 2>/dev/null || break
-		sleep 0.05; i=$((i + 1))
-	done
-	if [ ! -s "$mock_portfile" ]; then
-		echo "Bail out! the mock provider did not start: $(cat "$TMP/mock$mock_n.err")"
-		exit 255
-	fi
+	mock_wait_port "$MOCK_PID" "$mock_portfile" "$TMP/mock$mock_n.err" "the mock provider"
 	MOCK_URL=http${MOCK_TLS:+s}://127.0.0.1:$(cat "$mock_portfile")
 }
 
@@ -110,11 +116,10 @@ with_openrouter() { env OPENROUTER_BASE_URL="$MOCK_URL/v1" OPENROUTER_API_KEY="$
 blackhole_start() {
 	bh_pf=$TMP/blackhole.port
 	rm -f "$bh_pf"
-	"$PYTHON" "$TESTDIR/mockprov.py" --blackhole --port-file "$bh_pf" --idle-timeout 60 &
+	"$PYTHON" "$TESTDIR/mockprov.py" --blackhole --port-file "$bh_pf" --idle-timeout 60 \
+		>/dev/null 2>"$TMP/blackhole.err" &
 	BH_PID=$!
-	i=0
-	while [ ! -s "$bh_pf" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -s "$bh_pf" ] || { echo "Bail out! the blackhole listener did not start"; exit 255; }
+	mock_wait_port "$BH_PID" "$bh_pf" "$TMP/blackhole.err" "the blackhole listener"
 	BH_PORT=$(cat "$bh_pf")
 }
 

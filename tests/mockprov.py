@@ -353,7 +353,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(float(entry["first_delay_ms"]) / 1000)
         try:
             pad = int(entry.get("pad_comments") or 0)
-            comment = b": " + b"p" * 65531 + b"\n"
+            comment = b": " + b"p" * 65533 + b"\n"   # 64 KiB
             while pad > 0:
                 put(comment)
                 pad -= len(comment)
@@ -436,7 +436,10 @@ def main():
     ap.add_argument("--blackhole", action="store_true")
     args = ap.parse_args()
 
-    if args.blackhole and args.port_file:
+    if args.blackhole:
+        if not args.port_file:
+            ap.print_usage(sys.stderr)
+            return 2
         return blackhole(args)
 
     if args.dump_gen:

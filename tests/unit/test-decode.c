@@ -1058,17 +1058,14 @@ static void test_openai_variants(void)
 		for (int whole = 0; whole < 2; whole++) {
 			struct strbuf sse = STRBUF_INIT;
 			size_t n = strlen(content);
-			for (size_t i = 0; i < n; i += whole ? n : 1) {
-				char piece[8];
-				size_t k = whole ? n : 1;
+			size_t step = whole ? n : 1;
+			for (size_t i = 0; i < n; i += step) {
 				sb_adds(&sse, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"");
-				for (size_t j = i; j < i + k; j++) {
+				for (size_t j = i; j < i + step; j++) {
 					if (content[j] == '\n')
 						sb_adds(&sse, "\\n");
-					else {
-						piece[0] = content[j];
-						sb_add(&sse, piece, 1);
-					}
+					else
+						sb_addc(&sse, content[j]);
 				}
 				sb_adds(&sse, "\"},\"finish_reason\":null}]}\n\n");
 			}
@@ -1090,12 +1087,32 @@ static void test_openai_variants(void)
 		run_stream(&r, s, strlen(s));
 		is_str(r.cap.text.buf, "<th", "an answer that only began like <think> is given at the end");
 		run_release(&r);
+		s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"<th\"},"
+		    "\"finish_reason\":null}]}\n\ndata: [DONE]\n\n";
+		run_init(&r, PROV_OPENAI);
+		run_stream(&r, s, strlen(s));
+		is_str(r.cap.text.buf, "<th", "... at [DONE] too, without a finish reason");
+		run_release(&r);
+		s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"<think>hm</th\"},"
+		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},"
+		    "\"finish_reason\":\"length\"}]}\n\n";
+		run_init(&r, PROV_OPENAI);
+		run_stream(&r, s, strlen(s));
+		ok(!strcmp(r.cap.reas.buf, "hm</th") && !r.cap.text.len,
+		   "a <think> block never closed: all of it reasoning, the held end too");
+		run_release(&r);
+		s = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+		    "\"content\":\"<th\"}}]}";
+		run_init(&r, PROV_OPENAI);
+		r.rc = prov_decode_body(&r.d, s, strlen(s));
+		ok(r.rc == 0 && !strcmp(r.cap.text.buf, "<th"),
+		   "--no-stream without a finish reason: the held start given too");
+		run_release(&r);
 		s = "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
 		    "\"<think>hm</think>Yes.\"},\"finish_reason\":\"stop\"}]}";
 		run_init(&r, PROV_OPENAI);
 		r.rc = prov_decode_body(&r.d, s, strlen(s));
-		ok(r.rc == 0 && !strcmp(r.cap.reas.buf ? r.cap.reas.buf : "", "hm") &&
-		   !strcmp(r.cap.text.buf ? r.cap.text.buf : "", "Yes."),
+		ok(r.rc == 0 && !strcmp(r.cap.reas.buf, "hm") && !strcmp(r.cap.text.buf, "Yes."),
 		   "--no-stream: the <think> block split off too");
 		run_release(&r);
 	}
@@ -1183,6 +1200,16 @@ static void test_claude_generations(void)
 	check_body(PROV_ANTHROPIC, &req, want, "haiku 4.5: the budget form, as before");
 	free(want);
 
+	req.model = "claude-sonnet-5";
+	req.reasoning_effort = NULL;
+	req.reasoning_text = 0;
+	req.has_temperature = 1;
+	req.temperature = 0.5;
+	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+			 "\"stream\":true}", m);
+	check_body(PROV_ANTHROPIC, &req, want, "claude 5 thinks unasked: no temperature beside it");
+	free(want);
+
 	ok(prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-6", 1) &&
 	   !prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-7", 1) &&
 	   !prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-sonnet-5", 1),
@@ -1193,6 +1220,19 @@ static void test_claude_generations(void)
 	   prov_takes_temperature(PROV_OPENAI, "deepseek", "deepseek-reasoner", 1) &&
 	   prov_takes_temperature(PROV_GEMINI, "gemini", "gemini-2.5-pro", 1),
 	   "openai: none for OpenAI's own reasoning models; others take one");
+}
+
+static void test_finish_kinds(void)
+{
+	is_int(prov_finish_kind("length"), PROV_FINISH_LENGTH, "finish: length");
+	is_int(prov_finish_kind("max_tokens"), PROV_FINISH_LENGTH, "finish: max_tokens");
+	is_int(prov_finish_kind("MAX_TOKENS"), PROV_FINISH_LENGTH, "finish: MAX_TOKENS");
+	is_int(prov_finish_kind("content_filter"), PROV_FINISH_FILTER, "finish: content_filter");
+	is_int(prov_finish_kind("refusal"), PROV_FINISH_FILTER, "finish: refusal");
+	is_int(prov_finish_kind("SAFETY"), PROV_FINISH_FILTER, "finish: SAFETY");
+	is_int(prov_finish_kind("stop"), PROV_FINISH_OTHER, "finish: stop");
+	is_int(prov_finish_kind("end_turn"), PROV_FINISH_OTHER, "finish: end_turn");
+	is_int(prov_finish_kind(NULL), PROV_FINISH_OTHER, "finish: none");
 }
 
 int main(void)
@@ -1210,6 +1250,7 @@ int main(void)
 	test_bodies_build();
 	test_claude_generations();
 	test_openai_variants();
+	test_finish_kinds();
 	test_urls();
 	return done_testing();
 }
