@@ -73,7 +73,8 @@ static void usage(FILE *fp)
 	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n"
 	      "\n"
 	      "  list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
-	      "       [--sort name|price|context]     CAP: images pdfs multimodal reasoning tools\n"
+	      "       [--sort name|price|context]\n"
+	      "                  CAP: images pdfs multimodal reasoning tools\n"
 	      "  show MODEL...\n"
 	      "  resolve MODEL                         as t3-chat -m does: exit 6 if disabled\n"
 	      "                                        or deprecated\n"
@@ -89,14 +90,15 @@ static void usage(FILE *fp)
 	      "FIELDS: --api API --context N --max-output N|none\n"
 	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
 	      "        --cached-price USD|none        (USD per 1k tokens)\n"
-	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning --[no-]tools\n"
+	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning\n"
+	      "        --[no-]tools\n"
 	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
 	      "        --enabled | --disabled\n"
 	      "\n"
 	      "output: --json, --jsonl, --tsv, --csv, -q (names only); default a table\n"
 	      "other:  --help, --version\n"
 	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
-	      "        6 model disabled or deprecated\n", fp);
+	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
 }
 
 /* Refuse options the command does not take. */

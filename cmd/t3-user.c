@@ -53,7 +53,8 @@ static void usage(FILE *fp)
 	      "\n"
 	      "output: --json, --jsonl, --tsv, --csv, -q (ids only); default a table\n"
 	      "other:  --help, --version\n"
-	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data\n", fp);
+	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
+	      "        130 interrupted, 141 output closed\n", fp);
 }
 
 /* Refuse options the command does not take. */
