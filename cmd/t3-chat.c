@@ -53,6 +53,7 @@ struct call {
 	int dec_ret;
 	int err_retryable;        /* an error event that may pass on retry */
 	size_t total;             /* body bytes so far: past call_max, too large */
+	int reasoning_open;       /* reasoning on stderr lacks its final newline */
 	int64_t total_ms;
 };
 
@@ -137,10 +138,22 @@ static void emit_event(json_t *ev)
 	json_decref(ev);
 }
 
+/* The reasoning shown on stderr is over: end its line, so that neither
+ * the answer nor a diagnostic runs on from it on a terminal. */
+static void end_reasoning(struct call *c)
+{
+	if (c->reasoning_open) {
+		fputc('\n', stderr);
+		c->reasoning_open = 0;
+	}
+}
+
 static int sink_text(void *ctx, const char *s, size_t n)
 {
 	struct call *c = ctx;
 	int first = c->first_ms < 0;
+
+	end_reasoning(c);
 
 	if (first)
 		c->first_ms = time_mono_ms() - c->t0;
@@ -164,6 +177,7 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 	} else if (o.show_reasoning) {
 		fwrite(s, 1, n, stderr);
 		fflush(stderr);
+		c->reasoning_open = s[n - 1] != '\n';
 	}
 	return 0;
 }
@@ -421,6 +435,7 @@ static enum outcome maybe_retry(struct run *run, struct call *c, long retry_afte
 		wait += (long)randombytes_uniform((uint32_t)(wait / 2));
 	if (wait > 30000)
 		return FAIL;
+	end_reasoning(c);
 	fprintf(stderr, "%s: %s; retrying in %.1f s\n", t3_progname, run->message,
 		(double)wait / 1000);
 	record_failed_attempt(run, c);
@@ -1135,6 +1150,9 @@ int main(int argc, char **argv)
 		if (oc != RETRY)
 			break;
 	}
+	/* a cut or stopped stream may end inside a possible <think> tag */
+	prov_decode_end(&call.dec);
+	end_reasoning(&call);
 
 	/* store what came back in one transaction: the AI message (a partial
 	 * one flagged) and the usage row of the last attempt */

@@ -282,6 +282,12 @@ int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev)
 	return rc;
 }
 
+int prov_decode_end(struct prov_decoder *d)
+{
+	/* only the OpenAI decoder holds anything back */
+	return openai_flush(d);
+}
+
 int prov_decode_body(struct prov_decoder *d, const char *body, size_t len)
 {
 	json_t *root = load_json(body, len);

@@ -188,6 +188,12 @@ int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev);
  * Returns as prov_decode_event. */
 int prov_decode_body(struct prov_decoder *d, const char *body, size_t len);
 
+/* The stream is over, however it ended (cut off, interrupted, an error
+ * event): hands on text still held back while undecided (the first bytes
+ * of what may be an OpenAI <think> tag), so a partial answer keeps it.
+ * Returns as prov_decode_event; a no-op after a complete answer. */
+int prov_decode_end(struct prov_decoder *d);
+
 /* One line describing an error response, for the user:
  *   "HTTP 429 rate_limit_exceeded: Rate limit reached for ..."
  * i.e. "HTTP STATUS", then the provider's error code (OpenAI code or type,

@@ -166,6 +166,7 @@ Some good options:
 Let me give two brief, catchy names:"
 out_is "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
 is "$(cat "$ERR")" "$ANT_THINK" "anthropic thinking: --show-reasoning puts the thinking on stderr"
+is "$(tail -c 1 "$ERR" | od -An -tx1 | tr -d ' ')" 0a "anthropic thinking: its line ended before the answer"
 is "$(mock_req 1 '$.body.thinking' '$.body.max_tokens' '$.body.temperature')" \
 	'[{"type":"enabled","budget_tokens":4096},8192,null]' "anthropic: medium effort is a 4096-token thinking budget, max_tokens raised above it"
 is "$(last_ai 'reasoning_text')" "$ANT_THINK" "anthropic thinking: reasoning text stored"

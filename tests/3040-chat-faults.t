@@ -233,6 +233,20 @@ is_rc 4 "no terminator: exit 4"
 is_err "t3-chat: error: openai: the stream ended before the answer was complete" "no terminator: says so"
 is "$(last_ai 'status')" incomplete "no terminator: partial stored as incomplete"
 is "$(usage_rows)" "incomplete,200,1" "no terminator: usage incomplete"
+# cut while deciding on a <think> tag: the bytes held back are kept
+printf '%s\n\n' 'data: {"choices":[{"index":0,"delta":{"content":"<thi"},"finish_reason":null}]}' >"$TMP/held.sse"
+mock_script "{\"file\":\"$TMP/held.sse\"}"
+mark
+cont with_openai -m gpt-4o-mini "again"
+is "$rc $(cat "$OUT")" "4 <thi" "cut inside a possible <think> tag: exit 4, the held bytes printed"
+is "$(last_ai 'message_text, status')" "<thi|incomplete" "and stored with the partial answer"
+printf '%s\n\n' 'data: {"choices":[{"index":0,"delta":{"content":"<think>plan</thi"},"finish_reason":null}]}' >"$TMP/held.sse"
+mock_script "{\"file\":\"$TMP/held.sse\"}"
+mark
+cont with_openai -m gpt-4o-mini --show-reasoning "again"
+is "$rc|$(cat "$OUT")|$(cat "$ERR")" "$(printf '4||plan</thi\nt3-chat: error: %s' \
+	'openai: the stream ended before the answer was complete')" \
+	"cut inside the </think> tag: the held bytes are reasoning, shown with it, its line ended"
 grep -v '^data: \[DONE\]' "$F/anthropic/messages-stream-text.sse" | sed '/^event: message_stop/,$d' >"$TMP/nostop.sse"
 mock_script "{\"file\":\"$TMP/nostop.sse\"}"
 mark

@@ -1093,6 +1093,16 @@ static void test_openai_variants(void)
 		run_stream(&r, s, strlen(s));
 		is_str(r.cap.text.buf, "<th", "... at [DONE] too, without a finish reason");
 		run_release(&r);
+		s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"<th\"},"
+		    "\"finish_reason\":null}]}\n\n";
+		run_init(&r, PROV_OPENAI);
+		run_stream(&r, s, strlen(s));
+		ok(!r.cap.text.len && !r.d.res.done, "a stream cut while undecided: nothing given yet");
+		ok(prov_decode_end(&r.d) == 0 && !strcmp(r.cap.text.buf, "<th"),
+		   "prov_decode_end gives the held start");
+		ok(prov_decode_end(&r.d) == 0 && !strcmp(r.cap.text.buf, "<th"),
+		   "... once");
+		run_release(&r);
 		s = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"<think>hm</th\"},"
 		    "\"finish_reason\":null}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},"
 		    "\"finish_reason\":\"length\"}]}\n\n";
