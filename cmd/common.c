@@ -75,16 +75,18 @@ int common_only(const char *cmd, unsigned long long seen, unsigned long long all
 	return 0;
 }
 
-int common_getopt_error(int opt, char **argv)
+int common_getopt_error(int opt, char **argv, const char *optstring)
 {
 	/* An unknown short option is optopt: argv[optind - 1] is its word
 	 * only when it was the word's last letter ('-zq' stops at 'z' with
 	 * optind still at the word). A missing value always ends its word;
 	 * a long option always has optind past it, and optopt 0 when unknown
-	 * or its value (maybe a letter) when given a value it takes none of. */
+	 * or its value (maybe a letter) when given a value it takes none of.
+	 * A letter of optstring is never unknown: '--quiet=1 -q' is about
+	 * the first word, though the next has its letter. */
 	const char *w = argv[optind - 1], *next = argv[optind];
 	int mid = next && next[0] == '-' && next[1] != '-' && optopt > 0 &&
-		  strchr(next + 1, optopt);
+		  !strchr(optstring, optopt) && strchr(next + 1, optopt);
 
 	if (opt == '?' && optopt > ' ' && optopt < 0x7f && (mid || strncmp(w, "--", 2))) {
 		const char *word = mid ? next : w;

@@ -59,8 +59,9 @@ int common_nargs(const char *cmd, int argc, int min, int max);
 int common_only(const char *cmd, unsigned long long seen, unsigned long long allowed,
 		const char *const *names, int nnames);
 /* A getopt_long ':' (missing value) or '?' (unknown option, or a value
- * given to one that takes none) as a usage error naming the option. */
-int common_getopt_error(int opt, char **argv);
+ * given to one that takes none) as a usage error naming the option;
+ * optstring is the one given to getopt_long. */
+int common_getopt_error(int opt, char **argv, const char *optstring);
 
 struct common_cmd {
 	const char *name;

@@ -888,6 +888,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ 0 }
 	};
+	static const char optstring[] = ":m:s:cunvq";
 	struct config cfg = { 0 };
 	struct user u = { 0 };
 	struct model m;
@@ -904,7 +905,7 @@ int main(int argc, char **argv)
 	common_init(&o.c, "t3-chat");
 	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:s:cunvq", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (opt != 'q' && common_option(&o.c, opt, optarg, usage))
 			continue;
 		switch (opt) {
@@ -950,7 +951,7 @@ int main(int argc, char **argv)
 			r = common_bad_usage("-q does not apply to t3-chat");
 			goto out;
 		default:   /* ':' or '?' */
-			r = common_getopt_error(opt, argv);
+			r = common_getopt_error(opt, argv, optstring);
 			goto out;
 		}
 	}

@@ -752,11 +752,12 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ 0 }
 	};
+	static const char optstring[] = ":qf";
 	int opt;
 
 	common_init(&o.c, "t3-models");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":qf", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
 			continue;
 		switch (opt) {
@@ -773,7 +774,7 @@ int main(int argc, char **argv)
 		}
 		case ':':
 		case '?':
-			return common_exit(&o.c, common_getopt_error(opt, argv));
+			return common_exit(&o.c, common_getopt_error(opt, argv, optstring));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST) {
 			if ((o.seen & BIT(opt)) && opt != OPT_SUPPORTS)

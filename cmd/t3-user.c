@@ -712,11 +712,12 @@ int main(int argc, char **argv)
 		{ "password", optional_argument, NULL, OPT_PASSWORD_ARGV },
 		{ 0 }
 	};
+	static const char optstring[] = ":qy";
 	int opt;
 
 	common_init(&o.c, "t3-user");
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":qy", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
 			continue;
 		switch (opt) {
@@ -735,7 +736,7 @@ int main(int argc, char **argv)
 				"prompt that does not echo, or read with --password-stdin"));
 		case ':':
 		case '?':
-			return common_exit(&o.c, common_getopt_error(opt, argv));
+			return common_exit(&o.c, common_getopt_error(opt, argv, optstring));
 		}
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
 			o.seen |= BIT(opt);

@@ -110,6 +110,9 @@ run t3-user list --quiet=1
 is_rc 2 "a value for an option that takes none"
 is_err "t3-user: error: option '--quiet' takes no value
 try 't3-user --help'" "naming the long option, not its letter"
+run t3-user list --quiet=1 -q
+is_err "t3-user: error: option '--quiet' takes no value
+try 't3-user --help'" "... also when the next word has that letter"
 run t3-user add carol@example.com --plan
 is_rc 2 "an option without its value"
 is_err "t3-user: error: option '--plan' needs a value
