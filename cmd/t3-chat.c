@@ -161,7 +161,7 @@ static int sink_text(void *ctx, const char *s, size_t n)
 	if (out_gone(c) || o.c.fmt == OUT_JSON || o.no_stream)
 		return 0;
 	if (o.c.fmt == OUT_JSONL)
-		emit_event(json_pack("{s:s, s:s%}", "type", "delta", "text", s, n));
+		emit_event(json_pack("{s:s, s:o}", "type", "delta", "text", prov_json_strn(s, n)));
 	else
 		fwrite(s, 1, n, stdout);
 	/* the first words at once: the wait for them is what a user feels */
@@ -172,8 +172,10 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 {
 	struct call *c = ctx;
 	sb_add(&c->reasoning, s, n);
-	if (o.c.fmt == OUT_JSONL && !out_gone(c)) {
-		emit_event(json_pack("{s:s, s:s%}", "type", "reasoning", "text", s, n));
+	if (o.c.fmt == OUT_JSONL) {
+		if (!out_gone(c))
+			emit_event(json_pack("{s:s, s:o}", "type", "reasoning", "text",
+					     prov_json_strn(s, n)));
 	} else if (o.show_reasoning) {
 		fwrite(s, 1, n, stderr);
 		fflush(stderr);
@@ -282,7 +284,6 @@ static int run_echo(struct call *c, const struct prov_req *req)
 	}
 	c->dec.res.done = 1;
 	prov_set_str(&c->dec.res.finish_reason, "stop");
-	c->status = 200;
 	return 0;
 }
 
@@ -359,7 +360,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 				      res->reasoning_tokens, res->cached_tokens);
 	u->first_token_ms = c->first_ms;
 	u->total_ms = c->total_ms;
-	u->http_status = c->status > 0 && run->api != PROV_ECHO ? c->status : -1;
+	u->http_status = c->status > 0 ? c->status : -1;   /* echo: no HTTP */
 	u->attempt = run->attempt;
 }
 
@@ -421,9 +422,9 @@ static char *redact_key(char *s, const char *key)
 }
 
 /* A retryable failure: wait (Retry-After or the body's retryDelay, else
- * exponential backoff with jitter) and try again, unless answer text was
- * printed already, the retries are used up, or the wait would be too
- * long. */
+ * exponential backoff with jitter) and try again, unless answer text has
+ * come (and may have been shown), the retries are used up, or the wait
+ * would be too long. */
 static enum outcome maybe_retry(struct run *run, struct call *c, long retry_after_s)
 {
 	long wait = retry_after_s >= 0 ? retry_after_s * 1000 :
@@ -804,9 +805,7 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 			 const char *msg_id, const char *user_msg_id)
 {
 	struct prov_result *res = &c->dec.res;
-	double cost = ur->cost_usd;
 	int64_t total = c->total_ms;
-	int est = ur->estimated;
 	json_t *j;
 
 	if (!out_gone(c)) {
@@ -858,7 +857,8 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 			run->m->model_name, res->prompt_tokens, res->completion_tokens);
 		if (res->reasoning_tokens)
 			fprintf(stderr, " (%ld reasoning)", res->reasoning_tokens);
-		fprintf(stderr, "%s, $%.6f, first token ", est ? " (estimated)" : "", cost);
+		fprintf(stderr, "%s, $%.6f, first token ", ur->estimated ? " (estimated)" : "",
+			ur->cost_usd);
 		if (c->first_ms >= 0)
 			fprintf(stderr, "%lld ms", (long long)c->first_ms);
 		else
@@ -900,7 +900,7 @@ int main(int argc, char **argv)
 	char user_msg_id[UUID_STRLEN + 1] = "", ai_msg_id[UUID_STRLEN + 1] = "",
 	     parent[UUID_STRLEN + 1] = "";
 	const char *cv, *sys;
-	int opt, r, have_user = 0, have_chat = 0, have_call = 0;
+	int opt, r, have_chat = 0, have_call = 0;
 
 	common_init(&o.c, "t3-chat");
 	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
@@ -913,7 +913,15 @@ int main(int argc, char **argv)
 		case 's': o.system = optarg; break;
 		case 'c': o.cont = 1; break;
 		case OPT_CHAT: o.chat = optarg; break;
-		case OPT_USER: o.user = optarg; break;
+		case OPT_USER:
+			/* an empty T3_USER counts as unset; an empty --user
+			 * is a mistake, not a way to act as someone else */
+			if (!*optarg) {
+				r = t3_error(T3_EUSAGE, "the user given to --user is empty");
+				goto out;
+			}
+			o.user = optarg;
+			break;
 		case OPT_TEMPERATURE:
 			errno = 0;
 			o.temp = strtod(optarg, &endp);
@@ -990,7 +998,7 @@ int main(int argc, char **argv)
 	if (o.cont || o.chat) {
 		if ((r = continued_chat(&cfg, &u, &chat)))
 			goto out;
-		have_user = have_chat = 1;
+		have_chat = 1;
 	}
 
 	/* the model: -m, else the continued chat's, else T3_MODEL, else the
@@ -1050,9 +1058,9 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* the user last: every refusal above leaves the data as it was,
-	 * even the default account uncreated */
-	if (!have_user && (r = acting_user(&cfg, &u)))
+	/* the user last (a continued chat has found it): every refusal above
+	 * leaves the data as it was, even the default account uncreated */
+	if (!have_chat && (r = acting_user(&cfg, &u)))
 		goto out;
 
 	/* quota: refuse before anything is sent or stored */
@@ -1074,28 +1082,17 @@ int main(int argc, char **argv)
 			goto out;
 		if (h.nrows)   /* the new message follows the newest one */
 			memcpy(parent, h.rows[h.nrows - 1].message_id, sizeof parent);
-		if (o.system && (!chat.system_prompt || strcmp(o.system, chat.system_prompt))) {
-			free(chat.system_prompt);
-			chat.system_prompt = xstrdup(o.system);
-			if (!o.no_log) {
-				if ((r = db_begin(&o.c.ddb)))
-					goto out;
-				if ((r = chats_set_system(&o.c.ddb, chat.chat_id, o.system)) ||
-				    (r = db_commit(&o.c.ddb))) {
-					db_rollback(&o.c.ddb);
-					goto out;
-				}
-			}
-		}
 	}
-	/* the chat's system prompt, else -s; a blank one is none */
-	sys = have_chat ? chat.system_prompt : o.system;
+	/* -s (which replaces a continued chat's), else the chat's system
+	 * prompt; a blank one is none */
+	sys = o.system ? o.system : have_chat ? chat.system_prompt : NULL;
 	if (blank(sys))
 		sys = NULL;
 	if ((r = build_messages(&h, &m, sys, prompt)))
 		goto out;
 	if (!o.no_log) {
-		/* the user's message is stored before the request */
+		/* the user's message is stored before the request, with what
+		 * changes in a continued chat: nothing of it before a refusal */
 		if ((r = db_begin(&o.c.ddb)))
 			goto out;
 		if (!have_chat) {
@@ -1104,9 +1101,12 @@ int main(int argc, char **argv)
 					 m.model_name, &chat);
 			free(title);
 			have_chat = !r;
-		} else if (!chat.model_default || strcmp(chat.model_default, m.model_name)) {
+		} else {
+			if (o.system && (!chat.system_prompt || strcmp(o.system, chat.system_prompt)))
+				r = chats_set_system(&o.c.ddb, chat.chat_id, o.system);
 			/* the chat goes on with the model of this run */
-			r = chats_set_model(&o.c.ddb, chat.chat_id, m.model_name);
+			if (!r && (!chat.model_default || strcmp(chat.model_default, m.model_name)))
+				r = chats_set_model(&o.c.ddb, chat.chat_id, m.model_name);
 		}
 		if (r || (r = chats_add_user(&o.c.ddb, chat.chat_id, parent, prompt, user_msg_id)) ||
 		    (r = db_commit(&o.c.ddb))) {
@@ -1141,7 +1141,8 @@ int main(int argc, char **argv)
 		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
 				     str_or_null(run.chat_id), "model", m.model_name,
 				     "provider", m.provider_name));
-	fflush(stdout);
+	/* out before the network; a failure's errno is kept for out_finish */
+	out_flush_stdout();
 	for (run.attempt = 1;; run.attempt++) {
 		if (have_call)
 			call_release(&call);
@@ -1161,7 +1162,6 @@ int main(int argc, char **argv)
 	struct usage_row ur;
 	int stored;
 	fill_usage(&run, &call, &ur);
-	long used = res->prompt_tokens + res->completion_tokens;
 	stored = !db_begin(&o.c.ddb);
 	if (stored) {
 		int w = 0;
@@ -1186,7 +1186,7 @@ int main(int argc, char **argv)
 			stored = 0;
 		}
 	}
-	used += run.failed_tokens;
+	long used = res->prompt_tokens + res->completion_tokens + run.failed_tokens;
 	if (used > 0 && u.token_quota > 0) {
 		int64_t after;
 		if (db_begin(&o.c.udb)) {
@@ -1206,17 +1206,15 @@ int main(int argc, char **argv)
 		else if (k == PROV_FINISH_FILTER)
 			t3_warning("the provider stopped the answer (%s)", res->finish_reason);
 	}
-	if (run.message && run.exit_code != 141)
+	/* a stdout that failed has no message: out_finish, in common_exit,
+	 * names a write error, or exits 141 quietly for a closed pipe */
+	if (run.message)
 		t3_error(run.exit_code, "%s", run.message);
 	r = run.exit_code;
 	/* the database said why already; an answer that was shown but not
 	 * stored or metered must not pass for a success */
 	if (!stored && !r)
 		r = T3_EDATA;
-	if (r == 141) {
-		fclose(stdout);
-		_exit(141);
-	}
 out:
 	if (have_call)
 		call_release(&call);

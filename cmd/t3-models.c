@@ -95,8 +95,8 @@ static void usage(FILE *fp)
 	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
 	      "        --enabled | --disabled\n"
 	      "\n"
-	      "output: --json, --jsonl, --tsv, --csv, -q (names only); default a table\n"
-	      "other:  --help, --version\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
+	      "other:  -f is --force; --user-db PATH (not used); --help, --version\n"
 	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
 	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
 }

@@ -64,6 +64,11 @@ int chats_create(struct db *ddb, struct db *udb, const char *user_id, const char
 	return r;
 }
 
+/* The columns find() reads, in its order. */
+#define SELECT_CHAT "SELECT chat_id, user_id, title, system_prompt, created_at, " \
+		    "model_default FROM chat_sessions "
+
+/* Run a SELECT_CHAT query with parameters a and b into out. */
 static int find(struct db *ddb, const char *sql, const char *a, const char *b, struct chat *out)
 {
 	sqlite3_stmt *st;
@@ -102,9 +107,8 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 	int r;
 	if (strlen(key) < 8 || strlen(key) > UUID_STRLEN || strspn(key, "0123456789abcdefABCDEF-") != strlen(key))
 		return t3_error(T3_ENEG, "chat '%s' not found", key);
-	r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at, model_default FROM chat_sessions "
-		 "WHERE user_id = ?1 AND chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' "
-		 "ORDER BY chat_id LIMIT 2", user_id, key, out);
+	r = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND chat_id >= lower(?2) AND "
+		 "chat_id < lower(?2) || 'g' ORDER BY chat_id LIMIT 2", user_id, key, out);
 	if (r == T3_ENEG)
 		return t3_error(T3_ENEG, "chat '%s' not found", key);
 	return r;
@@ -112,9 +116,8 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 
 int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 {
-	int r = find(ddb, "SELECT chat_id, user_id, title, system_prompt, created_at, model_default FROM chat_sessions "
-		     "WHERE user_id = ?1 AND ?2 IS NULL ORDER BY updated_at DESC, chat_id DESC LIMIT 1",
-		     user_id, NULL, out);
+	int r = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND ?2 IS NULL "
+		     "ORDER BY updated_at DESC, chat_id DESC LIMIT 1", user_id, NULL, out);
 	if (r == T3_ENEG)
 		return t3_error(T3_ENEG, "no chat to continue");
 	return r;

@@ -146,6 +146,12 @@ int db_read_int64(struct db *db, const char *sql, const char *arg, int64_t *out,
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? T3_ENEG : T3_EDATA;
 }
 
+int db_exists(struct db *db, const char *sql, const char *arg, const char *what)
+{
+	int r = db_read_int64(db, sql, arg, NULL, what);
+	return r == 0 ? 1 : r == T3_ENEG ? 0 : -1;
+}
+
 static int user_version(struct db *db, int *out)
 {
 	int64_t v;

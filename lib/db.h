@@ -53,6 +53,9 @@ int db_exec_text(struct db *db, const char *sql, const char *a, const char *b);
  * the step, as in db_error). */
 int db_read_int64(struct db *db, const char *sql, const char *arg, int64_t *out,
 		  const char *what);
+/* The same for a query that only says whether there is a row: 1, 0, or
+ * -1 after an error message. */
+int db_exists(struct db *db, const char *sql, const char *arg, const char *what);
 
 /* Bind helpers: NULL strings bind SQL NULL. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);

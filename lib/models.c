@@ -447,14 +447,6 @@ static void stmt_close(sqlite3_stmt *st, sqlite3_stmt **keep)
 	}
 }
 
-/* Whether a query with one text parameter returns a row: 1, 0, or -1
- * after an error message. */
-static int exists(struct db *ddb, const char *sql, const char *a)
-{
-	int r = db_read_int64(ddb, sql, a, NULL, "read models");
-	return r == 0 ? 1 : r == T3_ENEG ? 0 : -1;
-}
-
 /* Run a SELECT_MODEL query with one or two text parameters; collect up
  * to max rows into out (may be NULL) and return how many matched, or -1. */
 static int select_models(struct db *ddb, const char *sql, const char *a, const char *b,
@@ -771,8 +763,8 @@ unsigned models_cap_parse(const char *name)
 
 int models_provider_exists(struct db *ddb, const char *provider)
 {
-	return exists(ddb, "SELECT 1 FROM model_capabilities WHERE provider_name = ?1 LIMIT 1",
-		      provider);
+	return db_exists(ddb, "SELECT 1 FROM model_capabilities WHERE provider_name = ?1 LIMIT 1",
+			 provider, "read models");
 }
 
 #define LIST_WHERE "WHERE (?1 OR (m.is_active AND (m.deprecation_date IS NULL OR " \
@@ -938,8 +930,8 @@ static int alias_target(struct db *ddb, const char *alias, char **full,
 
 static int name_is_model(struct db *ddb, const char *name)
 {
-	return exists(ddb, "SELECT 1 FROM model_capabilities WHERE model_name = ?1 "
-		      "OR provider_name || '/' || model_name = ?1 LIMIT 1", name);
+	return db_exists(ddb, "SELECT 1 FROM model_capabilities WHERE model_name = ?1 "
+			 "OR provider_name || '/' || model_name = ?1 LIMIT 1", name, "read models");
 }
 
 /* Point alias at m, with no questions asked. */

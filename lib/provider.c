@@ -207,21 +207,26 @@ long prov_json_long(const json_t *obj, const char *key, long dflt)
 
 json_t *prov_json_str(const char *s)
 {
+	return s ? prov_json_strn(s, strlen(s)) : json_null();
+}
+
+json_t *prov_json_strn(const char *s, size_t len)
+{
 	struct strbuf sb = STRBUF_INIT;
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	json_t *j;
 
-	if (!s)
-		return json_null();
-	j = json_string(s);
+	j = json_stringn(s, len);
 	if (j)
 		return j;
 	/* Keep the valid sequences, replace each bad byte. */
-	for (p = (const unsigned char *)s; *p;) {
+	while (p < end) {
 		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 :
 			   (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
 		size_t i;
 		json_t *t = NULL;
+		if (n > (size_t)(end - p))
+			n = 0;	/* cut short by the end */
 		for (i = 1; i < n; i++)
 			if ((p[i] & 0xc0) != 0x80)
 				break;
@@ -389,11 +394,15 @@ static const char *str_or_null(const json_t *obj, const char *key)
 		json_string_value(v) : NULL;
 }
 
-/* The error object of a body: root.error, or the root of an Anthropic
- * error, or the first element of an array (Gemini sometimes wraps). */
+/* The object that describes the error in a body or chunk, NULL if none:
+ * root.error when that is an object (OpenAI, Anthropic, Gemini); root
+ * itself when it carries the error as a string "error", a "message" or a
+ * FastAPI "detail"; the same inside OpenRouter's first choice
+ * ({"choices":[{"error":{...},"finish_reason":"error"}]}). The first
+ * element of an array is looked at (Gemini sometimes wraps). */
 static const json_t *error_object(const json_t *root)
 {
-	const json_t *e;
+	const json_t *e, *c0;
 
 	if (json_is_array(root))
 		root = json_array_get(root, 0);
@@ -406,7 +415,11 @@ static const json_t *error_object(const json_t *root)
 	    json_is_array(json_object_get(root, "detail")) ||
 	    json_is_object(json_object_get(root, "message")))
 		return root;
-	return NULL;
+	c0 = json_array_get(json_object_get(root, "choices"), 0);
+	e = json_object_get(c0, "error");
+	if (json_is_object(e))
+		return e;
+	return json_is_string(e) ? c0 : NULL;
 }
 
 /* The first complaint of a validation error as FastAPI/pydantic servers
@@ -506,9 +519,9 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 int prov_set_error(struct prov_decoder *d, const json_t *root)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const json_t *err = json_object_get(root, "error");
+	const json_t *err = error_object(root);
 
-	if (!json_is_object(err))
+	if (!err)
 		err = root;
 	if (!json_is_object(err) || !sb_add_error(&sb, err, 0, 0))
 		sb_adds(&sb, "unknown error");
@@ -541,6 +554,15 @@ char *prov_error_line(enum prov_api api, long http_status, const char *body,
 	return sb_detach(&sb, NULL);
 }
 
+/* Whether s (may be NULL) is one of the NULL-terminated list. */
+static int in_list(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
 static int is_retryable_code(const char *c)
 {
 	static const char *const codes[] = {
@@ -549,12 +571,7 @@ static int is_retryable_code(const char *c)
 		"UNAVAILABLE", "RESOURCE_EXHAUSTED", "INTERNAL",
 		"DEADLINE_EXCEEDED", NULL
 	};
-	size_t i;
-
-	for (i = 0; codes[i]; i++)
-		if (!strcmp(c, codes[i]))
-			return 1;
-	return 0;
+	return in_list(c, codes);
 }
 
 enum prov_finish prov_finish_kind(const char *fr)
@@ -564,16 +581,11 @@ enum prov_finish prov_finish_kind(const char *fr)
 		"content_filter", "refusal", "SAFETY", "RECITATION", "PROHIBITED_CONTENT",
 		"BLOCKLIST", "SPII", "IMAGE_SAFETY", "LANGUAGE", NULL
 	};
-	size_t i;
 
-	if (!fr)
-		return PROV_FINISH_OTHER;
-	for (i = 0; length[i]; i++)
-		if (!strcmp(fr, length[i]))
-			return PROV_FINISH_LENGTH;
-	for (i = 0; filter[i]; i++)
-		if (!strcmp(fr, filter[i]))
-			return PROV_FINISH_FILTER;
+	if (in_list(fr, length))
+		return PROV_FINISH_LENGTH;
+	if (in_list(fr, filter))
+		return PROV_FINISH_FILTER;
 	return PROV_FINISH_OTHER;
 }
 
@@ -647,9 +659,8 @@ int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 		yes = 1;
 	} else if (status >= 200 && status < 300) {
 		/* A mid-stream error event after a 200. */
-		yes = (code && is_retryable_code(code)) ||
-		      (type && is_retryable_code(type)) ||
-		      (gstatus && is_retryable_code(gstatus)) ||
+		yes = is_retryable_code(code) || is_retryable_code(type) ||
+		      is_retryable_code(gstatus) ||
 		      (json_is_integer(num) &&
 		       (json_integer_value(num) == 429 ||
 			json_integer_value(num) == 408 ||

@@ -162,7 +162,8 @@ struct prov_decoder {
 	int collect;		/* prov_decode_body: gather, then one call */
 	long cache_write;	/* Anthropic's cache_creation_input_tokens */
 	int think;		/* OpenAI: where a leading <think> block stands */
-	struct strbuf held;	/* bytes of a <think> tag not yet decided */
+	struct strbuf held;	/* OpenAI: text not yet passed on, as it may
+				   be part of a <think> or </think> tag */
 	struct strbuf text;
 	struct strbuf reasoning;
 };
@@ -242,9 +243,13 @@ long prov_json_long(const json_t *obj, const char *key, long dflt);
 /* A JSON string for s (NULL gives JSON null); bytes that are not valid
  * UTF-8 become U+FFFD rather than making the whole string vanish. */
 json_t *prov_json_str(const char *s);
+/* The same for n bytes (a piece of a stream, not NUL-terminated). */
+json_t *prov_json_strn(const char *s, size_t n);
 /* Set d->res.error to a one-line "CODE: MESSAGE" from the error that root
- * reports: its "error" member when that is an object, else root itself
- * (a top-level "error" string and "message"). Returns PROV_EERROR. */
+ * reports: its "error" member when that is an object, else root itself (a
+ * top-level "error" string, "message"), else one in its first choice
+ * (OpenRouter) -- where prov_error_line and prov_error_is_retryable look
+ * too. Returns PROV_EERROR. */
 int prov_set_error(struct prov_decoder *d, const json_t *root);
 
 json_t *openai_build_body(const struct prov_req *req);

@@ -152,9 +152,7 @@ int users_find(struct db *db, const char *key, struct user *u)
 
 int users_exists(struct db *db, const char *user_id)
 {
-	int r = db_read_int64(db, "SELECT 1 FROM user_accounts WHERE user_id = ?", user_id,
-			      NULL, "read user");
-	return r == T3_ENEG ? 0 : r ? -1 : 1;
+	return db_exists(db, "SELECT 1 FROM user_accounts WHERE user_id = ?", user_id, "read user");
 }
 
 static int write_error(struct db *db, const struct user *u)
@@ -537,8 +535,7 @@ int plans_set(struct db *db, const char *plan, int64_t allowance, const char *de
 
 int plans_remove(struct db *db, const char *plan)
 {
-	sqlite3_stmt *st;
-	int rc, r;
+	int r;
 	int64_t users;
 
 	if ((r = db_read_int64(db, "SELECT count(*) FROM user_accounts WHERE subscription_plan = ?",
@@ -547,15 +544,9 @@ int plans_remove(struct db *db, const char *plan)
 	if (users)
 		return t3_error(T3_EDATA, "plan '%s' is in use by %lld user%s", plan,
 				(long long)users, users == 1 ? "" : "s");
-	if (db_prepare(db, &st, "DELETE FROM plans WHERE plan_name = ?"))
-		return T3_EDATA;
-	db_bind_text(st, 1, plan);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		r = db_error(db, "delete plan");
-	else if (!sqlite3_changes(db->h))
+	r = db_exec_text(db, "DELETE FROM plans WHERE plan_name = ?", plan, NULL);
+	if (!r && !sqlite3_changes(db->h))
 		r = t3_error(T3_ENEG, "plan '%s' not found", plan);
-	sqlite3_finalize(st);
 	return r;
 }
 

@@ -111,6 +111,7 @@ is_rc 2 "a value for an option that takes none"
 is_err "t3-user: error: option '--quiet' takes no value
 try 't3-user --help'" "naming the long option, not its letter"
 run t3-user list --quiet=1 -q
+is_rc 2 "... also when the next word has that letter: a usage error"
 is_err "t3-user: error: option '--quiet' takes no value
 try 't3-user --help'" "... also when the next word has that letter"
 run t3-user add carol@example.com --plan

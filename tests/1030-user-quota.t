@@ -60,6 +60,7 @@ is_rc 2 "allowance must be non-negative"
 is_err "t3-user: error: '-5' is not an option; a negative number is not accepted here
 try 't3-user --help'" "a negative allowance is named as such, not as an unknown option"
 run t3-user plan set x -50
+is_rc 2 "a negative allowance of two digits is refused too"
 is_err "t3-user: error: '-50' is not an option; a negative number is not accepted here
 try 't3-user --help'" "naming the whole number, not its first digit"
 run t3-user plan set x -- -5

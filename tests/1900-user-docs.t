@@ -87,6 +87,7 @@ is "$(T3_HOME=$T3_HOME.backuphost t3-user list -q --plan pro | wc -l | tr -d ' '
 	"backuphost got the pro user"
 run t3-user --json show carol@example.org
 is_rc 1 "carol is gone"
+is_err "t3-user: error: user 'carol@example.org' not found" "carol: not found"
 run sh -c 'T3_HOME=$T3_HOME.newhost t3-user show --json carol@example.org'
 like "$OUT" '"subscription_plan":"free"' "carol arrived on newhost as she left"
 

@@ -62,6 +62,12 @@ run tmo t3-chat -m echo --bogus hi
 is_rc 2 "an unknown option"
 is_err "t3-chat: error: unknown option '--bogus'
 try 't3-chat --help'" "names the option"
+run tmo t3-chat -m '' hi
+is_rc 2 "an empty model name"
+is_err "t3-chat: error: the model name is empty" "says so"
+run tmo t3-chat -m echo --user '' hi
+is_rc 2 "an empty --user"
+is_err "t3-chat: error: the user given to --user is empty" "says so, rather than acting as the default user"
 run tmo t3-chat -m
 is_rc 2 "-m without a value"
 is_err "t3-chat: error: option '-m' needs a value

@@ -5,16 +5,8 @@
 . "$(dirname "$0")/mock.sh"
 F=$FIXTURES
 
-out_is() { # TEXT DESCRIPTION: stdout is exactly TEXT (no newline added)
-	printf '%s' "$1" >"$TMP/expected"
-	if cmp -s "$TMP/expected" "$OUT"; then ok 0 "$2"; else
-		ok 1 "$2"; diag "$(diff "$TMP/expected" "$OUT")"; fi
-}
 last_usage() { # COLUMNS
 	sql "$DDB" "SELECT $1 FROM usage_metrics ORDER BY timestamp DESC, usage_id DESC LIMIT 1"
-}
-last_ai() { # COLUMNS
-	sql "$DDB" "SELECT $1 FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC, message_id DESC LIMIT 1"
 }
 # The cost from the catalog's prices, computed here independently:
 # cached input at the cached price, reasoning at the reasoning price,
@@ -29,16 +21,13 @@ is_cost() { # MODEL P C R CACHED DESCRIPTION: the last usage row and AI message
 	is "$(last_usage "printf('%.12f', cost_usd)")" "$want" "$6: usage cost from the catalog prices"
 	is "$(last_ai "printf('%.12f', cost_usd)")" "$want" "$6: the answer's cost too"
 }
-keys_of() { # FILE PATH: the keys of the object at PATH, in order
-	jsql "$1" "SELECT group_concat(key, ',') FROM d, json_each(d.J, '$2')"
-}
 
 # ================= OpenAI =================
 OAI_TEXT='The result of \( 1231 \times 2331 \) is \( 2,869,461 \).'
 mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
 run with_openai t3-chat -m gpt-4o-mini -u -s "You are terse." --temperature 0.7 --max-tokens 300 "What is 1231*2331?"
 is_rc 0 "openai: exit 0"
-out_is "$OAI_TEXT" "openai: the recorded answer, exactly, on stdout"
+is_out_raw "$OAI_TEXT" "openai: the recorded answer, exactly, on stdout"
 like "$ERR" '^t3-chat: gpt-4o-mini: 87 prompt \+ 26 completion tokens, \$0\.000029, first token [0-9]+ ms, total [0-9]+ ms$' "openai: -u line"
 is "$(wc -l <"$ERR" | tr -d ' ')" 1 "openai: nothing else on stderr"
 is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_used, tokens_estimated, http_status, attempt')" \
@@ -85,7 +74,7 @@ sed 's/"cached_tokens":0/"cached_tokens":64/' "$F/openai/chat-stream-gpt4omini-i
 mock_script "{\"file\":\"$TMP/cached.sse\"}"
 run with_openai t3-chat -m gpt-4o-mini hi
 is_rc 0 "openai cached: exit 0"
-out_is "$OAI_TEXT" "openai cached: the same answer"
+is_out_raw "$OAI_TEXT" "openai cached: the same answer"
 is "$(last_usage 'prompt_tokens, completion_tokens, cached_tokens')" "87|26|64" "openai: cached tokens recorded"
 is_cost gpt-4o-mini 87 26 0 64 "openai cached"
 
@@ -93,7 +82,7 @@ is_cost gpt-4o-mini 87 26 0 64 "openai cached"
 mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
 run with_openai t3-chat -m gpt-4o-mini --no-stream hi
 is_rc 0 "openai --no-stream"
-out_is "YES" "openai --no-stream: the answer"
+is_out_raw "YES" "openai --no-stream: the answer"
 is "$(mock_req 1 '$.body')" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' \
 	"openai --no-stream: no stream, no stream_options"
 is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
@@ -107,6 +96,11 @@ is_rc 0 "a Latin-1 prompt: exit 0"
 is "$(mock_req 1 '$.body.messages[0].content')" "$(printf 'caf\357\277\275 ok')" "a Latin-1 prompt: the bad byte sent as U+FFFD"
 is "$(sql "$DDB" "SELECT hex(message_text) FROM chat_messages WHERE sender_type = 'user' ORDER BY timestamp DESC, message_id DESC LIMIT 1")" \
 	636166E9206F6B "a Latin-1 prompt: stored as given"
+# echoed back: --jsonl's deltas carry the bad byte as U+FFFD, as --json does
+run t3-chat -m echo -n --jsonl <"$TMP/latin1"
+is "$rc $(jsonl_text "$OUT" delta)" "0 $(printf 'caf\357\277\275 ok')" "a Latin-1 prompt echoed: --jsonl deltas with U+FFFD, none dropped"
+run t3-chat -m echo -n --json <"$TMP/latin1"
+is "$(jx "$OUT" '$.text')" "$(printf 'caf\357\277\275 ok')" "... and --json's text the same"
 
 # one CPU allowed: libcurl's start-up thread (put on another CPU when
 # there is one) still runs, on the only one
@@ -114,7 +108,7 @@ if have taskset 2; then
 	mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
 	run with_openai taskset -c 0 t3-chat -m gpt-4o-mini "What is 1231*2331?"
 	is_rc 0 "openai on one CPU: exit 0"
-	out_is "$OAI_TEXT" "openai on one CPU: the answer"
+	is_out_raw "$OAI_TEXT" "openai on one CPU: the answer"
 fi
 
 # reasoning: gpt-5-nano, reasoning_effort
@@ -130,12 +124,13 @@ like "$ERR" '^t3-chat: gpt-5-nano: 11 prompt \+ 228 completion tokens \(192 reas
 mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-basic.sse\"}"
 run with_gemini t3-chat -m gemini-2.5-flash -s ' ' "hi"
 is "$rc $(mock_req 1 '$.body.systemInstruction')" "0 " "a blank system prompt: no systemInstruction sent"
+is "$(mock_keys 1 '$.body')" contents "a blank system prompt: the body is the contents alone (no null systemInstruction)"
 
 # ================= Anthropic =================
 mock_script "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -s "Be brief." --temperature 0.2 -u "Say hello"
 is_rc 0 "anthropic: exit 0"
-out_is "Hello" "anthropic: the recorded answer"
+is_out_raw "Hello" "anthropic: the recorded answer"
 like "$ERR" '^t3-chat: claude-haiku-4-5-20251001: 10 prompt \+ 4 completion tokens, \$0\.000030, first token [0-9]+ ms, total [0-9]+ ms$' "anthropic: -u line"
 is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_estimated')" \
 	"success|anthropic|10|4|0|0|0" "anthropic: input tokens from message_start, output from message_delta"
@@ -164,7 +159,7 @@ Some good options:
 - Wing
 
 Let me give two brief, catchy names:"
-out_is "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
+is_out_raw "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
 is "$(cat "$ERR")" "$ANT_THINK" "anthropic thinking: --show-reasoning puts the thinking on stderr"
 is "$(tail -c 1 "$ERR" | od -An -tx1 | tr -d ' ')" 0a "anthropic thinking: its line ended before the answer"
 is "$(mock_req 1 '$.body.thinking' '$.body.max_tokens' '$.body.temperature')" \
@@ -178,10 +173,12 @@ is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
 # is refused before anything is sent or stored
 run with_anthropic t3-chat -m sonnet --reasoning-effort high --show-reasoning "pelican names"
 is_rc 0 "claude 5 thinking"
-out_is "$ANT_TEXT" "claude 5 thinking: the answer"
+is_out_raw "$ANT_TEXT" "claude 5 thinking: the answer"
 is "$(mock_req "$(mock_count)" '$.body.model' '$.body.thinking' '$.body.output_config' '$.body.max_tokens' '$.body.temperature')" \
 	'["claude-sonnet-5",{"type":"adaptive","display":"summarized"},{"effort":"high"},32000,null]' \
 	"claude 5: adaptive thinking, output_config.effort, no budget, max_tokens 32000"
+is "$(mock_keys "$(mock_count)" '$.body')" "model,messages,thinking,output_config,max_tokens,stream" \
+	"claude 5: no temperature member at all (not even null)"
 snapshot
 n=$(mock_count)
 run with_anthropic t3-chat -m sonnet --temperature 0.5 "pelican names"
@@ -201,15 +198,16 @@ is "$(cat "$ERR")" "" "anthropic --jsonl: nothing on stderr"
 mock_script "{\"file\":\"$F/anthropic/messages-nonstream-claude3opus.json\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --no-stream Nietzsche
 is_rc 0 "anthropic --no-stream"
-out_is 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
+is_out_raw 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
 is "$(mock_req 1 '$.body.stream')" "" "anthropic --no-stream: no stream field"
+is "$(mock_keys 1 '$.body')" "model,messages,max_tokens" "anthropic --no-stream: the body's members (stream absent, not null)"
 is "$(last_ai 'finish_reason, prompt_tokens, completion_tokens')" "max_tokens|22|15" "anthropic --no-stream: finish reason max_tokens, tokens"
 
 # ================= Gemini =================
 mock_script "{\"file\":\"$F/gemini/streamGenerateContent-sse-basic.sse\"}"
 run with_gemini t3-chat -m gemini-2.5-flash -s "Answer in one line." --temperature 1 --max-tokens 64 -u "Capital of France?"
 is_rc 0 "gemini: exit 0"
-out_is "The capital of France is Paris.
+is_out_raw "The capital of France is Paris.
 " "gemini: the recorded answer"
 like "$ERR" '^t3-chat: gemini-2.5-flash: 13 prompt \+ 8 completion tokens, \$0\.0000[0-9]+, first token' "gemini: -u line"
 is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, reasoning_tokens, tokens_estimated')" \
@@ -238,7 +236,7 @@ is_cost gemini-2.5-flash 34 1256 787 0 "gemini thinking"
 mock_script "{\"file\":\"$F/gemini/generateContent-nonstream-text-short.json\"}"
 run with_gemini t3-chat -m gemini-2.5-flash --no-stream hi
 is_rc 0 "gemini --no-stream"
-out_is 'OK. I found a reference for "recurring revenue". What would you like to know about it? 
+is_out_raw 'OK. I found a reference for "recurring revenue". What would you like to know about it? 
 ' "gemini --no-stream: the answer"
 is "$(mock_req 1 '$.path' '$.query')" '["/v1beta/models/gemini-2.5-flash:generateContent",{}]' "gemini --no-stream: generateContent"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "207|20" "gemini --no-stream: usage"
@@ -248,7 +246,7 @@ is "$(last_ai 'finish_reason, status')" "STOP|complete" "gemini --no-stream: sto
 mock_script "{\"file\":\"$F/openrouter/chat-stream-gpt4o-usage.sse\"}"
 run with_openrouter t3-chat -m anthropic/claude-sonnet-4.5 "name two pets"
 is_rc 0 "openrouter: exit 0"
-out_is "Pebbles and Skipper." "openrouter: the recorded answer (comments skipped)"
+is_out_raw "Pebbles and Skipper." "openrouter: the recorded answer (comments skipped)"
 is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens')" \
 	"success|openrouter|anthropic/claude-sonnet-4.5|17|6" "openrouter: usage row"
 is_cost anthropic/claude-sonnet-4.5 17 6 0 0 openrouter
@@ -259,21 +257,21 @@ is "$(mock_req 1 '$.path' '$.headers.authorization' '$.body.model' '$.body.strea
 
 # ================= the OpenAI adapter's other servers differ in two fields =================
 mock_script '{"gen_events":2}'
-run env MISTRAL_BASE_URL="$MOCK_URL/v1" MISTRAL_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
-	t3-chat -m mistral-small-latest --max-tokens 50 "hello"
+run with_provider MISTRAL /v1 t3-chat -m mistral-small-latest --max-tokens 50 "hello"
 is_rc 0 "mistral: exit 0"
-out_is "tok0 tok1 " "mistral: the answer"
+is_out_raw "tok0 tok1 " "mistral: the answer"
 is "$(last_usage 'status_code, provider_name, model_name')" "success|mistral|mistral-small-latest" "mistral: usage row"
 is "$(mock_req 1 '$.path' '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream' '$.body.stream_options')" \
 	'["/v1/chat/completions",50,null,true,null]' \
 	"mistral: max_tokens, and no stream_options (it refuses unknown fields)"
+is "$(mock_keys 1 '$.body')" "model,messages,max_tokens,stream" "mistral: no other member, not even a null one"
 mock_script '{"gen_events":2}'
-run env GROQ_BASE_URL="$MOCK_URL/v1" GROQ_API_KEY="$KEY" timeout "$T3_TIMEOUT" \
-	t3-chat -m llama-3.3-70b-versatile --max-tokens 50 "hello"
+run with_provider GROQ /v1 t3-chat -m llama-3.3-70b-versatile --max-tokens 50 "hello"
 is_rc 0 "groq: exit 0"
-out_is "tok0 tok1 " "groq: the answer"
+is_out_raw "tok0 tok1 " "groq: the answer"
 is "$(mock_req 1 '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream_options')" \
 	'[50,null,{"include_usage":true}]' "groq: max_tokens, stream_options"
+is "$(mock_keys 1 '$.body')" "model,messages,max_tokens,stream,stream_options" "groq: no max_completion_tokens member, not even a null one"
 is "$(last_usage 'prompt_tokens, completion_tokens')" "10|2" "groq: usage from the usage chunk"
 
 done_testing

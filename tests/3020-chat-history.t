@@ -145,6 +145,9 @@ is_rc 6 "a prompt alone over the context is refused"
 is_err "t3-chat: error: the prompt is about 109 tokens, more than fits in the context of 'tiny' (100 tokens)" "saying why"
 is "$(mock_count)" "$n" "nothing sent"
 unchanged "nothing stored"
+run with_openai t3-chat -m tiny --user bob@example.com -c -s "new sys" "$(printf '%0400d' 0)"
+is_rc 6 "refused with -s too"
+unchanged "not even the new system prompt"
 
 # ---- a chat goes on with its own model ----
 mock_script '{"gen_events":2}' '{"gen_events":2}' '{"gen_events":2,"api":"anthropic"}' '{"gen_events":2,"api":"anthropic"}'

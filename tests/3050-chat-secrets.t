@@ -5,9 +5,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/mock.sh"
 
-no_key_in() { # DESCRIPTION FILE...
-	if grep -a -q -F -- "$KEY" "$@" 2>/dev/null; then ok 1 "$1"; diag "the key is in: $(grep -a -l -F -- "$KEY" "$@")"
-	else ok 0 "$1"; fi
+no_key_in() { # DESCRIPTION FILE...: none of FILE... holds the key (each
+	# must be there to be read: a file missing, or a glob that matched
+	# nothing, fails rather than passing unsearched)
+	nk_desc=$1; shift
+	for nk_f; do
+		[ -f "$nk_f" ] && [ -r "$nk_f" ] && continue
+		ok 1 "$nk_desc"; diag "no file '$nk_f' to search"; return
+	done
+	if grep -a -q -F -- "$KEY" "$@"; then ok 1 "$nk_desc"; diag "the key is in: $(grep -a -l -F -- "$KEY" "$@")"
+	else ok 0 "$nk_desc"; fi
 }
 # every file a run leaves behind, and its output
 leftovers() { echo "$OUT" "$ERR" "$T3_HOME"/*; }

@@ -9,7 +9,9 @@ PYTHON=${PYTHON:-python3}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/t3test.XXXXXX")
 trap 't3_cleanup' EXIT
 t3_cleanup() {
+	# the mock and the blackhole listener of mock.sh, if a test left them
 	[ -n "${MOCK_PID:-}" ] && kill "$MOCK_PID" 2>/dev/null
+	[ -n "${BH_PID:-}" ] && kill "$BH_PID" 2>/dev/null
 	rm -rf "$TMP"
 }
 
@@ -74,6 +76,14 @@ is_out() { # EXPECTED DESCRIPTION: stdout equals EXPECTED (a trailing newline im
 	fi
 }
 
+is_out_raw() { # TEXT DESCRIPTION: stdout is exactly TEXT (no newline added:
+	# for an answer streamed as it came, which ends where the model stopped)
+	printf '%s' "$1" >"$TMP/expected"
+	if cmp -s "$TMP/expected" "$OUT"; then ok 0 "$2"; else
+		ok 1 "$2"; diag "$(diff "$TMP/expected" "$OUT")"
+	fi
+}
+
 is_err() { # EXPECTED DESCRIPTION: stderr equals EXPECTED exactly
 	printf '%s\n' "$1" >"$TMP/expected"
 	if cmp -s "$TMP/expected" "$ERR"; then ok 0 "$2"; else
@@ -95,6 +105,9 @@ unlike() { # FILE EXTENDED-REGEX DESCRIPTION
 
 # SQL against a database, one value per line, columns joined by '|'.
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
+last_ai() { # COLUMNS: of the latest answer in data.db
+	sql "$DDB" "SELECT $1 FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC, message_id DESC LIMIT 1"
+}
 
 # snapshot / unchanged: compare both databases' full dumps around a command
 # that must leave them as they were.
@@ -119,7 +132,7 @@ unchanged() { # DESCRIPTION
 man_lint() {
 	for page in "$@"; do
 		if ! command -v mandoc >/dev/null 2>&1; then
-			ok 0 "# SKIP mandoc not installed: $(basename "$page")"
+			skip 1 "mandoc not installed: $(basename "$page")"
 			continue
 		fi
 		mandoc -Tlint "$page" 2>&1 |
@@ -178,10 +191,7 @@ doc_files() {
 # have PROGRAM [N]: PROGRAM is installed; if not, N (default 1) skips
 have() {
 	command -v "$1" >/dev/null 2>&1 && return 0
-	skip_i=0
-	while [ "$skip_i" -lt "${2:-1}" ]; do
-		ok 0 "# SKIP $1 not installed"; skip_i=$((skip_i + 1))
-	done
+	skip "${2:-1}" "$1 not installed"
 	return 1
 }
 

@@ -14,6 +14,10 @@
 #                             method, path, query, headers, body), e.g.
 #                             mock_req 1 '$.body.messages'
 #   mock_len N PATH           the length of the array at PATH in request N
+#   mock_keys N PATH          the keys of the object at PATH in request N,
+#                             comma-separated, in order: tells a member
+#                             that is absent from one sent as null, which
+#                             mock_req cannot (both come out empty)
 #   jx FILE PATH..., jsql FILE SQL, jsonl_types FILE, jsonl_text FILE TYPE
 #                             questions about JSON output, answered by
 #                             SQLite (no Python start-up each time)
@@ -22,6 +26,9 @@
 #                             run CMD (an external command) under the
 #                             timeout with that provider's base URL set to
 #                             the mock and its key set to $KEY
+#   with_provider NAME PATH CMD...
+#                             the same for any provider: NAME_BASE_URL is
+#                             $MOCK_URL/PATH, NAME_API_KEY $KEY
 #   closed_port               a TCP port on 127.0.0.1 nobody listens on
 #   blackhole_start           a port on 127.0.0.1 whose connects hang (no
 #                             SYN is answered); sets BH_PORT, BH_PID
@@ -96,22 +103,32 @@ jsonl_text() { # FILE TYPE: the "text" of the lines of TYPE, joined
 	jsonl_array "$1"
 	jsql "$1.json" "SELECT group_concat(json_extract(value, '\$.text'), '') FROM d, json_each(d.J) WHERE json_extract(value, '\$.type') = '$2'"
 }
+mock_rec() { sed -n "${1}p" "$MOCK_LOG" >"$TMP/req.json"; } # N: request N's record in req.json
 mock_req() { # N PATH...: jx over request N's record in the log
-	sed -n "${1}p" "$MOCK_LOG" >"$TMP/req.json"; shift
+	mock_rec "$1"; shift
 	jx "$TMP/req.json" "$@"
 }
 mock_len() { # N PATH: the length of the array at PATH in request N
-	sed -n "${1}p" "$MOCK_LOG" >"$TMP/req.json"
+	mock_rec "$1"
 	jsql "$TMP/req.json" "SELECT json_array_length(J, '$2') FROM d"
+}
+mock_keys() { # N PATH: the keys of the object at PATH in request N
+	mock_rec "$1"
+	jsql "$TMP/req.json" "SELECT group_concat(key, ',') FROM d, json_each(d.J, '$2')"
 }
 
 # Every command is bounded: no test may hang.
 T3_TIMEOUT=${T3_TIMEOUT:-20}
 tmo() { timeout -k 2 "$T3_TIMEOUT" "$@"; }
-with_openai() { env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
-with_anthropic() { env ANTHROPIC_BASE_URL="$MOCK_URL/v1" ANTHROPIC_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
-with_gemini() { env GEMINI_BASE_URL="$MOCK_URL/v1beta" GEMINI_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
-with_openrouter() { env OPENROUTER_BASE_URL="$MOCK_URL/v1" OPENROUTER_API_KEY="$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"; }
+with_provider() { # NAME PATH CMD...: CMD under the timeout with NAME_BASE_URL
+	# the mock's URL and PATH, NAME_API_KEY $KEY (NAME as in OPENAI_API_KEY)
+	wp_name=$1 wp_path=$2; shift 2
+	env "${wp_name}_BASE_URL=$MOCK_URL$wp_path" "${wp_name}_API_KEY=$KEY" timeout -k 2 "$T3_TIMEOUT" "$@"
+}
+with_openai() { with_provider OPENAI /v1 "$@"; }
+with_anthropic() { with_provider ANTHROPIC /v1 "$@"; }
+with_gemini() { with_provider GEMINI /v1beta "$@"; }
+with_openrouter() { with_provider OPENROUTER /v1 "$@"; }
 
 blackhole_start() {
 	bh_pf=$TMP/blackhole.port

@@ -167,7 +167,6 @@ class Mock:
         self.script_path = os.path.abspath(args.script)
         self.script_dir = os.path.dirname(self.script_path)
         self.log_path = args.log
-        self.idle = args.idle_timeout
         self.lock = threading.Lock()
         self.count = 0
         self.active = 0

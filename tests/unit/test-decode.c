@@ -802,12 +802,22 @@ static const struct prov_msg history[] = {
 	{ "user", "Another, \"quoted\"\n\u00e9." },
 };
 
+/* The body built for REQ, compact with sorted keys, is WANT_FMT with its
+ * arguments (the messages, mostly, which many cases share). */
+__attribute__((format(printf, 4, 5)))
 static void check_body(enum prov_api api, const struct prov_req *req,
-		       const char *want, const char *desc)
+		       const char *desc, const char *want_fmt, ...)
 {
 	json_t *body = prov_build_body(api, req);
 	char *got = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	is_str(got, want, "body: %s", desc);
+	struct strbuf want = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, want_fmt);
+	sb_vaddf(&want, want_fmt, ap);
+	va_end(ap);
+	is_str(got, want.buf, "body: %s", desc);
+	sb_release(&want);
 	free(got);
 	json_decref(body);
 }
@@ -832,92 +842,82 @@ static void test_bodies_build(void)
 		"[{\"parts\":[{\"text\":\"Name a pelican.\"}],\"role\":\"user\"},"
 		"{\"parts\":[{\"text\":\"Percy.\"}],\"role\":\"model\"},"
 		"{\"parts\":[{\"text\":\"Another, \\\"quoted\\\"\\n\u00e9.\"}],\"role\":\"user\"}]";
-	char *want;
 
-	want = xasprintf("{\"max_completion_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
-			 "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-			 "\"temperature\":0.5}", msgs_oa);
-	check_body(PROV_OPENAI, &req, want, "openai stream, system, temperature, max");
+	check_body(PROV_OPENAI, &req, "openai stream, system, temperature, max",
+		   "{\"max_completion_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+		   "\"temperature\":0.5}", msgs_oa);
 	req.provider = "openai";
-	check_body(PROV_OPENAI, &req, want, "provider openai: max_completion_tokens");
-	free(want);
+	check_body(PROV_OPENAI, &req, "provider openai: max_completion_tokens",
+		   "{\"max_completion_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+		   "\"temperature\":0.5}", msgs_oa);
 
 	req.provider = "groq";
-	want = xasprintf("{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
-			 "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-			 "\"temperature\":0.5}", msgs_oa);
-	check_body(PROV_OPENAI, &req, want, "another OpenAI-compatible server: max_tokens");
-	free(want);
+	check_body(PROV_OPENAI, &req, "another OpenAI-compatible server: max_tokens",
+		   "{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+		   "\"temperature\":0.5}", msgs_oa);
 	req.provider = "mistral";
-	want = xasprintf("{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
-			 "\"stream\":true,\"temperature\":0.5}", msgs_oa);
-	check_body(PROV_OPENAI, &req, want, "mistral: max_tokens, no stream_options");
-	free(want);
+	check_body(PROV_OPENAI, &req, "mistral: max_tokens, no stream_options",
+		   "{\"max_tokens\":1000,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"temperature\":0.5}", msgs_oa);
 	req.provider = NULL;
 
 	req.reasoning_effort = "high";
 	req.stream = 0;
 	req.has_temperature = 0;
 	req.max_tokens = 0;
-	want = xasprintf("{\"messages\":%s,\"model\":\"m-1\",\"reasoning_effort\":\"high\"}",
-			 msgs_oa);
-	check_body(PROV_OPENAI, &req, want, "openai reasoning effort, no stream");
-	free(want);
-	check_body(PROV_ECHO, &req, want = xasprintf("{\"messages\":%s,\"model\":\"m-1\","
-		   "\"reasoning_effort\":\"high\"}", msgs_oa), "echo uses the openai shape");
-	free(want);
+	check_body(PROV_OPENAI, &req, "openai reasoning effort, no stream",
+		   "{\"messages\":%s,\"model\":\"m-1\",\"reasoning_effort\":\"high\"}", msgs_oa);
+	check_body(PROV_ECHO, &req, "echo uses the openai shape",
+		   "{\"messages\":%s,\"model\":\"m-1\",\"reasoning_effort\":\"high\"}", msgs_oa);
 
 	req.reasoning_effort = NULL;
 	req.has_temperature = 1;
 	req.stream = 1;
-	want = xasprintf("{\"max_tokens\":4096,\"messages\":%s,\"model\":\"m-1\","
-			 "\"stream\":true,\"system\":\"Be brief.\",\"temperature\":0.5}", msgs_an);
-	check_body(PROV_ANTHROPIC, &req, want, "anthropic default max_tokens, system, temperature");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "anthropic default max_tokens, system, temperature",
+		   "{\"max_tokens\":4096,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"system\":\"Be brief.\",\"temperature\":0.5}", msgs_an);
 
 	req.reasoning_effort = "low";
 	req.max_tokens = 1000;
-	want = xasprintf("{\"max_tokens\":5120,\"messages\":%s,\"model\":\"m-1\","
-			 "\"stream\":true,\"system\":\"Be brief.\","
-			 "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}}", msgs_an);
-	check_body(PROV_ANTHROPIC, &req, want,
-		   "anthropic thinking low: max_tokens raised past budget, no temperature");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req,
+		   "anthropic thinking low: max_tokens raised past budget, no temperature",
+		   "{\"max_tokens\":5120,\"messages\":%s,\"model\":\"m-1\","
+		   "\"stream\":true,\"system\":\"Be brief.\","
+		   "\"thinking\":{\"budget_tokens\":1024,\"type\":\"enabled\"}}", msgs_an);
 
 	req.reasoning_effort = "medium";
 	req.max_tokens = 30000;
 	req.system = NULL;
 	req.stream = 0;
-	want = xasprintf("{\"max_tokens\":30000,\"messages\":%s,\"model\":\"m-1\","
-			 "\"thinking\":{\"budget_tokens\":4096,\"type\":\"enabled\"}}", msgs_an);
-	check_body(PROV_ANTHROPIC, &req, want, "anthropic thinking medium, no system");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "anthropic thinking medium, no system",
+		   "{\"max_tokens\":30000,\"messages\":%s,\"model\":\"m-1\","
+		   "\"thinking\":{\"budget_tokens\":4096,\"type\":\"enabled\"}}", msgs_an);
 
 	req.system = "Be brief.";
 	req.reasoning_effort = "high";
 	req.max_tokens = 2048;
-	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":26624,"
-			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
-			 "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
-			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
-	check_body(PROV_GEMINI, &req, want,
-		   "gemini all options: maxOutputTokens 2048 below the budget gets the budget added");
-	free(want);
+	check_body(PROV_GEMINI, &req,
+		   "gemini all options: maxOutputTokens 2048 below the budget gets the budget added",
+		   "{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":26624,"
+		   "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
+		   "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
+		   "[{\"text\":\"Be brief.\"}]}}", contents_ge);
 	req.max_tokens = 30000;
-	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
-			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
-			 "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
-			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
-	check_body(PROV_GEMINI, &req, want, "gemini: maxOutputTokens above the budget sent as given");
-	free(want);
+	check_body(PROV_GEMINI, &req, "gemini: maxOutputTokens above the budget sent as given",
+		   "{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
+		   "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
+		   "\"thinkingBudget\":24576}},\"systemInstruction\":{\"parts\":"
+		   "[{\"text\":\"Be brief.\"}]}}", contents_ge);
 	req.model = "gemini-3.5-flash";
 	req.reasoning_effort = "medium";
-	want = xasprintf("{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
-			 "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
-			 "\"thinkingLevel\":\"medium\"}},\"systemInstruction\":{\"parts\":"
-			 "[{\"text\":\"Be brief.\"}]}}", contents_ge);
-	check_body(PROV_GEMINI, &req, want, "gemini 3: thinkingLevel, no budget");
-	free(want);
+	check_body(PROV_GEMINI, &req, "gemini 3: thinkingLevel, no budget",
+		   "{\"contents\":%s,\"generationConfig\":{\"maxOutputTokens\":30000,"
+		   "\"temperature\":0.5,\"thinkingConfig\":{\"includeThoughts\":true,"
+		   "\"thinkingLevel\":\"medium\"}},\"systemInstruction\":{\"parts\":"
+		   "[{\"text\":\"Be brief.\"}]}}", contents_ge);
 	req.model = "m-1";
 	{
 		/* an answer that never came: two user messages in a row */
@@ -925,19 +925,18 @@ static void test_bodies_build(void)
 					  { "assistant", "ok" }, { "user", "third" } };
 		struct prov_req r2 = { .model = "gemini-2.5-flash", .msgs = two, .nmsgs = 4 };
 		check_body(PROV_GEMINI, &r2,
+			   "gemini: messages of one role in a row become parts of one turn",
 			   "{\"contents\":[{\"parts\":[{\"text\":\"first\"},{\"text\":\"second\"}],"
 			   "\"role\":\"user\"},{\"parts\":[{\"text\":\"ok\"}],\"role\":\"model\"},"
-			   "{\"parts\":[{\"text\":\"third\"}],\"role\":\"user\"}]}",
-			   "gemini: messages of one role in a row become parts of one turn");
+			   "{\"parts\":[{\"text\":\"third\"}],\"role\":\"user\"}]}");
 	}
 
 	req.system = NULL;
 	req.reasoning_effort = NULL;
 	req.has_temperature = 0;
 	req.max_tokens = 0;
-	want = xasprintf("{\"contents\":%s}", contents_ge);
-	check_body(PROV_GEMINI, &req, want, "gemini bare");
-	free(want);
+	check_body(PROV_GEMINI, &req, "gemini bare",
+		   "{\"contents\":%s}", contents_ge);
 
 	{
 		struct prov_req r3 = { .model = "m", .has_temperature = 1,
@@ -953,9 +952,9 @@ static void test_bodies_build(void)
 		/* Bytes that are not UTF-8 are replaced, not lost. */
 		struct prov_msg bad[] = { { "user", "a\xff" "b\xc3" } };
 		struct prov_req r2 = { .model = "m", .msgs = bad, .nmsgs = 1 };
-		check_body(PROV_OPENAI, &r2,
+		check_body(PROV_OPENAI, &r2, "invalid UTF-8 replaced by U+FFFD",
 			   "{\"messages\":[{\"content\":\"a\xef\xbf\xbd" "b\xef\xbf\xbd\",\"role\":\"user\"}],"
-			   "\"model\":\"m\"}", "invalid UTF-8 replaced by U+FFFD");
+			   "\"model\":\"m\"}");
 	}
 }
 
@@ -1139,6 +1138,18 @@ static void test_openai_variants(void)
 	is_str(r.d.res.error, "502: Upstream error from Fireworks", "openrouter: choice error, one line");
 	is_str(r.cap.text.buf, "Pe", "openrouter: the text before it kept");
 	run_release(&r);
+	{
+		/* the retry check reads the error where the decoder found it */
+		const char *d = "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
+				"\"finish_reason\":\"error\",\"error\":{\"code\":502,"
+				"\"message\":\"Upstream error from Fireworks\"}}]}";
+		char *line = prov_error_line(PROV_OPENAI, 0, d, strlen(d));
+		ok(prov_error_is_retryable(PROV_OPENAI, 200, d, strlen(d)),
+		   "openrouter: a 502 inside the choice mid-stream is retryable");
+		is_str(line, "502: Upstream error from Fireworks",
+		       "openrouter: choice error, prov_error_line reads it too");
+		free(line);
+	}
 }
 
 /* Claude's thinking controls by generation, and which models take a
@@ -1155,70 +1166,62 @@ static void test_claude_generations(void)
 	struct prov_req req = { .model = "claude-sonnet-5", .msgs = one, .nmsgs = 1,
 				.stream = 1 };
 	const char *m = "\"messages\":[{\"content\":\"hi\",\"role\":\"user\"}]";
-	char *want;
 
 	for (size_t i = 0; i < sizeof vers / sizeof vers[0]; i++)
 		is_int(anthropic_version(vers[i].model), vers[i].v, "version of %s", vers[i].model);
 
-	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
-			 "\"stream\":true}", m);
-	check_body(PROV_ANTHROPIC, &req, want,
-		   "claude 5, nothing asked: no thinking field (on by default), room for it");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req,
+		   "claude 5, nothing asked: no thinking field (on by default), room for it",
+		   "{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+		   "\"stream\":true}", m);
 	req.reasoning_text = 1;
-	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
-			 "\"stream\":true,\"thinking\":{\"display\":\"summarized\","
-			 "\"type\":\"adaptive\"}}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "claude 5, --show-reasoning: the thinking text asked for");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "claude 5, --show-reasoning: the thinking text asked for",
+		   "{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+		   "\"stream\":true,\"thinking\":{\"display\":\"summarized\","
+		   "\"type\":\"adaptive\"}}", m);
 	req.reasoning_text = 0;
 	req.reasoning_effort = "low";
-	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
-			 "\"output_config\":{\"effort\":\"low\"},\"stream\":true,"
-			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "claude 5, effort: adaptive thinking with output_config.effort");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req,
+		   "claude 5, effort: adaptive thinking with output_config.effort",
+		   "{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+		   "\"output_config\":{\"effort\":\"low\"},\"stream\":true,"
+		   "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
 
 	req.model = "claude-opus-4-7";
 	req.reasoning_effort = NULL;
 	req.reasoning_text = 1;
-	want = xasprintf("{\"max_tokens\":4096,%s,\"model\":\"claude-opus-4-7\","
-			 "\"stream\":true}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "opus 4.7, not asked to think: does not");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "opus 4.7, not asked to think: does not",
+		   "{\"max_tokens\":4096,%s,\"model\":\"claude-opus-4-7\","
+		   "\"stream\":true}", m);
 	req.reasoning_effort = "high";
 	req.max_tokens = 1000;
-	want = xasprintf("{\"max_tokens\":1000,%s,\"model\":\"claude-opus-4-7\","
-			 "\"output_config\":{\"effort\":\"high\"},\"stream\":true,"
-			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
-	check_body(PROV_ANTHROPIC, &req, want,
-		   "opus 4.7, effort: adaptive, no budget; --max-tokens bounds thinking and answer");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req,
+		   "opus 4.7, effort: adaptive, no budget; --max-tokens bounds thinking and answer",
+		   "{\"max_tokens\":1000,%s,\"model\":\"claude-opus-4-7\","
+		   "\"output_config\":{\"effort\":\"high\"},\"stream\":true,"
+		   "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
 
 	req.model = "claude-opus-4-6";
 	req.max_tokens = 0;
 	req.reasoning_effort = "medium";
-	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-opus-4-6\","
-			 "\"output_config\":{\"effort\":\"medium\"},\"stream\":true,"
-			 "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "opus 4.6: adaptive rather than the deprecated budget");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "opus 4.6: adaptive rather than the deprecated budget",
+		   "{\"max_tokens\":32000,%s,\"model\":\"claude-opus-4-6\","
+		   "\"output_config\":{\"effort\":\"medium\"},\"stream\":true,"
+		   "\"thinking\":{\"display\":\"summarized\",\"type\":\"adaptive\"}}", m);
 	req.model = "claude-haiku-4-5-20251001";
-	want = xasprintf("{\"max_tokens\":8192,%s,\"model\":\"claude-haiku-4-5-20251001\","
-			 "\"stream\":true,\"thinking\":{\"budget_tokens\":4096,"
-			 "\"type\":\"enabled\"}}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "haiku 4.5: the budget form, as before");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "haiku 4.5: the budget form, as before",
+		   "{\"max_tokens\":8192,%s,\"model\":\"claude-haiku-4-5-20251001\","
+		   "\"stream\":true,\"thinking\":{\"budget_tokens\":4096,"
+		   "\"type\":\"enabled\"}}", m);
 
 	req.model = "claude-sonnet-5";
 	req.reasoning_effort = NULL;
 	req.reasoning_text = 0;
 	req.has_temperature = 1;
 	req.temperature = 0.5;
-	want = xasprintf("{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
-			 "\"stream\":true}", m);
-	check_body(PROV_ANTHROPIC, &req, want, "claude 5 thinks unasked: no temperature beside it");
-	free(want);
+	check_body(PROV_ANTHROPIC, &req, "claude 5 thinks unasked: no temperature beside it",
+		   "{\"max_tokens\":32000,%s,\"model\":\"claude-sonnet-5\","
+		   "\"stream\":true}", m);
 
 	ok(prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-6", 1) &&
 	   !prov_takes_temperature(PROV_ANTHROPIC, "anthropic", "claude-opus-4-7", 1) &&
@@ -1245,6 +1248,29 @@ static void test_finish_kinds(void)
 	is_int(prov_finish_kind(NULL), PROV_FINISH_OTHER, "finish: none");
 }
 
+/* Text for JSON output: valid UTF-8 as it is, each bad byte as U+FFFD,
+ * also a sequence cut by the end of a piece and an embedded NUL. */
+static void test_json_str(void)
+{
+	static const struct { const char *in; size_t n; const char *want; size_t wn; } t[] = {
+		{ "caf\xc3\xa9", 5, "caf\xc3\xa9", 5 },
+		{ "caf\xe9 ok", 7, "caf\xef\xbf\xbd ok", 9 },
+		{ "ab\xc3", 3, "ab\xef\xbf\xbd", 5 },
+		{ "ab\xc3\xa9", 3, "ab\xef\xbf\xbd", 5 },
+		{ "a\0b", 3, "a\0b", 3 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		json_t *j = prov_json_strn(t[i].in, t[i].n);
+		ok(j && json_string_length(j) == t[i].wn &&
+		   !memcmp(json_string_value(j), t[i].want, t[i].wn),
+		   "prov_json_strn case %zu", i + 1);
+		json_decref(j);
+	}
+	json_t *j = prov_json_str(NULL);
+	ok(json_is_null(j), "prov_json_str(NULL) is null");
+	json_decref(j);
+}
+
 int main(void)
 {
 	fixdir = getenv("T3_FIXTURES");
@@ -1258,6 +1284,7 @@ int main(void)
 	test_error_lines();
 	test_retryable();
 	test_bodies_build();
+	test_json_str();
 	test_claude_generations();
 	test_openai_variants();
 	test_finish_kinds();

@@ -154,6 +154,10 @@ static void test_db(void)
 	db_close(&db);
 	ok(!db_open(&db, path, DB_USER), "open again (no migration pending)");
 	is_int(scalar_int(&db, "SELECT count(*) FROM plans"), 3, "the seeded plans are there once");
+	is_int(db_exists(&db, "SELECT 1 FROM plans WHERE plan_name = ?", "free", "read"), 1,
+	       "db_exists: a row");
+	is_int(db_exists(&db, "SELECT 1 FROM plans WHERE plan_name = ?", "nope", "read"), 0,
+	       "db_exists: no row");
 	ok(!db_begin(&db), "BEGIN IMMEDIATE");
 	ok(!db_exec(&db, "INSERT INTO plans VALUES ('x', 1, '')"), "write in the transaction");
 	db_rollback(&db);
@@ -321,15 +325,18 @@ static void test_rehash(void)
 	u.timezone = xstrdup("UTC");
 	ok(!db_begin(&db) && !users_insert(&db, &u) && !db_commit(&db), "insert the user");
 	is_int(users_verify_password(&db, &u, "wrong secret"), T3_ENEG, "a wrong password does not match");
-	users_find(&db, "r@example.com", &back);
+	if (!is_int(users_find(&db, "r@example.com", &back), 0, "read the user back"))
+		goto out;
 	is_str(back.hashed_password, weak, "and leaves the weak hash alone");
 	user_release(&back);
 	is_int(users_verify_password(&db, &u, "old secret"), 0, "the right password matches");
-	users_find(&db, "r@example.com", &back);
+	if (!is_int(users_find(&db, "r@example.com", &back), 0, "read the user back again"))
+		goto out;
 	ok(!strncmp(back.hashed_password, "$argon2id$v=19$m=65536,t=2,p=1$", 31),
 	   "and the stored hash is upgraded to the current parameters: %s", back.hashed_password);
 	is_int(users_verify_password(&db, &back, "old secret"), 0, "the upgraded hash verifies");
 	user_release(&back);
+out:
 	user_release(&u);
 	db_close(&db);
 	free(path);
