@@ -16,6 +16,7 @@
 #include "provider.h"
 #include "sse.h"
 #include "timeutil.h"
+#include "usage.h"
 #include "users.h"
 
 #define MAX_STDIN (64u << 20)        /* bytes of prompt read from stdin */
@@ -314,21 +315,12 @@ struct run {
 	size_t nheaders;
 	int attempt;
 	int recorded;    /* the last attempt's usage row is already written */
-	long failed_tokens;  /* reported tokens of retried attempts */
+	struct usage_hold hold;   /* quota held for the call */
 	/* result of the last attempt */
-	const char *status_code;
-	char status_buf[32];   /* "http_NNN": status_code outlives attempt() */
+	enum usage_status status;
 	int exit_code;
 	char *message;   /* one-line error */
 };
-
-static const char *status_for_http(long status, char *buf, size_t n)
-{
-	if (status == 429)
-		return "rate_limited";
-	snprintf(buf, n, "http_%ld", status);
-	return buf;
-}
 
 /* The usage row of an attempt; tokens as the provider reported them, or
  * an estimate (flagged) when it reported none. */
@@ -349,7 +341,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 	u->user_id = run->user_id;
 	u->model_name = run->m->model_name;
 	u->provider_name = run->m->provider_name;
-	u->status_code = run->status_code;
+	u->status = run->status;
 	u->chat_id = run->chat_id;
 	u->prompt_tokens = res->prompt_tokens;
 	u->completion_tokens = res->completion_tokens;
@@ -366,7 +358,7 @@ static void fill_usage(struct run *run, struct call *c, struct usage_row *u)
 
 /* A usage row in a transaction of its own; a failure has been reported
  * by the db layer and does not stop the run. */
-static void insert_usage(const struct usage_row *u)
+static void insert_usage(struct usage_row *u)
 {
 	if (db_begin(&o.c.ddb))
 		return;
@@ -374,12 +366,13 @@ static void insert_usage(const struct usage_row *u)
 		db_rollback(&o.c.ddb);
 }
 
-/* A failed attempt that will be retried is metered on its own. */
+/* A failed attempt that will be retried is metered and charged on its
+ * own. */
 static void record_failed_attempt(struct run *run, struct call *c)
 {
 	struct usage_row u;
 	fill_usage(run, c, &u);
-	insert_usage(&u);
+	usage_finish(&o.c.ddb, &o.c.udb, &run->hold, 0, &u, NULL, NULL);
 }
 
 static void verbose_request(const char *url, char **headers, size_t nh)
@@ -441,9 +434,6 @@ static enum outcome maybe_retry(struct run *run, struct call *c, long retry_afte
 		(double)wait / 1000);
 	record_failed_attempt(run, c);
 	run->recorded = 1;
-	/* tokens a provider billed for a failed attempt count too */
-	if (c->dec.res.have_usage)
-		run->failed_tokens += c->dec.res.prompt_tokens + c->dec.res.completion_tokens;
 	sleep_interruptibly(wait);
 	if (http_interrupted) {
 		/* Ctrl-C while waiting: this attempt's row is written; the
@@ -505,16 +495,17 @@ static enum outcome attempt(struct run *run, struct call *c)
 	c->total_ms = time_mono_ms() - c->t0;
 	if (out_gone(c)) {
 		/* the write error itself is reported by out_finish at exit */
-		run->status_code = "interrupted";
+		run->status = USAGE_INTERRUPTED;
 		run->exit_code = c->pipe_closed ? 141 : T3_EDATA;
 		return FAIL;
 	}
 	if (r == HTTP_EINTR) {
-		run->status_code = "interrupted";
+		run->status = USAGE_INTERRUPTED;
 		run->exit_code = T3_EINTR;
 		run->message = xstrdup("interrupted");
 	} else if (r == HTTP_ENET || r == HTTP_ESTALL) {
-		run->status_code = r == HTTP_ESTALL ? "stalled" : c->status ? "incomplete" : "network";
+		run->status = r == HTTP_ESTALL ? USAGE_STALLED : c->status ? USAGE_INCOMPLETE :
+			      USAGE_NETWORK;
 		run->exit_code = T3_ENET;
 		run->message = xasprintf("%s: %s", r == HTTP_ESTALL ? "stream stalled" :
 					 c->status ? "stream cut off" : "network error", hres.errbuf);
@@ -525,8 +516,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 				  c->status, hres.redirect) :
 			prov_error_line(run->api, c->status, c->body.buf, c->body.len);
 		int retry = prov_error_is_retryable(run->api, c->status, c->body.buf, c->body.len);
-		run->status_code = status_for_http(c->status, run->status_buf,
-						   sizeof run->status_buf);
+		run->status = c->status == 429 ? USAGE_RATE_LIMITED : USAGE_HTTP_ERROR;
 		run->exit_code = T3_EPROV;
 		run->message = redact_key(xasprintf("%s: %s", run->m->provider_name, line),
 					  run->api_key);
@@ -536,7 +526,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 								    c->body.len);
 		return retry ? maybe_retry(run, c, hres.retry_after_s) : FAIL;
 	} else if (c->dec_ret == PROV_EERROR) {
-		run->status_code = "stream_error";
+		run->status = USAGE_STREAM_ERROR;
 		run->exit_code = T3_EPROV;
 		run->message = redact_key(xasprintf("%s: error in the stream: %s",
 						    run->m->provider_name, c->dec.res.error ?
@@ -545,7 +535,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 		if (c->err_retryable)
 			return maybe_retry(run, c, -1);
 	} else if (c->dec_ret == PROV_EMALFORMED || c->dec_ret == SSE_ETOOLONG) {
-		run->status_code = "malformed";
+		run->status = USAGE_MALFORMED;
 		run->exit_code = T3_EPROV;
 		run->message = c->total > call_max(c) ?
 			xasprintf("%s: response too large (over %zu MiB)", run->m->provider_name,
@@ -553,7 +543,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 			xasprintf("%s: malformed response%s", run->m->provider_name,
 				  c->dec_ret == SSE_ETOOLONG ? " (line too long)" : "");
 	} else if (!c->dec.res.done) {
-		run->status_code = "incomplete";
+		run->status = USAGE_INCOMPLETE;
 		run->exit_code = T3_ENET;
 		run->message = xasprintf("%s: the stream ended before the answer was complete",
 					 run->m->provider_name);
@@ -561,7 +551,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 		/* complete, but nothing to show: thinking used up the limit,
 		 * a filter stopped it, or the prompt itself was blocked */
 		const char *fr = c->dec.res.finish_reason;
-		run->status_code = "empty";
+		run->status = USAGE_EMPTY;
 		run->exit_code = T3_EPROV;
 		run->message = prov_finish_kind(fr) == PROV_FINISH_LENGTH ?
 			xasprintf("%s: no answer: the model reached its token limit (%s) "
@@ -569,7 +559,7 @@ static enum outcome attempt(struct run *run, struct call *c)
 			xasprintf("%s: no answer text (finish reason %s)", run->m->provider_name,
 				  fr ? fr : "none");
 	} else {
-		run->status_code = "success";
+		run->status = USAGE_SUCCESS;
 		run->exit_code = 0;
 	}
 	return run->exit_code ? FAIL : DONE;
@@ -639,6 +629,17 @@ static int build_messages(struct history *h, const struct model *m, const char *
 	h->msgs[h->nmsgs].role = "user";
 	h->msgs[h->nmsgs++].text = prompt;
 	return 0;
+}
+
+/* What a call may use: its prompt as sent and the answer it may get. */
+static int64_t request_estimate(const struct history *h, const struct model *m,
+				const char *system)
+{
+	int64_t n = system ? msg_cost(system) : 0;
+	for (size_t i = 0; i < h->nmsgs; i++)
+		n += msg_cost(h->msgs[i].text);
+	return n + (o.max_tokens > 0 ? o.max_tokens :
+		    m->max_output_tokens > 0 ? m->max_output_tokens : 4096);
 }
 
 /* ---- the acting user ---- */
@@ -806,6 +807,8 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 {
 	struct prov_result *res = &c->dec.res;
 	int64_t total = c->total_ms;
+	char sbuf[USAGE_STATUS_MAX];
+	const char *status = usage_status_name(run->status, c->status, sbuf);
 	json_t *j;
 
 	if (!out_gone(c)) {
@@ -819,7 +822,7 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 			json_object_set_new(j, "provider", json_string(run->m->provider_name));
 			json_object_set_new(j, "text", prov_json_str(c->text.buf));
 			json_object_set_new(j, "reasoning", c->reasoning.len ? prov_json_str(c->reasoning.buf) : json_null());
-			json_object_set_new(j, "status", json_string(run->status_code));
+			json_object_set_new(j, "status", json_string(status));
 			json_object_set_new(j, "finish_reason", str_or_null(res->finish_reason));
 			add_usage(j, ur);
 			json_object_set_new(j, "first_token_ms", first_token_ms(c));
@@ -834,10 +837,10 @@ static void print_result(struct run *run, struct call *c, const struct usage_row
 			emit_event(j);
 			if (run->exit_code)
 				emit_event(json_pack("{s:s, s:s, s:o}", "type", "error", "status",
-						     run->status_code, "message", run->message ?
+						     status, "message", run->message ?
 						     prov_json_str(run->message) : json_string("")));
 			emit_event(json_pack("{s:s, s:s, s:o, s:o, s:o, s:I}", "type", "done",
-					     "status", run->status_code,
+					     "status", status,
 					     "finish_reason", str_or_null(res->finish_reason),
 					     "message_id", str_or_null(msg_id),
 					     "first_token_ms", first_token_ms(c),
@@ -1063,18 +1066,8 @@ int main(int argc, char **argv)
 	if (!have_chat && (r = acting_user(&cfg, &u)))
 		goto out;
 
-	/* quota: refuse before anything is sent or stored */
 	run.m = &m;
 	run.user_id = u.user_id;
-	if (u.token_quota <= 0) {
-		struct usage_row ur = { .user_id = u.user_id, .model_name = m.model_name,
-			.provider_name = m.provider_name, .status_code = "quota_exceeded",
-			.first_token_ms = -1, .total_ms = -1, .http_status = -1 };
-		insert_usage(&ur);
-		r = t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')", u.email,
-			     u.subscription_plan);
-		goto out;
-	}
 
 	/* the chat */
 	if (have_chat) {
@@ -1089,6 +1082,20 @@ int main(int argc, char **argv)
 	if (blank(sys))
 		sys = NULL;
 	if ((r = build_messages(&h, &m, sys, prompt)))
+		goto out;
+	/* quota: hold what the call may use, or refuse before anything is
+	 * sent or stored */
+	r = usage_reserve(&o.c.udb, u.user_id, request_estimate(&h, &m, sys), &run.hold);
+	if (r == T3_EPOLICY) {
+		struct usage_row ur = { .user_id = u.user_id, .model_name = m.model_name,
+			.provider_name = m.provider_name, .status = USAGE_QUOTA_EXCEEDED,
+			.first_token_ms = -1, .total_ms = -1, .http_status = -1 };
+		insert_usage(&ur);
+		r = t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')", u.email,
+			     u.subscription_plan);
+		goto out;
+	}
+	if (r)
 		goto out;
 	if (!o.no_log) {
 		/* the user's message is stored before the request, with what
@@ -1160,42 +1167,26 @@ int main(int argc, char **argv)
 	 * one flagged) and the usage row of the last attempt */
 	struct prov_result *res = &call.dec.res;
 	struct usage_row ur;
-	int stored;
+	int stored = 1;
 	fill_usage(&run, &call, &ur);
-	stored = !db_begin(&o.c.ddb);
-	if (stored) {
-		int w = 0;
-		if (!o.no_log && call.text.len) {
-			const char *st = run.exit_code == 0 ? "complete" :
-					 run.exit_code == T3_EINTR || out_gone(&call) ? "interrupted" :
-					 run.exit_code == T3_ENET ? "incomplete" : "error";
-			struct ai_message am = {
-				.chat_id = chat.chat_id, .parent_id = user_msg_id, .text = call.text.buf,
-				.model = m.model_name, .finish_reason = res->finish_reason, .status = st,
-				.reasoning_text = call.reasoning.buf,
-				.prompt_tokens = res->prompt_tokens,
-				.completion_tokens = res->completion_tokens,
-				.reasoning_tokens = res->reasoning_tokens, .cost_usd = ur.cost_usd,
-				.first_token_ms = call.first_ms, .total_ms = call.total_ms,
-			};
-			w = chats_add_ai(&o.c.ddb, &am, ai_msg_id);
-			ur.message_id = ai_msg_id;
-		}
-		if (w || (!run.recorded && usage_insert(&o.c.ddb, &ur)) || db_commit(&o.c.ddb)) {
-			db_rollback(&o.c.ddb);
-			stored = 0;
-		}
-	}
-	long used = res->prompt_tokens + res->completion_tokens + run.failed_tokens;
-	if (used > 0 && u.token_quota > 0) {
-		int64_t after;
-		if (db_begin(&o.c.udb)) {
-			stored = 0;
-		} else if (users_quota_consume(&o.c.udb, u.user_id, used, &after) ||
-			   db_commit(&o.c.udb)) {
-			db_rollback(&o.c.udb);
-			stored = 0;
-		}
+	if (run.recorded) {
+		/* interrupted while waiting to retry: that attempt is metered */
+		usage_release(&o.c.udb, &run.hold);
+	} else {
+		const char *st = run.exit_code == 0 ? "complete" :
+				 run.exit_code == T3_EINTR || out_gone(&call) ? "interrupted" :
+				 run.exit_code == T3_ENET ? "incomplete" : "error";
+		struct ai_message am = {
+			.chat_id = chat.chat_id, .parent_id = user_msg_id, .text = call.text.buf,
+			.model = m.model_name, .finish_reason = res->finish_reason, .status = st,
+			.reasoning_text = call.reasoning.buf,
+			.prompt_tokens = res->prompt_tokens,
+			.completion_tokens = res->completion_tokens,
+			.reasoning_tokens = res->reasoning_tokens, .cost_usd = ur.cost_usd,
+			.first_token_ms = call.first_ms, .total_ms = call.total_ms,
+		};
+		stored = !usage_finish(&o.c.ddb, &o.c.udb, &run.hold, 1, &ur,
+				       !o.no_log && call.text.len ? &am : NULL, ai_msg_id);
 	}
 	print_result(&run, &call, &ur, ai_msg_id, user_msg_id);
 	/* an answer cut short says so; --json and --jsonl carry the reason */

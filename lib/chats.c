@@ -25,14 +25,6 @@ void chat_msgs_free(struct chat_msg *m, size_t n)
 	free(m);
 }
 
-static void bind_opt_long(sqlite3_stmt *st, int i, long v)
-{
-	if (v < 0)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_int64(st, i, v);
-}
-
 int chats_create(struct db *ddb, struct db *udb, const char *user_id, const char *title,
 		 const char *system_prompt, const char *model, struct chat *out)
 {
@@ -226,49 +218,12 @@ int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_ST
 	sqlite3_bind_int64(st, 9, m->completion_tokens);
 	sqlite3_bind_int64(st, 10, m->reasoning_tokens);
 	sqlite3_bind_double(st, 11, m->cost_usd);
-	bind_opt_long(st, 12, m->first_token_ms);
-	bind_opt_long(st, 13, m->total_ms);
+	db_bind_opt_long(st, 12, m->first_token_ms);
+	db_bind_opt_long(st, 13, m->total_ms);
 	db_bind_text(st, 14, m->finish_reason);
 	db_bind_text(st, 15, m->status);
 	db_bind_text(st, 16, m->reasoning_text && *m->reasoning_text ? m->reasoning_text : NULL);
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r ? r : touch(ddb, m->chat_id, now);
-}
-
-int usage_insert(struct db *ddb, const struct usage_row *u)
-{
-	sqlite3_stmt *st;
-	char id[UUID_STRLEN + 1];
-	int r;
-
-	uuid_v7(id);
-	if (db_prepare(ddb, &st, "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, "
-		       "tokens_used, status_code, provider_name, prompt_tokens, completion_tokens, "
-		       "reasoning_tokens, cached_tokens, tokens_estimated, cost_usd, chat_id, message_id, "
-		       "first_token_ms, total_ms, http_status, attempt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-		       "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"))
-		return T3_EDATA;
-	db_bind_text(st, 1, id);
-	db_bind_text(st, 2, u->user_id);
-	sqlite3_bind_int64(st, 3, time_now_ms());
-	db_bind_text(st, 4, u->model_name);
-	sqlite3_bind_int64(st, 5, u->prompt_tokens + u->completion_tokens);
-	db_bind_text(st, 6, u->status_code);
-	db_bind_text(st, 7, u->provider_name);
-	sqlite3_bind_int64(st, 8, u->prompt_tokens);
-	sqlite3_bind_int64(st, 9, u->completion_tokens);
-	sqlite3_bind_int64(st, 10, u->reasoning_tokens);
-	sqlite3_bind_int64(st, 11, u->cached_tokens);
-	sqlite3_bind_int(st, 12, !!u->estimated);
-	sqlite3_bind_double(st, 13, u->cost_usd);
-	db_bind_text(st, 14, u->chat_id);
-	db_bind_text(st, 15, u->message_id && *u->message_id ? u->message_id : NULL);
-	bind_opt_long(st, 16, u->first_token_ms);
-	bind_opt_long(st, 17, u->total_ms);
-	bind_opt_long(st, 18, u->http_status);
-	sqlite3_bind_int(st, 19, u->attempt > 0 ? u->attempt : 1);
-	r = db_step_done(ddb, st);
-	sqlite3_finalize(st);
-	return r;
 }

@@ -54,14 +54,4 @@ int chats_add_user(struct db *ddb, const char *chat_id, const char *parent_id,
 		   const char *text, char out_id[UUID_STRLEN + 1]);
 int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_STRLEN + 1]);
 
-struct usage_row {
-	const char *user_id, *model_name, *provider_name, *status_code, *chat_id, *message_id;
-	long prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens;
-	int estimated;
-	double cost_usd;
-	long first_token_ms, total_ms, http_status;  /* -1: NULL */
-	int attempt;
-};
-int usage_insert(struct db *ddb, const struct usage_row *u);
-
 #endif

@@ -288,3 +288,11 @@ void db_close(struct db *db)
 	free(db->path);
 	memset(db, 0, sizeof *db);
 }
+
+void db_bind_opt_long(sqlite3_stmt *st, int i, long v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}

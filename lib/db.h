@@ -60,6 +60,8 @@ int db_exists(struct db *db, const char *sql, const char *arg, const char *what)
 /* Bind helpers: NULL strings bind SQL NULL. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */
+/* A count or duration that may be unknown: v < 0 binds SQL NULL. */
+void db_bind_opt_long(sqlite3_stmt *st, int i, long v);
 
 /* SQL expression for an INTEGER unix-ms column as ISO-8601 UTC with
  * milliseconds: t3_iso() is time_fmt_iso() registered on every

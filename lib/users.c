@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "timeutil.h"
+#include "usage.h"
 #include "users.h"
 
 /* Argon2id parameters: libsodium's "interactive" set, 64 MiB and t=2,
@@ -270,7 +271,7 @@ int users_delete(struct db *udb, struct db *ddb, const char *user_id)
 		return T3_EDATA;
 	if (db_begin(ddb))
 		goto fail_u;
-	if (db_exec_text(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id, NULL) ||
+	if (usage_delete_user(ddb, user_id) ||
 	    db_exec_text(ddb, "DELETE FROM chat_messages WHERE chat_id IN "
 			 "(SELECT chat_id FROM chat_sessions WHERE user_id = ?)", user_id, NULL) ||
 	    db_exec_text(ddb, "DELETE FROM chat_sessions WHERE user_id = ?", user_id, NULL) ||
