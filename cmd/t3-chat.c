@@ -631,15 +631,22 @@ static int build_messages(struct history *h, const struct model *m, const char *
 	return 0;
 }
 
-/* What a call may use: its prompt as sent and the answer it may get. */
+/* What a call is expected to use, held from the quota while it runs: its
+ * prompt as sent and the answer's ceiling (--max-tokens), else an answer
+ * of up to EXPECTED_ANSWER tokens (the model's own ceiling is tens of
+ * thousands: holding it would refuse a user's parallel calls long before
+ * the quota is near). See t3.7, BILLING. */
+#define EXPECTED_ANSWER 4096
 static int64_t request_estimate(const struct history *h, const struct model *m,
 				const char *system)
 {
 	int64_t n = system ? msg_cost(system) : 0;
 	for (size_t i = 0; i < h->nmsgs; i++)
 		n += msg_cost(h->msgs[i].text);
-	return n + (o.max_tokens > 0 ? o.max_tokens :
-		    m->max_output_tokens > 0 ? m->max_output_tokens : 4096);
+	if (o.max_tokens > 0)
+		return n + o.max_tokens;
+	return n + (m->max_output_tokens > 0 && m->max_output_tokens < EXPECTED_ANSWER ?
+		    m->max_output_tokens : EXPECTED_ANSWER);
 }
 
 /* ---- the acting user ---- */
@@ -994,8 +1001,16 @@ int main(int argc, char **argv)
 		o.retries = 3;
 	if (o.stall_s < 0)
 		o.stall_s = 120;
+	/* Ctrl-C and SIGTERM stop a wait for a lock as they stop a request */
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		goto out;
+	db_set_interrupt(&o.c.udb, &http_interrupted);
+	db_set_interrupt(&o.c.ddb, &http_interrupted);
 
 	/* a continued chat first: its model is the default */
 	if (o.cont || o.chat) {
@@ -1085,6 +1100,10 @@ int main(int argc, char **argv)
 		goto out;
 	/* quota: hold what the call may use, or refuse before anything is
 	 * sent or stored */
+	/* what an earlier run could not finish (a lock, a kill) first, so
+	 * the quota left is the true one; a lock now leaves it to the next */
+	if ((r = usage_settle_pending(&o.c.ddb, &o.c.udb, u.user_id, 0, NULL)))
+		goto out;
 	r = usage_reserve(&o.c.udb, u.user_id, request_estimate(&h, &m, sys), &run.hold);
 	if (r == T3_EPOLICY) {
 		struct usage_row ur = { .user_id = u.user_id, .model_name = m.model_name,
@@ -1137,12 +1156,6 @@ int main(int argc, char **argv)
 	run.req.stream = !o.no_stream;
 	if (run.api != PROV_ECHO)
 		run_build_request(&run, base_url);
-
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	if (o.c.fmt == OUT_JSONL)
 		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
@@ -1207,6 +1220,9 @@ int main(int argc, char **argv)
 	if (!stored && !r)
 		r = T3_EDATA;
 out:
+	/* a wait for a lock that Ctrl-C ended */
+	if (r == T3_EDATA && http_interrupted)
+		r = T3_EINTR;
 	if (have_call)
 		call_release(&call);
 	run_release(&run);

@@ -200,7 +200,8 @@ int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_ST
 	int64_t now = time_now_ms();
 	int r;
 
-	uuid_v7(out_id);
+	if (!out_id[0])
+		uuid_v7(out_id);
 	if (db_prepare(ddb, &st, "INSERT INTO chat_messages (message_id, chat_id, sender_type, "
 		       "message_text, timestamp, tokens_used, model_used, parent_id, prompt_tokens, "
 		       "completion_tokens, reasoning_tokens, cost_usd, first_token_ms, total_ms, "

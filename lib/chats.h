@@ -52,6 +52,7 @@ struct ai_message {
 /* Store a user message (own id in out_id) and touch the chat. */
 int chats_add_user(struct db *ddb, const char *chat_id, const char *parent_id,
 		   const char *text, char out_id[UUID_STRLEN + 1]);
+/* Store an answer under the id in out_id, or a new one when it is "". */
 int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_STRLEN + 1]);
 
 #endif

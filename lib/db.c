@@ -13,6 +13,65 @@
 #include "timeutil.h"
 
 #define BUSY_TIMEOUT_MS 10000
+#define BUSY_STEP_MS 10
+
+/* How long a connection waits for another's lock: T3_BUSY_TIMEOUT (ms)
+ * when set to a number, else BUSY_TIMEOUT_MS. */
+static long busy_timeout_ms(void)
+{
+	const char *e = getenv("T3_BUSY_TIMEOUT");
+	char *end;
+	long v;
+
+	if (!e || !*e)
+		return BUSY_TIMEOUT_MS;
+	errno = 0;
+	v = strtol(e, &end, 10);
+	if (errno || *end || v < 0 || v > 3600000)
+		return BUSY_TIMEOUT_MS;
+	return v;
+}
+
+/* SQLite's busy handler, ours so that a wait can be interrupted: sleep in
+ * BUSY_STEP_MS steps until the timeout, or until *db->interrupt is set
+ * (a signal handler's flag), and then give up (SQLITE_BUSY). */
+static int busy_handler(void *ctx, int count)
+{
+	struct db *db = ctx;
+	if (db->interrupt && *db->interrupt)
+		return 0;
+	if ((long)count * BUSY_STEP_MS >= db->busy_ms)
+		return 0;
+	sqlite3_sleep(BUSY_STEP_MS);
+	return !(db->interrupt && *db->interrupt);
+}
+
+void db_set_interrupt(struct db *db, volatile sig_atomic_t *flag)
+{
+	db->interrupt = flag;
+}
+
+int db_busy(struct db *db)
+{
+	int rc = sqlite3_extended_errcode(db->h) & 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+int db_try_begin(struct db *db, int wait)
+{
+	int rc;
+	if (db->in_tx)
+		BUG("nested transaction on '%s'", db->path);
+	if (!wait)
+		sqlite3_busy_handler(db->h, NULL, NULL);
+	rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (!wait)
+		sqlite3_busy_handler(db->h, busy_handler, db);
+	if (rc != SQLITE_OK)
+		return 1;
+	db->in_tx = 1;
+	return 0;
+}
 
 int (*db_data_created_hook)(struct db *db);
 
@@ -237,7 +296,8 @@ int db_open(struct db *db, const char *path, enum db_kind kind)
 		db_error(db, "open");
 		goto fail;
 	}
-	sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
+	db->busy_ms = busy_timeout_ms();
+	sqlite3_busy_handler(db->h, busy_handler, db);
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_create_function(db->h, "t3_iso", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 				SQLITE_INNOCUOUS, NULL, iso_fn, NULL, NULL);

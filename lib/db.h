@@ -2,6 +2,7 @@
 #ifndef T3_DB_H
 #define T3_DB_H
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -13,6 +14,8 @@ struct db {
 	enum db_kind kind;
 	int in_tx;
 	int wal_frames;		/* frames in the WAL after our last commit */
+	long busy_ms;		/* how long to wait for another's lock */
+	volatile sig_atomic_t *interrupt;   /* see db_set_interrupt */
 };
 
 /* Schema versions this build knows (PRAGMA user_version). */
@@ -36,6 +39,15 @@ int db_error(struct db *db, const char *what);
 int db_prepare(struct db *db, sqlite3_stmt **st, const char *sql);
 /* Run SQL with no parameters and no result rows. */
 int db_exec(struct db *db, const char *sql);
+/* Waits for another connection's lock (up to T3_BUSY_TIMEOUT ms, 10 s by
+ * default) give up as soon as *flag is non-zero: a signal handler sets it
+ * and the statement fails with "database is locked" within 10 ms. */
+void db_set_interrupt(struct db *db, volatile sig_atomic_t *flag);
+/* The last error was a lock held by another connection. */
+int db_busy(struct db *db);
+/* BEGIN IMMEDIATE quietly, waiting for a lock (wait) or not: 0, or 1
+ * (nothing printed; db_busy tells a lock from another failure). */
+int db_try_begin(struct db *db, int wait);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_rollback never fails loudly. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

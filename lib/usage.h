@@ -52,7 +52,12 @@ struct usage_row {
 	double cost_usd;
 	long first_token_ms, total_ms, http_status;  /* -1: NULL */
 	int attempt;
+	int64_t timestamp;	/* unix ms; 0: now */
+	int quota_pending;	/* the charge is still to be applied (usage_finish) */
 };
+
+/* The enum (and HTTP status) of a status_code text; -1 if unknown. */
+int usage_status_parse(const char *name, enum usage_status *s, long *http_status);
 
 /* The tokens a row charges against the quota: prompt + completion. */
 int64_t usage_tokens(const struct usage_row *u);
@@ -83,16 +88,26 @@ void usage_release(struct db *udb, struct usage_hold *h);
  * to the answer's id, written to ai_id when not NULL), then charge
  * usage_tokens(u) to the quota in user.db, once; when final, the hold h
  * (may be NULL) is released in the same user.db transaction.
- * Returns 0, or T3_EDATA after a message when the outcome could not be
- * made durable. */
+ * When data.db is locked past the busy timeout (or the wait is
+ * interrupted), the answer and row are kept in the spool, and when user.db
+ * is, the charge is left pending: both with a warning, returning 0, for the
+ * outcome is durable and usage_settle_pending finishes it. Returns
+ * T3_EDATA after a message only when nothing could be kept. */
 int usage_finish(struct db *ddb, struct db *udb, struct usage_hold *h, int final,
 		 struct usage_row *u, const struct ai_message *am,
 		 char ai_id[UUID_STRLEN + 1]);
 
-/* Charges recorded in data.db but not applied in user.db (a lock or a
- * kill between the two commits): apply them, for one user or all
- * (user_id NULL). *n (may be NULL) gets the number applied. */
-int usage_settle_pending(struct db *ddb, struct db *udb, const char *user_id, int64_t *n);
+/* What usage_finish could not finish: store the answers and usage rows
+ * kept in the spool (DATA.DB-spool/, when data.db was locked), then
+ * apply the charges recorded in data.db but not in user.db's ledger (a
+ * lock or a kill between the two commits), for one user or all (user_id
+ * NULL). Without wait, a lock makes it stop quietly (the next run goes
+ * on). *n (may be NULL) gets the number of charges applied. */
+int usage_settle_pending(struct db *ddb, struct db *udb, const char *user_id, int wait,
+			 int64_t *n);
+/* How many usage rows wait for their charge, and how many records wait in
+ * the spool. */
+int usage_pending(struct db *ddb, int64_t *rows, int64_t *spooled);
 
 /* Delete every usage row of a user, in the caller's transaction. */
 int usage_delete_user(struct db *ddb, const char *user_id);

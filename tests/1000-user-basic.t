@@ -20,7 +20,8 @@ like "$OUT" '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12
 is "$(stat -c %a "$UDB")" 600 "user.db is created mode 0600"
 is "$(stat -c %a "$T3_HOME")" 700 "the data directory is created mode 0700"
 is "$(sql "$UDB" 'PRAGMA journal_mode')" wal "user.db is in WAL mode"
-is "$(sql "$UDB" 'PRAGMA user_version')" 1 "user.db schema version 1"
+nmig=$(ls "$TESTDIR"/../share/sql/user-*.sql | wc -l)
+is "$(sql "$UDB" 'PRAGMA user_version')" "$nmig" "user.db schema version $nmig (one per migration)"
 is "$(sql "$UDB" "SELECT email, subscription_plan, token_quota, timezone, hashed_password IS NULL FROM user_accounts")" \
    "alice@example.com|pro|5000000|America/Denver|1" "row stored with the plan's allowance"
 

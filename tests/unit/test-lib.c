@@ -192,8 +192,8 @@ static void test_db(void)
 	is_int(scalar_int(&db, "SELECT count(*) FROM sqlite_master WHERE name IN "
 			  "('chat_sessions','chat_messages','usage_metrics','model_capabilities')"),
 	       4, "the four seed tables exist");
-	is_int(scalar_int(&db, "SELECT count(*) FROM pragma_index_list('usage_metrics')"), 6,
-	       "usage_metrics has its indexes (pk + 5)");
+	is_int(scalar_int(&db, "SELECT count(*) FROM pragma_index_list('usage_metrics')"), 7,
+	       "usage_metrics has its indexes (pk + 5, pending charges)");
 	db_close(&db);
 	free(path);
 }
