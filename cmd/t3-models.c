@@ -109,15 +109,21 @@ static int only(const char *cmd, unsigned long long allowed)
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* The table: a summary. Other formats: every member of the record. */
+/* The table: a summary in 80 columns, prices per million tokens as
+ * providers quote them (a name longer than its column stands on a line of
+ * its own). Other formats: every member of the record. */
+#define NAME_WIDTH 25
 static const struct out_col table_cols[] = {
-	{ "name", NULL }, { "provider_name", "PROVIDER" }, { "max_token_limit", "CONTEXT" },
-	{ "max_output_tokens", "OUTPUT" }, { "input_usd_per_1k", "IN/1K" },
-	{ "output_usd_per_1k", "OUT/1K" }, { "usd_per_1k_tokens", "BLEND/1K" },
+	{ "name", NULL, NAME_WIDTH }, { "provider_name", "PROVIDER" },
+	{ "max_token_limit", "CONTEXT" }, { "in_1m", "IN/1M" }, { "out_1m", "OUT/1M" },
 	{ "caps", NULL }, { "status", NULL },
 };
+static const char caps_key[] = "caps: I images, P pdfs, M multimodal, R reasoning, T tools; "
+			       "USD per 1M tokens\n";
+/* -q: the name t3-chat -m takes */
+static const struct out_col name_cols[] = { { "name", NULL } };
 static const struct out_col record_cols[] = {
-	{ "name", NULL }, { "model_id", NULL }, { "provider_name", NULL }, { "model_name", NULL },
+	{ "model_id", NULL }, { "provider_name", NULL }, { "model_name", NULL },
 	{ "api", NULL }, { "is_active", NULL }, { "max_token_limit", NULL },
 	{ "max_output_tokens", NULL }, { "input_usd_per_1k", NULL },
 	{ "output_usd_per_1k", NULL }, { "reasoning_usd_per_1k", NULL },
@@ -155,20 +161,36 @@ static json_t *row_of(const struct model *m, int single)
 {
 	json_t *row = models_to_json(m, 1);
 	if (o.c.fmt == OUT_TABLE && !single) {
+		json_object_set_new(row, "in_1m", json_real(m->input_usd_per_1k * 1000));
+		json_object_set_new(row, "out_1m", json_real(m->output_usd_per_1k * 1000));
 		json_object_set_new(row, "caps", caps_of(m));
 		json_object_set_new(row, "status", json_string(status_of(m)));
 	}
+	if (o.c.fmt == OUT_TABLE || o.c.fmt == OUT_IDS)
+		json_object_set_new(row, "name", json_string(m->name ? m->name : m->model_name));
 	if (o.c.fmt == OUT_TABLE || o.c.fmt == OUT_TSV || o.c.fmt == OUT_CSV)
 		json_object_set_new(row, "aliases", json_string(m->aliases));
 	return row;
 }
 
+/* single: one record as a table of key/value lines (JSON stays an array:
+ * show and list can name several records) */
 static void out_model_begin(struct out *out, int single)
 {
 	if (o.c.fmt == OUT_TABLE && !single)
 		out_begin(out, o.c.fmt, table_cols, NCOLS(table_cols), 0);
+	else if (o.c.fmt == OUT_IDS)
+		out_begin(out, o.c.fmt, name_cols, 1, 0);
 	else
-		out_begin(out, o.c.fmt, record_cols, NCOLS(record_cols), single);
+		out_begin(out, o.c.fmt, record_cols, NCOLS(record_cols),
+			  single && o.c.fmt == OUT_TABLE);
+}
+
+static void out_model_end(struct out *out, int single)
+{
+	out_end(out);
+	if (o.c.fmt == OUT_TABLE && !single && out->nrows)
+		fputs(caps_key, stdout);
 }
 
 /* One model: the record in the output format chosen, else (and with -q)
@@ -177,7 +199,8 @@ static void print_model(const struct model *m)
 {
 	struct out out;
 	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
-		out_model_begin(&out, 1);
+		/* one result: a JSON object */
+		out_begin(&out, o.c.fmt, record_cols, NCOLS(record_cols), 1);
 		out_row_new(&out, row_of(m, 1));
 		out_end(&out);
 	} else {
@@ -239,26 +262,33 @@ static int cmd_list(int argc, char **argv)
 	}
 	out_model_begin(&out, 0);
 	r = models_each(&o.c.ddb, &f, list_one, &out);
-	out_end(&out);
+	out_model_end(&out, 0);
 	return r;
 }
 
 static int cmd_show(int argc, char **argv)
 {
 	struct out out;
-	int r = 0;
+	struct model *ms;
+	int r = 0, n;
 
 	if ((r = only("show", 0)) || (r = common_nargs("show", argc, 1, -1)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
-	out_model_begin(&out, argc == 1);
-	for (int i = 0; i < argc && !r; i++) {
-		struct model m;
-		if (!(r = models_find(&o.c.ddb, argv[i], &m)))
-			out_row_new(&out, row_of(&m, argc == 1));
-		model_release(&m);
+	/* every name found before anything is written: an unknown name is a
+	 * usage error, and a usage error writes nothing on stdout */
+	ms = xcalloc((size_t)argc, sizeof *ms);
+	for (n = 0; n < argc && !(r = models_find(&o.c.ddb, argv[n], &ms[n])); n++)
+		;
+	if (!r) {
+		out_model_begin(&out, argc == 1);
+		for (int i = 0; i < argc; i++)
+			out_row_new(&out, row_of(&ms[i], argc == 1));
+		out_model_end(&out, argc == 1);
 	}
-	out_end(&out);
+	for (int i = 0; i <= n && i < argc; i++)
+		model_release(&ms[i]);
+	free(ms);
 	return r;
 }
 
@@ -600,12 +630,16 @@ static const struct out_col alias_cols[] = {
 	{ "alias", NULL }, { "name", "MODEL" }, { "provider_name", "PROVIDER" },
 	{ "model_name", NULL },
 };
+static const struct out_col alias_record_cols[] = {
+	{ "alias", NULL }, { "provider_name", NULL }, { "model_name", NULL },
+};
 
 static int alias_row(void *ctx, const char *alias, const struct model *m)
 {
 	json_t *row = json_object();
 	json_object_set_new(row, "alias", json_string(alias));
-	json_object_set_new(row, "name", json_string(m->name));
+	if (o.c.fmt == OUT_TABLE)
+		json_object_set_new(row, "name", json_string(m->name));
 	json_object_set_new(row, "provider_name", json_string(m->provider_name));
 	json_object_set_new(row, "model_name", json_string(m->model_name));
 	out_row_new(ctx, row);
@@ -619,7 +653,10 @@ static int cmd_aliases(int argc, char **argv)
 	if ((r = only("aliases", 0)) || (r = common_nargs("aliases", argc, 0, 0)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
-	out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
+	if (o.c.fmt == OUT_TABLE)
+		out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
+	else
+		out_begin(&out, o.c.fmt, alias_record_cols, NCOLS(alias_record_cols), 0);
 	r = models_aliases_each(&o.c.ddb, alias_row, &out);
 	out_end(&out);
 	return r;

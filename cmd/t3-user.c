@@ -240,10 +240,15 @@ static int show_one(const char *key)
 static int cmd_show(int argc, char **argv)
 {
 	int r;
-	if ((r = only("show", 0)) || (r = common_open_user(&o.c)))
+	if ((r = only("show", 0)))
 		return r;
-	/* one argument: one record; several: a listing */
-	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols), argc == 1);
+	if (!argc && isatty(STDIN_FILENO))
+		return common_bad_usage("'%s' needs a user (email or id)", "show");
+	if ((r = common_open_user(&o.c)))
+		return r;
+	/* JSON: always an array; a table shows one user as key/value lines */
+	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols),
+		  argc == 1 && o.c.fmt == OUT_TABLE);
 	r = each_key("show", argc, argv, show_one);
 	out_end(&show_out);
 	return r;
@@ -348,26 +353,36 @@ static int cmd_verify(int argc, char **argv)
 
 static const struct out_col quota_cols[] = {
 	{ "user_id", "USER ID" }, { "email", NULL }, { "subscription_plan", "PLAN" },
-	{ "token_quota", "QUOTA" },
+	{ "token_quota", "QUOTA" }, { "updated_at", "UPDATED" },
 };
 
-static void print_quota(const struct user *u)
+/* The quota as stored now (read again: the change set updated_at). */
+static int print_quota(const char *user_id)
 {
 	struct out out;
+	struct user u;
+	char t[TIME_ISO_LEN + 1];
 	json_t *row;
+	int r;
 
+	if ((r = find(user_id, &u)))
+		return r;
 	if (!o.c.fmt_set) {
-		printf("%lld\n", (long long)u->token_quota);
-		return;
+		printf("%lld\n", (long long)u.token_quota);
+		user_release(&u);
+		return 0;
 	}
 	row = json_object();
-	json_object_set_new(row, "user_id", json_string(u->user_id));
-	json_object_set_new(row, "email", json_string(u->email));
-	json_object_set_new(row, "subscription_plan", json_string(u->subscription_plan));
-	json_object_set_new(row, "token_quota", json_integer(u->token_quota));
+	json_object_set_new(row, "user_id", json_string(u.user_id));
+	json_object_set_new(row, "email", json_string(u.email));
+	json_object_set_new(row, "subscription_plan", json_string(u.subscription_plan));
+	json_object_set_new(row, "token_quota", json_integer(u.token_quota));
+	json_object_set_new(row, "updated_at", json_string(time_fmt_iso(t, u.updated_at)));
 	out_begin(&out, o.c.fmt, quota_cols, NCOLS(quota_cols), 1);
 	out_row_new(&out, row);
 	out_end(&out);
+	user_release(&u);
+	return 0;
 }
 
 static int cmd_quota(int argc, char **argv)
@@ -419,9 +434,9 @@ static int cmd_quota(int argc, char **argv)
 		r = plans_allowance_quiet(&o.c.udb, u.subscription_plan, &u.token_quota);
 	if (r || (r = db_commit(&o.c.udb)))
 		goto fail_u;
-	print_quota(&u);
+	r = print_quota(u.user_id);
 	user_release(&u);
-	return 0;
+	return r;
 fail_u:
 	user_release(&u);
 fail:
@@ -590,6 +605,8 @@ static int cmd_check(int argc, char **argv)
 		out_begin(&out, o.c.fmt, check_id_cols, 1, 0);
 	else
 		out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
+	/* nothing wrong: nothing to say */
+	out.quiet_empty = 1;
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
 		int rc;
 		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
@@ -628,14 +645,14 @@ static int cmd_check(int argc, char **argv)
 }
 
 static const struct out_col plan_cols[] = {
-	{ "plan", NULL }, { "token_allowance", "ALLOWANCE" }, { "users", NULL },
+	{ "subscription_plan", "PLAN" }, { "token_allowance", "ALLOWANCE" }, { "users", NULL },
 	{ "description", NULL },
 };
 
 static int plan_row(void *ctx, const char *plan, int64_t allowance, const char *desc, int64_t users)
 {
 	json_t *row = json_object();
-	json_object_set_new(row, "plan", json_string(plan));
+	json_object_set_new(row, "subscription_plan", json_string(plan));
 	json_object_set_new(row, "token_allowance", json_integer(allowance));
 	json_object_set_new(row, "users", json_integer(users));
 	json_object_set_new(row, "description", json_string(desc));

@@ -842,10 +842,8 @@ static json_t *aliases_json(const char *list)
 json_t *models_to_json(const struct model *m, int with_id)
 {
 	json_t *o = json_object();
-	if (with_id) {
-		json_object_set_new(o, "name", json_string(m->name ? m->name : m->model_name));
+	if (with_id)
 		json_object_set_new(o, "model_id", json_string(m->model_id));
-	}
 	for (int i = 0; i < NF; i++)
 		json_object_set_new(o, fields[i].name, field_json(m, &fields[i]));
 	if (with_id)

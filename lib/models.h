@@ -106,8 +106,9 @@ int models_each(struct db *ddb, const struct models_filter *f,
 		int (*fn)(void *ctx, const struct model *m), void *ctx);
 
 /* JSON: the export record (every column but model_id, then "aliases").
- * with_id adds "name" and "model_id" first and "deprecated" after
- * catalog_version: the list/show record. */
+ * with_id adds "model_id" first and "deprecated" after catalog_version:
+ * the list/show record. (The display name, m->name, is for tables and
+ * -q only: in JSON provider_name and model_name say it.) */
 json_t *models_to_json(const struct model *m, int with_id);
 /* One TSV line (no newline) / the header, in export column order. */
 void models_tsv_header(struct strbuf *sb);

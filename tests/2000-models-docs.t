@@ -25,7 +25,7 @@ for code in 0 1 2 3 4 5 6 130; do
 	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$MAN1" | grep -q "^\\.It $code\$"
 	ok $? "EXIT STATUS lists $code"
 done
-for f in name model_id provider_name model_name api is_active max_token_limit max_output_tokens \
+for f in model_id provider_name model_name api is_active max_token_limit max_output_tokens \
 	input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens \
 	supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools \
 	deprecation_date replacement origin user_modified catalog_version deprecated aliases; do
@@ -34,10 +34,10 @@ for f in name model_id provider_name model_name api is_active max_token_limit ma
 done
 run t3-models show echo --json
 is "$(grep -o '"[a-z_0-9]*":' "$OUT" | tr -d '":' | tr '\n' ' ')" \
-	"name model_id provider_name model_name api is_active max_token_limit max_output_tokens input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools deprecation_date replacement origin user_modified catalog_version deprecated aliases " \
+	"model_id provider_name model_name api is_active max_token_limit max_output_tokens input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools deprecation_date replacement origin user_modified catalog_version deprecated aliases " \
 	"the record has the documented fields in the documented order"
 for a in $(t3-models aliases -q); do
-	grep -q "^\\.It $a Ta $(t3-models aliases --tsv | awk -F'\t' -v a="$a" '$1 == a { print $3 "/" $4 }')\$" "$MAN1"
+	grep -q "^\\.It $a Ta $(t3-models aliases --tsv | awk -F'\t' -v a="$a" '$1 == a { print $2 "/" $3 }')\$" "$MAN1"
 	ok $? "default alias '$a' documented with its model"
 done
 
