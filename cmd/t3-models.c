@@ -1,7 +1,6 @@
 /* t3-models: the model catalog (model_capabilities, model_aliases) in
  * data.db. */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "buf.h"
 #include "common.h"
 #include "models.h"
+#include "num.h"
 
 enum {
 	OPT_ALL = OPT_COMMON_END, OPT_PROVIDER, OPT_SUPPORTS, OPT_MAX_PRICE, OPT_SORT,
@@ -216,11 +216,10 @@ static int list_one(void *ctx, const struct model *m)
 
 static int parse_usd(const char *s, const char *opt, double *out)
 {
-	char *end;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(*out) || *out < 0 || strspn(s, "0123456789.eE+-") !=
-	    strlen(s))
+	int k = num_parse_double(s, 0, MODELS_PRICE_MAX, out);
+	if (k == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "%s '%s' is more than 1000 (USD per 1k tokens)", opt, s);
+	if (k)
 		return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative number", opt, s);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* t3-user: account administration over user.db. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "buf.h"
 #include "common.h"
+#include "num.h"
 #include "timeutil.h"
 #include "users.h"
 
@@ -402,13 +404,12 @@ static int cmd_quota(int argc, char **argv)
 		return r;
 	if (o.set && (r = users_parse_count(o.set, "quota", &v)))
 		return r;
-	if (o.add) {
-		char *end;
-		errno = 0;
-		v = strtoll(o.add, &end, 10);
-		if (!*o.add || *end || errno)
-			return t3_error(T3_EUSAGE, "quota change '%s' is not an integer", o.add);
-	}
+	/* INT64_MIN is refused too: its negation does not exist */
+	if (o.add && (r = num_parse_int64(o.add, -INT64_MAX, INT64_MAX, &v)) == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "quota change '%s' is out of range (at most %" PRId64
+				" either way)", o.add, INT64_MAX);
+	if (r)
+		return t3_error(T3_EUSAGE, "quota change '%s' is not an integer", o.add);
 	if ((r = common_open_user(&o.c)))
 		return r;
 	if (o.seen & BIT(OPT_ALL)) {
@@ -425,7 +426,12 @@ static int cmd_quota(int argc, char **argv)
 		return r;
 	if ((r = find(argv[0], &u)))
 		goto fail;
-	/* u.token_quota follows the change, for print_quota */
+	/* the transaction holds the write lock: the quota read is current */
+	if (o.add && v > 0 && u.token_quota > INT64_MAX - v) {
+		r = t3_error(T3_EUSAGE, "quota change '%s' would take the quota past %" PRId64,
+			     o.add, INT64_MAX);
+		goto fail_u;
+	}
 	if (o.add || o.set)
 		r = users_quota_add(&o.c.udb, u.user_id, o.add ? v : v - u.token_quota,
 				    &u.token_quota);

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "models.h"
 #include "msg.h"
+#include "num.h"
 #include "schema.h"
 
 /* The columns of model_capabilities after model_id, in the order of the
@@ -199,37 +200,6 @@ static int date_ok(const char *s)
 	return 1;
 }
 
-/* A decimal number: digits, one '.', an exponent; no sign, hex, inf, nan. */
-static int price_parse(const char *s, double *out)
-{
-	char *end;
-	const char *p = s;
-	int digits = 0;
-	while (isdigit((unsigned char)*p))
-		p++, digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			digits++;
-	if (!digits)
-		return -1;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end || errno || !isfinite(*out) || *out < 0)
-		return -1;
-	return 0;
-}
-
 static int field_parse(struct model *m, const struct mfield *f, const char *s, int nullword,
 		       const char *what)
 {
@@ -280,18 +250,21 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 			return bad(what, f, s, "must be 0 or 1");
 		return 0;
 	case FT_COUNT: {
-		char *end;
-		long long v;
-		errno = 0;
-		v = isdigit((unsigned char)*s) ? strtoll(s, &end, 10) : -1;
-		if (v <= 0 || errno || *end || v > 1000000000000LL)
+		int64_t v;
+		int k = num_parse_int64(s, 0, MODELS_COUNT_MAX, &v);
+		if (k == NUM_RANGE)
+			return bad(what, f, s, "must be a positive integer of at most 10^12");
+		if (k || !v)
 			return bad(what, f, s, "must be a positive integer");
 		*P(m, f, int64_t) = v;
 		return 0;
 	}
 	case FT_PRICE: {
 		double v;
-		if (price_parse(s, &v))
+		int k = num_parse_double(s, 0, MODELS_PRICE_MAX, &v);
+		if (k == NUM_RANGE)
+			return bad(what, f, s, "must be at most 1000 (USD per 1k tokens)");
+		if (k)
 			return bad(what, f, s, "must be a non-negative number (USD per 1k tokens)");
 		if (!(f->flags & F_DERIVED))
 			*P(m, f, double) = v;
@@ -340,8 +313,12 @@ int models_set_field_json(struct model *m, const char *field, json_t *v, const c
 		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return field_parse(m, f, buf, 0, what);
 	case FT_PRICE:
-		if (!json_is_number(v) || json_number_value(v) < 0) {
+		if (!json_is_number(v) || !(json_number_value(v) >= 0)) {
 			kind = "must be a non-negative number (USD per 1k tokens)";
+			goto type;
+		}
+		if (json_number_value(v) > MODELS_PRICE_MAX) {
+			kind = "must be at most 1000 (USD per 1k tokens)";
 			goto type;
 		}
 		if (!(f->flags & F_DERIVED))

@@ -43,6 +43,11 @@ struct model {
 };
 
 #define MODELS_PRICE_NONE (-1.0)
+/* The largest price accepted, USD per 1k tokens ($1M per 1M tokens): more
+ * is a typo, and 1e308 would make the blended price infinite. */
+#define MODELS_PRICE_MAX 1000.0
+/* The largest context or output size accepted, tokens. */
+#define MODELS_COUNT_MAX INT64_C(1000000000000)
 
 /* A new model with the defaults of `t3-models add`: active, prices 0,
  * origin "user". */

@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "num.h"
 #include "timeutil.h"
 #include "usage.h"
 #include "users.h"
@@ -105,18 +107,14 @@ int users_check_auth(const char *h)
 
 int users_parse_count(const char *s, const char *what, int64_t *out)
 {
-	char *end;
-	long long v;
-	errno = 0;
-	if (!s || !*s || !(isdigit((unsigned char)*s)))
-		goto bad;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < 0)
-		goto bad;
-	*out = v;
+	int k = num_parse_int64(s, 0, INT64_MAX, out);
+	if (k == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "%s '%s' is too large (at most %" PRId64 ")", what, s,
+				INT64_MAX);
+	if (k)
+		return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative integer", what,
+				s ? s : "");
 	return 0;
-bad:
-	return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative integer", what, s ? s : "");
 }
 
 static void user_from_row(sqlite3_stmt *st, struct user *u)
