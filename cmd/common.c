@@ -48,9 +48,7 @@ int common_bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", t3_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	t3_verror(T3_EUSAGE, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "try '%s --help'\n", t3_progname);
 	return T3_EUSAGE;
@@ -161,16 +159,29 @@ void common_free_secret(char *s)
 	}
 }
 
-static char *read_line(FILE *fp)
+/* The next line without its end; *nul set when it held a NUL byte (a C
+ * string would silently stop there). */
+static char *read_line_nul(FILE *fp, int *nul)
 {
 	struct strbuf sb = STRBUF_INIT;
+	*nul = 0;
 	if (sb_getline(&sb, fp) == EOF) {
 		sb_release(&sb);
 		return NULL;
 	}
 	if (sb.len && sb.buf[sb.len - 1] == '\r')
 		sb.buf[--sb.len] = '\0';
+	*nul = memchr(sb.buf, '\0', sb.len) != NULL;
+	if (*nul)
+		sodium_memzero(sb.buf, sb.len);
 	return sb_detach(&sb, NULL);
+}
+
+/* Terminal input: a NUL typed there is taken as the end of the line. */
+static char *read_line(FILE *fp)
+{
+	int nul;
+	return read_line_nul(fp, &nul);
 }
 
 static volatile sig_atomic_t prompt_interrupted;
@@ -226,9 +237,15 @@ char *common_read_password(const char *prompt, int from_stdin, int confirm, int 
 	char *pw, *again;
 
 	if (from_stdin) {
-		pw = read_line(stdin);
+		int nul;
+		pw = read_line_nul(stdin, &nul);
 		if (!pw) {
 			*code = t3_error(T3_EUSAGE, "no password on standard input");
+			return NULL;
+		}
+		if (nul) {
+			free(pw);
+			*code = t3_error(T3_EUSAGE, "the password on standard input holds a NUL byte");
 			return NULL;
 		}
 		return pw;
@@ -269,10 +286,20 @@ int common_confirm(const char *question)
 char **common_read_words(FILE *fp, int *n)
 {
 	char **w = NULL, *line;
-	int cap = 0;
+	int cap = 0, nul;
+	long lineno = 0;
 	*n = 0;
-	while ((line = read_line(fp))) {
+	while ((line = read_line_nul(fp, &nul))) {
 		char *s = line, *e;
+		lineno++;
+		if (nul) {
+			free(line);
+			if (w)
+				w[*n] = NULL;
+			common_free_words(w);
+			t3_error(T3_EUSAGE, "line %ld of standard input holds a NUL byte", lineno);
+			return NULL;
+		}
 		while (*s == ' ' || *s == '\t')
 			s++;
 		e = s + strlen(s);

@@ -81,7 +81,8 @@ void common_free_secret(char *s);
 /* Ask QUESTION on the terminal; 1 for yes. */
 int common_confirm(const char *question);
 /* Read one word per line from stdin into a NULL-terminated array, for
- * tools given no arguments in a pipe. */
+ * tools given no arguments in a pipe. A line holding a NUL byte is refused
+ * (never cut short): NULL after a message (T3_EUSAGE). */
 char **common_read_words(FILE *fp, int *n);
 void common_free_words(char **w);
 

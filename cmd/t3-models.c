@@ -567,7 +567,7 @@ static int cmd_import(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
+		if (!(obj = json_loadb(line.buf, line.len, JSON_REJECT_DUPLICATES, &jerr))) {
 			r = t3_error(T3_EUSAGE, "line %ld: invalid JSON: %s", lineno, jerr.text);
 			break;
 		}
@@ -583,8 +583,8 @@ static int cmd_import(int argc, char **argv)
 	if (r)
 		db_rollback(&o.c.ddb);
 	else if (!(r = db_commit(&o.c.ddb)))
-		fprintf(stderr, "%s: imported %ld model%s: %ld added, %ld updated, %ld removed\n",
-			t3_progname, im.added + im.updated, im.added + im.updated == 1 ? "" : "s",
+		t3_note("imported %ld model%s: %ld added, %ld updated, %ld removed",
+			im.added + im.updated, im.added + im.updated == 1 ? "" : "s",
 			im.added, im.updated, im.removed);
 	models_import_release(&im);
 done:
@@ -691,29 +691,30 @@ static void sync_report(void *ctx, const struct models_sync_report *rep)
 		out_row_new(&s->out, row);
 		return;
 	}
-	fflush(stdout);
 	if (alias) {
-		fprintf(stderr, "%s: sync: alias %s -> %s/%s\n", t3_progname, rep->reason,
-			rep->provider_name, rep->model_name);
+		t3_note("sync: alias %s -> %s/%s", rep->reason, rep->provider_name,
+			rep->model_name);
 		return;
 	}
-	fprintf(stderr, "%s: sync: %s %s/%s", t3_progname, models_sync_action_name(rep->action),
+	/* one line, written safe by t3_note */
+	struct strbuf line = STRBUF_INIT;
+	int first = 1;
+	sb_addf(&line, "sync: %s %s/%s", models_sync_action_name(rep->action),
 		rep->provider_name, rep->model_name);
 	if (rep->reason)
-		fprintf(stderr, " (%s)", rep->reason);
-	field = NULL;
-	int first = 1;
+		sb_addf(&line, " (%s)", rep->reason);
 	json_object_foreach(rep->changes, field, v) {
 		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 		out_scalar(&a, json_array_get(v, 0));
 		out_scalar(&b, json_array_get(v, 1));
-		fprintf(stderr, "%s %s %s -> %s", first ? ":" : ",", field,
+		sb_addf(&line, "%s %s %s -> %s", first ? ":" : ",", field,
 			a.len ? a.buf : "none", b.len ? b.buf : "none");
 		first = 0;
 		sb_release(&a);
 		sb_release(&b);
 	}
-	fputc('\n', stderr);
+	t3_note("%s", line.buf);
+	sb_release(&line);
 }
 
 static int cmd_sync(int argc, char **argv)
@@ -732,13 +733,12 @@ static int cmd_sync(int argc, char **argv)
 		out_end(&s.out);
 	if (r)
 		return r;
-	fflush(stdout);
 	if (skipped)
-		fprintf(stderr, "%s: catalog %s is already applied (use --force to re-apply it)\n",
-			t3_progname, models_catalog_version());
+		t3_note("catalog %s is already applied (use --force to re-apply it)",
+			models_catalog_version());
 	else
-		fprintf(stderr, "%s: catalog %s: %ld added, %ld updated, %ld kept, %ld alias%s "
-			"added%s\n", t3_progname, models_catalog_version(), s.n[MODELS_SYNC_ADD],
+		t3_note("catalog %s: %ld added, %ld updated, %ld kept, %ld alias%s "
+			"added%s", models_catalog_version(), s.n[MODELS_SYNC_ADD],
 			s.n[MODELS_SYNC_UPDATE], s.n[MODELS_SYNC_KEEP], s.n[MODELS_SYNC_ALIAS],
 			s.n[MODELS_SYNC_ALIAS] == 1 ? "" : "es", dry ? " (dry run: nothing written)" : "");
 	return 0;

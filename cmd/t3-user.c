@@ -204,8 +204,10 @@ static int cmd_list(int argc, char **argv)
 }
 
 /* Run fn for each USER argument, or for each line of stdin when there are
- * none and stdin is not a terminal. Returns the worst result. */
-static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char *key))
+ * none and stdin is not a terminal; begin (if any) once the users are
+ * known, so that bad input writes nothing. Returns the worst result. */
+static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char *key),
+		    void (*begin)(void))
 {
 	char **words = NULL;
 	int n = argc, r = 0;
@@ -213,9 +215,12 @@ static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char
 	if (!argc) {
 		if (isatty(STDIN_FILENO))
 			return common_bad_usage("'%s' needs a user (email or id)", cmd);
-		words = common_read_words(stdin, &n);
+		if (!(words = common_read_words(stdin, &n)))
+			return T3_EUSAGE;
 		argv = words;
 	}
+	if (begin)
+		begin();
 	for (int i = 0; i < n; i++) {
 		int k = fn(argv[i]);
 		if (k > r)
@@ -228,6 +233,13 @@ static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char
 }
 
 static struct out show_out;
+static int show_single;
+
+static void show_begin(void)
+{
+	/* JSON: always an array; a table shows one user as key/value lines */
+	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols), show_single);
+}
 
 static int show_one(const char *key)
 {
@@ -248,11 +260,10 @@ static int cmd_show(int argc, char **argv)
 		return common_bad_usage("'%s' needs a user (email or id)", "show");
 	if ((r = common_open_user(&o.c)))
 		return r;
-	/* JSON: always an array; a table shows one user as key/value lines */
-	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols),
-		  argc == 1 && o.c.fmt == OUT_TABLE);
-	r = each_key("show", argc, argv, show_one);
-	out_end(&show_out);
+	show_single = argc == 1 && o.c.fmt == OUT_TABLE;
+	r = each_key("show", argc, argv, show_one, show_begin);
+	if (show_out.fp)	/* begun: close the array */
+		out_end(&show_out);
 	return r;
 }
 
@@ -419,7 +430,7 @@ static int cmd_quota(int argc, char **argv)
 			db_rollback(&o.c.udb);
 			return r;
 		}
-		fprintf(stderr, "%s: refilled %lld user%s\n", t3_progname, (long long)n, n == 1 ? "" : "s");
+		t3_note("refilled %lld user%s", (long long)n, n == 1 ? "" : "s");
 		return 0;
 	}
 	if ((r = db_begin(&o.c.udb)))
@@ -478,7 +489,7 @@ static int cmd_rm(int argc, char **argv)
 		return common_bad_usage("users to delete come from standard input only with --yes");
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
-	return each_key("rm", argc, argv, rm_one);
+	return each_key("rm", argc, argv, rm_one, NULL);
 }
 
 static int export_one(void *ctx, const struct user *u)
@@ -525,7 +536,7 @@ static int cmd_import(int argc, char **argv)
 		if (strspn(line.buf, " \t\r") == line.len)
 			continue;
 		t3_error_context = what;
-		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
+		if (!(obj = json_loadb(line.buf, line.len, JSON_REJECT_DUPLICATES, &jerr))) {
 			r = t3_error(T3_EUSAGE, "invalid JSON: %s", jerr.text);
 			break;
 		}
@@ -546,7 +557,7 @@ static int cmd_import(int argc, char **argv)
 	if (r)
 		db_rollback(&o.c.udb);
 	else if (!(r = db_commit(&o.c.udb)))
-		fprintf(stderr, "%s: imported %ld user%s\n", t3_progname, count, count == 1 ? "" : "s");
+		t3_note("imported %ld user%s", count, count == 1 ? "" : "s");
 done:
 	sb_release(&line);
 	if (fp != stdin)
@@ -642,7 +653,7 @@ static int cmd_check(int argc, char **argv)
 			db_rollback(&o.c.udb);
 			return r;
 		}
-		fprintf(stderr, "%s: %ld problem%s found, %ld row%s repaired\n", t3_progname,
+		t3_note("%ld problem%s found, %ld row%s repaired",
 			problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
 		/* what only an admin can decide (a plan, a timezone) remains */
 		return unrepairable ? T3_ENEG : 0;

@@ -11,6 +11,7 @@
 #include "models.h"
 #include "msg.h"
 #include "num.h"
+#include "safe.h"
 #include "schema.h"
 
 /* The columns of model_capabilities after model_id, in the order of the
@@ -159,15 +160,13 @@ static int bad(const char *what, const struct mfield *f, const char *value, cons
 			what && *what ? ": " : "", f->name, rule, value);
 }
 
+/* 1-max bytes of valid UTF-8, no space, no control or bidi character */
 static int word_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	if (!n || n > max)
+	if (!n || n > max || !safe_text_valid(s, n))
 		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	return !strchr(s, ' ');
 }
 
 static int provider_ok(const char *s)
@@ -222,11 +221,11 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 		break;
 	case FT_NAME:
 		if (!word_ok(s, 200))
-			return bad(what, f, s, "must be 1-200 characters without spaces");
+			return bad(what, f, s, "must be 1-200 bytes of UTF-8 without spaces or control characters");
 		break;
 	case FT_VERSION:
 		if (!word_ok(s, 64))
-			return bad(what, f, s, "must be 1-64 characters without spaces");
+			return bad(what, f, s, "must be 1-64 bytes of UTF-8 without spaces or control characters");
 		break;
 	case FT_API:
 		if (strcmp(s, "openai") && strcmp(s, "anthropic") && strcmp(s, "gemini") &&

@@ -8,11 +8,12 @@
 #include "msg.h"
 #include "num.h"
 #include "out.h"
+#include "safe.h"
 
 void out_check_pipe(FILE *fp)
 {
 	if (ferror(fp) && errno == EPIPE)
-		_exit(141);
+		_exit(T3_EPIPE);
 }
 
 void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
@@ -209,8 +210,13 @@ static size_t text_width(const char *s, size_t n)
 	return w;
 }
 
+/* A table is for people: a cell stays on its line (newline and tab as a
+ * space) and shows other control characters (safe.h) rather than sending
+ * them to the terminal. */
 static void table_cell(struct strbuf *sb, json_t *v)
 {
+	struct strbuf raw = STRBUF_INIT;
+
 	sb_reset(sb);
 	if (json_is_true(v))
 		sb_adds(sb, "yes");
@@ -218,11 +224,14 @@ static void table_cell(struct strbuf *sb, json_t *v)
 		sb_adds(sb, "no");
 	else if (!v || json_is_null(v))
 		sb_adds(sb, "-");
-	else
-		out_scalar(sb, v);
-	for (size_t i = 0; i < sb->len; i++)
-		if (sb->buf[i] == '\n' || sb->buf[i] == '\t')
-			sb->buf[i] = ' ';
+	else {
+		out_scalar(&raw, v);
+		for (size_t i = 0; i < raw.len; i++)
+			if (raw.buf[i] == '\n' || raw.buf[i] == '\t')
+				raw.buf[i] = ' ';
+		safe_append(sb, raw.buf, raw.len);
+	}
+	sb_release(&raw);
 }
 
 static void write_table(struct out *o)
@@ -325,7 +334,7 @@ int out_finish(int code)
 {
 	if (out_flush_stdout() || fclose(stdout)) {
 		if (errno == EPIPE)
-			_exit(141);
+			_exit(T3_EPIPE);
 		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));
 	}
 	return code;

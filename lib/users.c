@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "num.h"
+#include "safe.h"
 #include "timeutil.h"
 #include "usage.h"
 #include "users.h"
@@ -89,10 +90,8 @@ int users_auth_valid(const char *h)
 		const char *prov = h + 6, *colon = strchr(prov, ':');
 		if (!colon || colon == prov || !colon[1] || strlen(h) > 512)
 			return 0;
-		for (const char *p = h; *p; p++)
-			if ((unsigned char)*p < 0x21 || *p == 0x7f)
-				return 0;
-		return 1;
+		/* printable UTF-8 without spaces: the provider shows in tables */
+		return safe_text_valid(h, strlen(h)) && !strchr(h, ' ');
 	}
 	return 0;
 }
@@ -514,6 +513,10 @@ int plans_set(struct db *db, const char *plan, int64_t allowance, const char *de
 {
 	sqlite3_stmt *st;
 	int r = 0;
+
+	if (desc && (strlen(desc) > 1000 || !safe_text_valid(desc, strlen(desc))))
+		return t3_error(T3_EUSAGE, "description '%s' must be at most 1000 bytes of UTF-8 "
+				"without control characters", desc);
 	if (db_prepare(db, &st, "INSERT INTO plans (plan_name, token_allowance, description) "
 		       "VALUES (?1, ?2, coalesce(?3, '')) ON CONFLICT (plan_name) DO UPDATE "
 		       "SET token_allowance = ?2, description = coalesce(?3, description)"))

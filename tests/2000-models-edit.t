@@ -78,7 +78,7 @@ is_rc 2 "a provider with a '/'"
 is_err "t3-models: error: field 'provider_name' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, not 'acme/x'" "names the field"
 run t3-models add acme 'x y' --api openai --context 10
 is_rc 2 "a model name with a space"
-is_err "t3-models: error: field 'model_name' must be 1-200 characters without spaces, not 'x y'" "names the field"
+is_err "t3-models: error: field 'model_name' must be 1-200 bytes of UTF-8 without spaces or control characters, not 'x y'" "names the field"
 run t3-models add acme x --api openai --context 10 --context 20
 is_rc 2 "an option given twice"
 is_err "t3-models: error: option '--context' given twice

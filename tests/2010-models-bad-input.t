@@ -43,4 +43,40 @@ is "$(sql "$DDB" "SELECT input_usd_per_1k FROM model_capabilities WHERE model_na
 run t3-models show gpt-4o --tsv
 is "$(cut -f8 "$OUT" | sed -n 2p)" "0.00005" "TSV writes it in plain decimal"
 
+# --- names: valid UTF-8 without control or bidi characters --------------------
+rule="must be 1-200 bytes of UTF-8 without spaces or control characters"
+bad 2 "field 'model_name' $rule, not 'x<U+202E>y'" -- \
+	t3-models add acme "$(printf 'x\342\200\256y')" --api echo --context 5
+bad 2 "field 'model_name' $rule, not 'xM-^[y'" -- \
+	t3-models add acme "$(printf 'x\302\233y')" --api echo --context 5
+bad 2 "field 'model_name' $rule, not 'x$(printf '\377')y'" -- \
+	t3-models add acme "$(printf 'x\377y')" --api echo --context 5
+bad 2 "field 'replacement' $rule, not 'a^[[2Jb'" -- \
+	t3-models set gpt-4o --replacement "$(printf 'a\033[2Jb')"
+printf '{"provider_name":"acme","model_name":"x\\u202ey","api":"echo","max_token_limit":5}\n' >"$TMP/bidi.ndjson"
+bad 2 "line 1: field 'model_name' $rule, not 'x<U+202E>y'" -- t3-models import "$TMP/bidi.ndjson"
+printf 'provider_name\tmodel_name\tapi\tmax_token_limit\nacme\tx\302\233y\techo\t5\n' >"$TMP/c1.tsv"
+bad 2 "line 2: field 'model_name' $rule, not 'xM-^[y'" -- t3-models import --format tsv "$TMP/c1.tsv"
+
+# --- messages: neutralised, one line, subjects shortened ---------------------
+bad 2 "unknown model 'x^[]52;c;Zm9v^G' (see 't3-models list --all')" -- \
+	t3-models show "$(printf 'x\033]52;c;Zm9v\007')"
+big=$(head -c 100000 /dev/zero | tr '\0' a)
+run t3-models show "$big"
+is_rc 2 "a 100 kB model name: a usage error"
+is "$(wc -l <"$ERR" | tr -d ' ')" 1 "in one line"
+[ "$(wc -c <"$ERR")" -lt 400 ]; ok $? "a short one ($(wc -c <"$ERR") bytes)"
+like "$ERR" "^t3-models: error: unknown model 'a{200}\\.\\.\\.'" "the subject cut to 200 bytes and '...'"
+printf '{"provider_name":"acme","model_name":"%s","api":"echo","max_token_limit":5}\n' \
+	"$(head -c 1000000 /dev/zero | tr '\0' b)" >"$TMP/big.ndjson"
+snapshot
+run t3-models import "$TMP/big.ndjson"
+is_rc 2 "a 1 MB model name in an import: refused"
+[ "$(wc -c <"$ERR")" -lt 400 ]; ok $? "with a short message"
+unchanged "and nothing imported"
+
+# --- import: a duplicate key is refused --------------------------------------
+printf '{"provider_name":"acme","model_name":"dup","model_name":"dup2","api":"echo","max_token_limit":5}\n' >"$TMP/dup.ndjson"
+bad 2 "line 1: invalid JSON: duplicate object key near '\"model_name\"'" -- t3-models import "$TMP/dup.ndjson"
+
 done_testing
