@@ -29,7 +29,12 @@ int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE 
 	case OPT_TSV: c->fmt = OUT_TSV; break;
 	case OPT_CSV: c->fmt = OUT_CSV; break;
 	case 'q': c->fmt = OUT_IDS; break;
+	case 'h':
 	case OPT_HELP:
+		if (c->defer_help) {
+			c->help_wanted = 1;
+			return 1;
+		}
 		help(stdout);
 		exit(out_finish(0));
 	case OPT_VERSION:
@@ -102,17 +107,82 @@ int common_getopt_error(int opt, char **argv, const char *optstring)
 				n, w);
 }
 
-int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,
-		    void (*usage)(FILE *))
+static void print_synopsis(FILE *fp, const char *prefix, const char *synopsis)
 {
+	const char *p = synopsis;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		fprintf(fp, "%s%.*s\n", prefix, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+void common_usage_commands(FILE *fp, const struct common_cmd *cmds, size_t ncmds)
+{
+	for (size_t i = 0; i < ncmds; i++)
+		print_synopsis(fp, "  ", cmds[i].synopsis);
+}
+
+static const struct common_cmd *find_cmd(const struct common_cmd *cmds, size_t ncmds,
+					 const char *name)
+{
+	for (size_t i = 0; i < ncmds; i++)
+		if (!strcmp(name, cmds[i].name))
+			return &cmds[i];
+	return NULL;
+}
+
+/* "usage: PROG SYNOPSIS" and where to read more, on stdout */
+static int cmd_help(const struct common_cmd *cmd)
+{
+	const char *p = cmd->synopsis;
+	int width = (int)strlen(t3_progname) + 8;	/* "usage: PROG " */
+
+	/* another form of the command under the program name, a line that
+	 * goes on (it starts with a space) under the command */
+	for (int first = 1; *p; first = 0) {
+		size_t n = strcspn(p, "\n");
+		if (first)
+			printf("usage: %s %.*s\n", t3_progname, (int)n, p);
+		else if (*p == ' ')
+			printf("%*s%.*s\n", width, "", (int)n, p);
+		else
+			printf("       %s %.*s\n", t3_progname, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	printf("see %s(1) for the options and fields\n", t3_progname);
+	return 0;
+}
+
+int common_dispatch(struct common *c, const struct common_cmd *cmds, size_t ncmds,
+		    int argc, char **argv, void (*usage)(FILE *))
+{
+	const struct common_cmd *cmd;
+
+	if (argc && !strcmp(argv[0], "help")) {
+		if (argc == 1) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc > 2)
+			return common_bad_usage("too many arguments for '%s'", "help");
+		if (!(cmd = find_cmd(cmds, ncmds, argv[1])))
+			return common_bad_usage("unknown command '%s'", argv[1]);
+		return cmd_help(cmd);
+	}
+	if (c->help_wanted && !argc) {
+		usage(stdout);
+		return 0;
+	}
 	if (!argc) {
 		usage(stderr);
 		return T3_EUSAGE;
 	}
-	for (size_t i = 0; i < ncmds; i++)
-		if (!strcmp(argv[0], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	return common_bad_usage("unknown command '%s'", argv[0]);
+	if (!(cmd = find_cmd(cmds, ncmds, argv[0])))
+		return common_bad_usage("unknown command '%s'", argv[0]);
+	if (c->help_wanted)
+		return cmd_help(cmd);
+	return cmd->fn(argc - 1, argv + 1);
 }
 
 int common_paths(struct common *c)

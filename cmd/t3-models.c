@@ -68,25 +68,15 @@ static struct {
 
 #define ARG(opt) (o.arg[(opt) - OPT_COMMON_END])
 
+static const struct common_cmd cmds[];
+static const size_t ncmds;
+
 static void usage(FILE *fp)
 {
-	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n"
-	      "\n"
-	      "  list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
-	      "       [--sort name|price|context]\n"
-	      "                  CAP: images pdfs multimodal reasoning tools\n"
-	      "  show MODEL...\n"
-	      "  resolve MODEL                         as t3-chat -m does: exit 6 if disabled\n"
-	      "                                        or deprecated\n"
-	      "  add PROVIDER MODEL --api openai|anthropic|gemini|echo --context N [FIELDS]\n"
-	      "  set MODEL FIELDS\n"
-	      "  enable MODEL... | disable MODEL...\n"
-	      "  rm MODEL... [--force]\n"
-	      "  export [--format json|tsv]            all models, NDJSON by default\n"
-	      "  import [FILE] [--format json|tsv] [--replace [--force]]   all or nothing\n"
-	      "  alias NAME MODEL [--force] | unalias NAME... | aliases\n"
-	      "  sync [--force] [--dry-run]            apply the shipped catalog\n"
-	      "\n"
+	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "CAP:    images pdfs multimodal reasoning tools\n"
 	      "FIELDS: --api API --context N --max-output N|none\n"
 	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
 	      "        --cached-price USD|none        (USD per 1k tokens)\n"
@@ -96,7 +86,8 @@ static void usage(FILE *fp)
 	      "        --enabled | --disabled\n"
 	      "\n"
 	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
-	      "other:  -f is --force; --user-db PATH (not used); --help, --version\n"
+	      "other:  -f is --force; --user-db PATH (not used); -h|--help, --version;\n"
+	      "        'help COMMAND' or 'COMMAND --help' for one command\n"
 	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
 	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
 }
@@ -745,12 +736,25 @@ static int cmd_sync(int argc, char **argv)
 }
 
 static const struct common_cmd cmds[] = {
-	{ "list", cmd_list }, { "show", cmd_show }, { "resolve", cmd_resolve },
-	{ "add", cmd_add }, { "set", cmd_set }, { "enable", cmd_enable },
-	{ "disable", cmd_disable }, { "rm", cmd_rm }, { "export", cmd_export },
-	{ "import", cmd_import }, { "alias", cmd_alias }, { "unalias", cmd_unalias },
-	{ "aliases", cmd_aliases }, { "sync", cmd_sync },
+	{ "list", cmd_list, "list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
+	  "     [--sort name|price|context]" },
+	{ "show", cmd_show, "show MODEL..." },
+	{ "resolve", cmd_resolve, "resolve MODEL                         as t3-chat -m does: exit 6 if\n"
+	  "                                      disabled or deprecated" },
+	{ "add", cmd_add, "add PROVIDER MODEL --api openai|anthropic|gemini|echo --context N [FIELDS]" },
+	{ "set", cmd_set, "set MODEL FIELDS" },
+	{ "enable", cmd_enable, "enable MODEL..." },
+	{ "disable", cmd_disable, "disable MODEL..." },
+	{ "rm", cmd_rm, "rm MODEL... [--force]" },
+	{ "export", cmd_export, "export [--format json|tsv]            all models, NDJSON by default" },
+	{ "import", cmd_import, "import [FILE] [--format json|tsv] [--replace [--force]]   all or nothing" },
+	{ "alias", cmd_alias, "alias NAME MODEL [--force]" },
+	{ "unalias", cmd_unalias, "unalias NAME..." },
+	{ "aliases", cmd_aliases, "aliases" },
+	{ "sync", cmd_sync, "sync [--force] [--dry-run]            apply the shipped catalog" },
+	{ "help", NULL, "help [COMMAND]" },
 };
+static const size_t ncmds = sizeof cmds / sizeof cmds[0];
 
 int main(int argc, char **argv)
 {
@@ -788,10 +792,11 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ 0 }
 	};
-	static const char optstring[] = ":qf";
+	static const char optstring[] = ":qfh";
 	int opt;
 
 	common_init(&o.c, "t3-models");
+	o.c.defer_help = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
@@ -820,6 +825,6 @@ int main(int argc, char **argv)
 			ARG(opt) = optarg;
 		}
 	}
-	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
-						  argc - optind, argv + optind, usage));
+	return common_exit(&o.c, common_dispatch(&o.c, cmds, ncmds, argc - optind,
+						  argv + optind, usage));
 }

@@ -33,28 +33,18 @@ static struct {
 	const char *plan, *quota, *timezone, *email, *oauth, *add, *set, *description;
 } o;
 
+static const struct common_cmd cmds[];
+static const size_t ncmds;
+
 static void usage(FILE *fp)
 {
-	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n"
-	      "\n"
-	      "  add EMAIL [--plan PLAN] [--quota N] [--timezone TZ]\n"
-	      "            [--password-stdin | --oauth PROVIDER:SUBJECT]\n"
-	      "  list [--plan PLAN] [--email GLOB]\n"
-	      "  show USER...                 (USER is an email or a user id;\n"
-	      "                                 read from stdin when none is given)\n"
-	      "  set USER [--plan PLAN] [--quota N] [--timezone TZ] [--email NEW]\n"
-	      "  passwd USER [--password-stdin | --oauth PROVIDER:SUBJECT | --clear]\n"
-	      "  verify USER [--password-stdin]   exit 0 on match, 1 on mismatch\n"
-	      "  quota USER [--add N | --set N | --refill]\n"
-	      "  quota --refill --all\n"
-	      "  rm USER... [-y|--yes]       (read from stdin when none is given)\n"
-	      "  export [--plan PLAN] [--email GLOB]   NDJSON to stdout\n"
-	      "  import [FILE]                         NDJSON, all or nothing\n"
-	      "  check [--repair]\n"
-	      "  plan list | plan set NAME ALLOWANCE [--description TEXT] | plan rm NAME\n"
-	      "\n"
+	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "USER is an email or a user id; show and rm read users from stdin when\n"
+	      "given none.\n"
 	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (ids only); default a table\n"
-	      "other:  --help, --version\n"
+	      "other:  -h|--help, --version; 'help COMMAND' or 'COMMAND --help' for one command\n"
 	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
 	      "        130 interrupted, 141 output closed\n", fp);
 }
@@ -717,11 +707,25 @@ static int cmd_plan(int argc, char **argv)
 }
 
 static const struct common_cmd cmds[] = {
-	{ "add", cmd_add }, { "list", cmd_list }, { "show", cmd_show }, { "set", cmd_set },
-	{ "passwd", cmd_passwd }, { "verify", cmd_verify }, { "quota", cmd_quota },
-	{ "rm", cmd_rm }, { "export", cmd_export }, { "import", cmd_import },
-	{ "check", cmd_check }, { "plan", cmd_plan },
+	{ "add", cmd_add, "add EMAIL [--plan PLAN] [--quota N] [--timezone TZ]\n"
+	  "          [--password-stdin | --oauth PROVIDER:SUBJECT]" },
+	{ "list", cmd_list, "list [--plan PLAN] [--email GLOB]" },
+	{ "show", cmd_show, "show [USER...]" },
+	{ "set", cmd_set, "set USER [--plan PLAN] [--quota N] [--timezone TZ] [--email NEW]" },
+	{ "passwd", cmd_passwd, "passwd USER [--password-stdin | --oauth PROVIDER:SUBJECT | --clear]" },
+	{ "verify", cmd_verify, "verify USER [--password-stdin]   exit 0 on match, 1 on mismatch" },
+	{ "quota", cmd_quota, "quota USER [--add N | --set N | --refill]\n"
+	  "quota --refill --all" },
+	{ "rm", cmd_rm, "rm [USER...] [-y|--yes]" },
+	{ "export", cmd_export, "export [--plan PLAN] [--email GLOB]   NDJSON to stdout" },
+	{ "import", cmd_import, "import [FILE]                         NDJSON, all or nothing" },
+	{ "check", cmd_check, "check [--repair]" },
+	{ "plan", cmd_plan, "plan list\n"
+	  "plan set NAME ALLOWANCE [--description TEXT]\n"
+	  "plan rm NAME" },
+	{ "help", NULL, "help [COMMAND]" },
 };
+static const size_t ncmds = sizeof cmds / sizeof cmds[0];
 
 int main(int argc, char **argv)
 {
@@ -746,10 +750,11 @@ int main(int argc, char **argv)
 		{ "password", optional_argument, NULL, OPT_PASSWORD_ARGV },
 		{ 0 }
 	};
-	static const char optstring[] = ":qy";
+	static const char optstring[] = ":qyh";
 	int opt;
 
 	common_init(&o.c, "t3-user");
+	o.c.defer_help = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
@@ -775,6 +780,6 @@ int main(int argc, char **argv)
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
 			o.seen |= BIT(opt);
 	}
-	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
-						  argc - optind, argv + optind, usage));
+	return common_exit(&o.c, common_dispatch(&o.c, cmds, ncmds, argc - optind,
+						  argv + optind, usage));
 }

@@ -109,7 +109,7 @@ _t3_models()
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "list show resolve add set enable disable rm export import alias unalias aliases sync" -- "$cur"))
+		COMPREPLY=($(compgen -W "list show resolve add set enable disable rm export import alias unalias aliases sync help" -- "$cur"))
 	else
 		case $cmd in
 		show | enable | disable | rm)

@@ -2,7 +2,7 @@
 # and model names and aliases from the database (t3-models list --all -q,
 # t3-models aliases -q).
 
-set -l __t3_models_cmds list show resolve add set enable disable rm export import alias unalias aliases sync
+set -l __t3_models_cmds list show resolve add set enable disable rm export import alias unalias aliases sync help
 
 # Run t3-models with the --data-db of the command line, only when that
 # database exists: completing must not create one.
@@ -52,7 +52,7 @@ complete -c t3-models -l jsonl -d 'one JSON object per line'
 complete -c t3-models -l tsv -d 'tab-separated output'
 complete -c t3-models -l csv -d 'CSV output'
 complete -c t3-models -s q -l quiet -d 'names only'
-complete -c t3-models -l help -d 'print usage'
+complete -c t3-models -s h -l help -d 'print usage, or the command\'s synopsis'
 complete -c t3-models -l version -d 'print version'
 
 # list

@@ -13,7 +13,7 @@ run t3-models --help
 is_rc 0 "t3-models --help"
 cmds=$(grep -oE '(^  | \| )[a-z]+' "$OUT" | sed 's/^[ |]*//' | sort -u)
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
-is "$(echo $cmds)" "add alias aliases disable enable export import list resolve rm set show sync unalias" \
+is "$(echo $cmds)" "add alias aliases disable enable export help import list resolve rm set show sync unalias" \
 	"commands found in --help"
 doc_commands t3-models "$MAN1" $cmds
 doc_options t3-models "$MAN1" $opts
