@@ -17,7 +17,7 @@ enum {
 	OPT_REASONING_PRICE, OPT_CACHED_PRICE, OPT_IMAGES, OPT_NO_IMAGES, OPT_PDFS,
 	OPT_NO_PDFS, OPT_MULTIMODAL, OPT_NO_MULTIMODAL, OPT_REASONING, OPT_NO_REASONING,
 	OPT_TOOLS, OPT_NO_TOOLS, OPT_DEPRECATION_DATE, OPT_REPLACEMENT, OPT_ENABLED,
-	OPT_DISABLED, OPT_FORCE, OPT_FORMAT, OPT_REPLACE, OPT_DRY_RUN, OPT_LAST
+	OPT_DISABLED, OPT_FORCE, OPT_FORMAT, OPT_REPLACE, OPT_DRY_RUN, OPT_SHIPPED, OPT_LAST
 };
 
 static const char *const opt_names[] = {
@@ -26,7 +26,7 @@ static const char *const opt_names[] = {
 	"--reasoning-price", "--cached-price", "--images", "--no-images", "--pdfs",
 	"--no-pdfs", "--multimodal", "--no-multimodal", "--reasoning", "--no-reasoning",
 	"--tools", "--no-tools", "--deprecation-date", "--replacement", "--enabled",
-	"--disabled", "--force", "--format", "--replace", "--dry-run"
+	"--disabled", "--force", "--format", "--replace", "--dry-run", "--shipped"
 };
 
 #define BIT(o) (1ull << ((o) - OPT_COMMON_END))
@@ -215,11 +215,34 @@ static int parse_usd(const char *s, const char *opt, double *out)
 	return 0;
 }
 
+/* list --shipped: the catalog compiled in, with no database (shell
+ * completion on a fresh install) */
+static int list_shipped_one(void *ctx, const struct model *m)
+{
+	if (!(o.seen & BIT(OPT_ALL)) && (!m->is_active || models_is_deprecated(m)))
+		return 0;
+	return list_one(ctx, m);
+}
+
+static int list_shipped(void)
+{
+	struct out out;
+	int r;
+	out_model_begin(&out, 0);
+	r = models_catalog_each(list_shipped_one, NULL, &out);
+	out_model_end(&out, 0);
+	return r;
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	struct models_filter f = { 0 };
 	struct out out;
 	int r;
+
+	if (o.seen & BIT(OPT_SHIPPED))
+		return (r = only("list", BIT(OPT_ALL) | BIT(OPT_SHIPPED))) ||
+		       (r = common_nargs("list", argc, 0, 0)) ? r : list_shipped();
 
 	if ((r = only("list", BIT(OPT_ALL) | BIT(OPT_PROVIDER) | BIT(OPT_SUPPORTS) |
 		      BIT(OPT_MAX_PRICE) | BIT(OPT_SORT))) || (r = common_nargs("list", argc, 0, 0)))
@@ -639,15 +662,16 @@ static int alias_row(void *ctx, const char *alias, const struct model *m)
 static int cmd_aliases(int argc, char **argv)
 {
 	struct out out;
-	int r;
-	if ((r = only("aliases", 0)) || (r = common_nargs("aliases", argc, 0, 0)) ||
-	    (r = common_open_data(&o.c)))
+	int r, shipped = !!(o.seen & BIT(OPT_SHIPPED));
+	if ((r = only("aliases", BIT(OPT_SHIPPED))) || (r = common_nargs("aliases", argc, 0, 0)) ||
+	    (!shipped && (r = common_open_data(&o.c))))
 		return r;
 	if (o.c.fmt == OUT_TABLE)
 		out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
 	else
 		out_begin(&out, o.c.fmt, alias_record_cols, NCOLS(alias_record_cols), 0);
-	r = models_aliases_each(&o.c.ddb, alias_row, &out);
+	r = shipped ? models_catalog_each(NULL, alias_row, &out) :
+		      models_aliases_each(&o.c.ddb, alias_row, &out);
 	out_end(&out);
 	return r;
 }
@@ -737,7 +761,8 @@ static int cmd_sync(int argc, char **argv)
 
 static const struct common_cmd cmds[] = {
 	{ "list", cmd_list, "list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
-	  "     [--sort name|price|context]" },
+	  "     [--sort name|price|context]\n"
+	  "list --shipped [--all]                the catalog built in; no database" },
 	{ "show", cmd_show, "show MODEL..." },
 	{ "resolve", cmd_resolve, "resolve MODEL                         as t3-chat -m does: exit 6 if\n"
 	  "                                      disabled or deprecated" },
@@ -750,7 +775,7 @@ static const struct common_cmd cmds[] = {
 	{ "import", cmd_import, "import [FILE] [--format json|tsv] [--replace [--force]]   all or nothing" },
 	{ "alias", cmd_alias, "alias NAME MODEL [--force]" },
 	{ "unalias", cmd_unalias, "unalias NAME..." },
-	{ "aliases", cmd_aliases, "aliases" },
+	{ "aliases", cmd_aliases, "aliases [--shipped]" },
 	{ "sync", cmd_sync, "sync [--force] [--dry-run]            apply the shipped catalog" },
 	{ "help", NULL, "help [COMMAND]" },
 };
@@ -790,6 +815,7 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "shipped", no_argument, NULL, OPT_SHIPPED },
 		{ 0 }
 	};
 	static const char optstring[] = ":qfh";

@@ -28,7 +28,11 @@ function __t3_models_query
     else
         set db $HOME/.local/share/t3/data.db
     end
-    test -f "$db"; or return 1
+    if not test -f "$db"
+        # a fresh install: the catalog built in, no database opened
+        $tokens[1] $argv --shipped 2>/dev/null </dev/null
+        return
+    end
     $cmd $argv 2>/dev/null </dev/null
 end
 
@@ -38,7 +42,7 @@ function __t3_models_names
 end
 
 function __t3_models_providers
-    __t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u
+    __t3_models_query list --all --tsv | tail -n +2 | cut -f2 | sort -u
 end
 
 complete -c t3-models -f
@@ -90,3 +94,4 @@ complete -c t3-models -n '__fish_seen_subcommand_from rm alias import sync' -s f
 complete -c t3-models -n '__fish_seen_subcommand_from export import' -l format -x -a 'json tsv'
 complete -c t3-models -n '__fish_seen_subcommand_from import' -l replace -d 'drop models not in the input'
 complete -c t3-models -n '__fish_seen_subcommand_from sync' -l dry-run -d 'report only'
+complete -c t3-models -n '__fish_seen_subcommand_from list aliases' -l shipped -d 'the catalog built in, no database'

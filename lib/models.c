@@ -1443,6 +1443,50 @@ static int catalog_load(struct catalog *c)
 	return r;
 }
 
+/* 1 if an alias line's target (PROVIDER/MODEL) is m */
+static int target_is(const char *target, const struct model *m)
+{
+	size_t np = strlen(m->provider_name);
+	return !strncmp(target, m->provider_name, np) && target[np] == '/' &&
+	       !strcmp(target + np + 1, m->model_name);
+}
+
+int models_catalog_each(int (*fn)(void *ctx, const struct model *m),
+			int (*alias_fn)(void *ctx, const char *alias, const struct model *m),
+			void *ctx)
+{
+	struct catalog c;
+	int r = 0;
+
+	if (catalog_load(&c))
+		return T3_EDATA;
+	for (int i = 0; i < c.n; i++) {
+		struct model *m = &c.models[i];
+		struct strbuf al = STRBUF_INIT;
+		int dup = 0;
+		for (int k = 0; k < c.n; k++)
+			dup |= k != i && !strcmp(c.models[k].model_name, m->model_name);
+		m->name = dup ? xasprintf("%s/%s", m->provider_name, m->model_name) :
+				xstrdup(m->model_name);
+		/* the catalog lists its aliases sorted */
+		for (int a = 0; a < c.naliases; a++)
+			if (target_is(c.aliases[2 * a + 1], m))
+				sb_addf(&al, "%s%s", al.len ? "," : "", c.aliases[2 * a]);
+		m->aliases = sb_detach(&al, NULL);
+	}
+	for (int i = 0; !r && fn && i < c.n; i++)
+		r = fn(ctx, &c.models[i]);
+	for (int a = 0; !r && alias_fn && a < c.naliases; a++) {
+		for (int i = 0; i < c.n; i++)
+			if (target_is(c.aliases[2 * a + 1], &c.models[i])) {
+				r = alias_fn(ctx, c.aliases[2 * a], &c.models[i]);
+				break;
+			}
+	}
+	catalog_release(&c);
+	return r;
+}
+
 const char *models_catalog_version(void)
 {
 	static char version[64];

@@ -154,6 +154,12 @@ int models_aliases_each(struct db *ddb,
 
 /* The shipped catalog (share/models.tsv compiled in). */
 const char *models_catalog_version(void);
+/* Its models and aliases without any database, as a new data.db would
+ * hold them (name and aliases filled in): fn for each model, then
+ * alias_fn for each alias (either may be NULL); a non-zero return stops. */
+int models_catalog_each(int (*fn)(void *ctx, const struct model *m),
+			int (*alias_fn)(void *ctx, const char *alias, const struct model *m),
+			void *ctx);
 /* db_data_created_hook: load the catalog and its aliases into a new
  * data.db and record catalog_version in t3_meta. */
 int models_catalog_hook(struct db *ddb);

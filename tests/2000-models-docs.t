@@ -58,18 +58,28 @@ sonnet
 reasoning
 8b
 --data-db --dry-run" "bash completion: commands, values, model names and aliases, names across ':'"
-got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show x); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"' \
+got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show zzz); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"' \
 	sh "$TOP/completions/t3-models.bash" 2>&1)
-is "$got" "" "bash completion asks no database that does not exist"
+is "$got" "" "bash completion opens no database that does not exist"
 [ ! -e "$TMP/none" ]
 ok $? "and creates none"
+got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show gpt-4o-m); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"; COMP_WORDS=(t3-models show hai); _t3_models; echo "${COMPREPLY[*]}"; COMP_WORDS=(t3-models list --provider gro); COMP_CWORD=3; _t3_models; echo "${COMPREPLY[*]}"' \
+	sh "$TOP/completions/t3-models.bash" 2>&1)
+is "$got" "gpt-4o-mini
+haiku
+groq" "bash completion on a fresh install: names, aliases and providers from the catalog built in"
+[ ! -e "$TMP/none" ]
+ok $? "and still no database"
 have zsh && shell_n zsh "$TOP/completions/_t3-models"
-if have fish 3; then
+if have fish 5; then
 	shell_n fish "$TOP/completions/t3-models.fish"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models unalias '" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "4o 4o-mini deepseek flash gpt5 grok haiku llama opus pro sonnet " "fish completion: aliases"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models show gpt-5.'" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "gpt-5.2 gpt-5.4 gpt-5.4-mini gpt-5.5 gpt-5.6 " "fish completion: model names"
+	got=$(T3_HOME=$TMP/none2 fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models show gpt-5.'" 2>&1 | cut -f1 | tr '\n' ' ')
+	is "$got" "gpt-5.2 gpt-5.4 gpt-5.4-mini gpt-5.5 gpt-5.6 " "fish completion on a fresh install: model names from the catalog built in"
+	[ ! -e "$TMP/none2" ]; ok $? "and no database created"
 fi
 t3-models rm qwen3:8b
 
