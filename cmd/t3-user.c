@@ -10,6 +10,7 @@
 #include "common.h"
 #include "num.h"
 #include "timeutil.h"
+#include "plans.h"
 #include "users.h"
 
 enum {
