@@ -98,6 +98,18 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return 0;
 }
 
+int db_each_row(struct db *db, sqlite3_stmt *st, int (*fn)(void *ctx, sqlite3_stmt *st),
+		void *ctx, const char *what)
+{
+	int rc, r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !(r = fn(ctx, st)))
+		;
+	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_error(db, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)

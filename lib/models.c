@@ -715,6 +715,26 @@ int models_provider_exists(struct db *ddb, const char *provider)
 	"AND (?4 & 16 = 0 OR m.supports_tools) " \
 	"AND (?5 < 0 OR m.usd_per_1k_tokens <= ?5 * (1 + 1e-9)) "
 
+struct model_rows {
+	int (*fn)(void *ctx, const struct model *m);
+	int (*alias_fn)(void *ctx, const char *alias, const struct model *m);
+	void *ctx;
+};
+
+/* A row of SELECT_COLS, followed by an alias for alias_fn. */
+static int model_row(void *p, sqlite3_stmt *st)
+{
+	struct model_rows *mr = p;
+	struct model m;
+	char *alias = mr->alias_fn ? xstrdup(db_col_text(st, NF + 3)) : NULL;
+	int r;
+	mx_model_from_row(st, &m);
+	r = alias ? mr->alias_fn(mr->ctx, alias, &m) : mr->fn(mr->ctx, &m);
+	model_release(&m);
+	free(alias);
+	return r;
+}
+
 int models_each(struct db *ddb, const struct models_filter *f,
 		int (*fn)(void *ctx, const struct model *m), void *ctx)
 {
@@ -728,7 +748,6 @@ int models_each(struct db *ddb, const struct models_filter *f,
 	};
 	sqlite3_stmt *st;
 	char today[11];
-	int rc, r = 0;
 
 	if (db_prepare(ddb, &st, sql[f->sort]))
 		return T3_EDATA;
@@ -738,18 +757,8 @@ int models_each(struct db *ddb, const struct models_filter *f,
 	db_bind_text(st, 3, f->provider);
 	sqlite3_bind_int(st, 4, (int)f->caps);
 	sqlite3_bind_double(st, 5, f->max_price);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct model m;
-		mx_model_from_row(st, &m);
-		r = fn(ctx, &m);
-		model_release(&m);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(ddb, "list models");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(ddb, st, model_row, &(struct model_rows){ fn, NULL, ctx },
+			   "list models");
 }
 
 /* ---- aliases ---- */
@@ -849,24 +858,11 @@ int models_aliases_each(struct db *ddb,
 			int (*fn)(void *ctx, const char *alias, const struct model *m), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 	if (db_prepare(ddb, &st, "SELECT " SELECT_COLS ", al.alias FROM model_aliases al "
 		       "JOIN model_capabilities m ON m.model_id = al.model_id ORDER BY al.alias"))
 		return T3_EDATA;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct model m;
-		char *alias = xstrdup(db_col_text(st, NF + 3));
-		mx_model_from_row(st, &m);
-		r = fn(ctx, alias, &m);
-		model_release(&m);
-		free(alias);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(ddb, "list aliases");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(ddb, st, model_row, &(struct model_rows){ NULL, fn, ctx },
+			   "list aliases");
 }
 
 /* Make the model's aliases exactly the comma-separated list. */

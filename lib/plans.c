@@ -64,23 +64,27 @@ int plans_remove(struct db *db, const char *plan)
 	return r;
 }
 
+struct plan_rows {
+	int (*fn)(void *, const char *, int64_t, const char *, int64_t);
+	void *ctx;
+};
+
+static int plan_row(void *p, sqlite3_stmt *st)
+{
+	struct plan_rows *pr = p;
+	return pr->fn(pr->ctx, db_col_text(st, 0), sqlite3_column_int64(st, 1),
+		      db_col_text(st, 2), sqlite3_column_int64(st, 3));
+}
+
 int plans_each(struct db *db, int (*fn)(void *, const char *, int64_t, const char *, int64_t),
 	       void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 	if (db_prepare(db, &st, "SELECT p.plan_name, p.token_allowance, p.description, "
 		       "(SELECT count(*) FROM user_accounts u WHERE u.subscription_plan = p.plan_name) "
 		       "FROM plans p ORDER BY p.token_allowance, p.plan_name"))
 		return T3_EDATA;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       !(r = fn(ctx, db_col_text(st, 0), sqlite3_column_int64(st, 1),
-			db_col_text(st, 2), sqlite3_column_int64(st, 3))))
-		;
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(db, "list plans");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(db, st, plan_row, &(struct plan_rows){ fn, ctx }, "list plans");
 }
 
 int plans_refill(struct db *db, const char *user_id, int64_t *n)

@@ -401,11 +401,22 @@ fail:
 #define USERS_WHERE "WHERE (?1 IS NULL OR subscription_plan = ?1) " \
 	"AND (?2 IS NULL OR lower(email) GLOB lower(?2)) ORDER BY created_at, user_id"
 
+struct json_rows {
+	int (*fn)(void *ctx, const char *json, size_t len);
+	void *ctx;
+};
+
+static int json_row(void *p, sqlite3_stmt *st)
+{
+	struct json_rows *jr = p;
+	return jr->fn(jr->ctx, (const char *)sqlite3_column_text(st, 0),
+		      (size_t)sqlite3_column_bytes(st, 0));
+}
+
 int users_each_json(struct db *db, const char *plan, const char *email_glob,
 		    int (*fn)(void *ctx, const char *json, size_t len), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	/* keep in step with users_to_json(); a test compares the two */
 	if (db_prepare(db, &st, "SELECT json_object('user_id', user_id, 'email', email, "
@@ -419,13 +430,22 @@ int users_each_json(struct db *db, const char *plan, const char *email_glob,
 		return T3_EDATA;
 	db_bind_text(st, 1, plan);
 	db_bind_text(st, 2, email_glob);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       !(r = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-			(size_t)sqlite3_column_bytes(st, 0))))
-		;
-	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_error(db, "list users");
-	sqlite3_finalize(st);
+	return db_each_row(db, st, json_row, &(struct json_rows){ fn, ctx }, "list users");
+}
+
+struct user_rows {
+	int (*fn)(void *ctx, const struct user *u);
+	void *ctx;
+};
+
+static int user_row(void *p, sqlite3_stmt *st)
+{
+	struct user_rows *ur = p;
+	struct user u;
+	int r;
+	user_from_row(st, &u);
+	r = ur->fn(ur->ctx, &u);
+	user_release(&u);
 	return r;
 }
 
@@ -433,25 +453,13 @@ int users_each(struct db *db, const char *plan, const char *email_glob,
 	       int (*fn)(void *ctx, const struct user *u), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	if (db_prepare(db, &st, "SELECT " USER_COLS " FROM user_accounts "
 		       USERS_WHERE))
 		return T3_EDATA;
 	db_bind_text(st, 1, plan);
 	db_bind_text(st, 2, email_glob);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct user u;
-		user_from_row(st, &u);
-		r = fn(ctx, &u);
-		user_release(&u);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(db, "list users");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(db, st, user_row, &(struct user_rows){ fn, ctx }, "list users");
 }
 
 static int sodium_ready(void)
