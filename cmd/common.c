@@ -9,14 +9,12 @@
 
 #include "buf.h"
 #include "common.h"
-#include "models.h"
 
 void common_init(struct common *c, const char *progname)
 {
 	memset(c, 0, sizeof *c);
 	t3_progname = progname;
 	signal(SIGPIPE, SIG_IGN);
-	db_data_created_hook = models_catalog_hook;
 }
 
 int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *))

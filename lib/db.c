@@ -8,13 +8,13 @@
 
 #include "buf.h"
 #include "db.h"
+#include "models.h"
 #include "msg.h"
 #include "schema.h"
 #include "timeutil.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
-int (*db_data_created_hook)(struct db *db);
 
 static const char *const *migrations(enum db_kind kind, int *n)
 {
@@ -187,8 +187,8 @@ static int migrate(struct db *db)
 	for (int v = from; v < n; v++)
 		if (db_exec(db, m[v]))
 			goto fail;
-	if (from == 0 && db->kind == DB_DATA && db_data_created_hook &&
-	    db_data_created_hook(db))
+	/* data.db's step after its first migration: the shipped catalog */
+	if (from == 0 && db->kind == DB_DATA && models_catalog_load_new(db))
 		goto fail;
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", n);
 	if (from < n && db_exec(db, pragma))

@@ -73,8 +73,5 @@ void db_bind_opt_long(sqlite3_stmt *st, int i, long v);
  * connection (five times faster than strftime() over large listings). */
 #define DB_SQL_ISO(col) "t3_iso(" col ")"
 
-/* Hook run inside the migration transaction that creates data.db, so the
- * model catalog can be loaded on first use (set by models.c). */
-extern int (*db_data_created_hook)(struct db *db);
 
 #endif

@@ -195,7 +195,7 @@ static int catalog_alias_model(struct db *ddb, const char *target, struct model 
 	return r;
 }
 
-int models_catalog_hook(struct db *ddb)
+int models_catalog_load_new(struct db *ddb)
 {
 	struct catalog c;
 	int r = 0;

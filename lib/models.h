@@ -160,9 +160,10 @@ const char *models_catalog_version(void);
 int models_catalog_each(int (*fn)(void *ctx, const struct model *m),
 			int (*alias_fn)(void *ctx, const char *alias, const struct model *m),
 			void *ctx);
-/* db_data_created_hook: load the catalog and its aliases into a new
- * data.db and record catalog_version in t3_meta. */
-int models_catalog_hook(struct db *ddb);
+/* Load the catalog and its aliases into a new data.db and record
+ * catalog_version in t3_meta: db.c's step after data.db's first migration,
+ * inside the transaction that creates it. */
+int models_catalog_load_new(struct db *ddb);
 /* The catalog_version recorded in t3_meta (malloc'd) or NULL. */
 char *models_recorded_version(struct db *ddb);
 
