@@ -48,7 +48,9 @@ json_t *models_to_json(const struct model *m, int with_id)
 {
 	json_t *o = json_object();
 	if (with_id)
-		json_object_set_new(o, "model_id", json_string(m->model_id));
+		/* no id yet: a model of the shipped catalog not in a database */
+		json_object_set_new(o, "model_id", m->model_id[0] ? json_string(m->model_id) :
+				    json_null());
 	for (int i = 0; i < NF; i++)
 		json_object_set_new(o, fields[i].name, mx_field_json(m, &fields[i]));
 	if (with_id)
