@@ -66,6 +66,13 @@ run t3-user show <"$TMP/bigline"
 is_rc 1 "a 1 MB line on stdin: not found"
 [ "$(wc -c <"$ERR")" -lt 300 ]; ok $? "and the message stays short"
 
+# --- a table neutralises what a foreign writer stored ------------------------
+sqlite3 "$UDB" "UPDATE plans SET description = 'free' || char(27) || ']0;pwned' || char(7) WHERE plan_name = 'free'"
+run t3-user plan list
+like "$OUT" '^free +100000 +1 +free\^\[\]0;pwned\^G$' "plan list shows an escape in a description, does not send it"
+run t3-user plan list --json
+grep -qi 'free\\u001b\]0;pwned\\u0007' "$OUT"; ok $? "JSON escapes it"
+
 # --- import: a duplicate key is refused --------------------------------------
 printf '{"user_id":"01000000-0000-7000-8000-000000000001","email":"c@example.com","email":"d@example.com","hashed_password":null,"subscription_plan":"free","token_quota":5,"created_at":"2026-01-01T00:00:00.000Z","timezone":"UTC"}\n' >"$TMP/dup"
 DESC="import with a duplicate key"

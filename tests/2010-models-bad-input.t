@@ -75,6 +75,13 @@ is_rc 2 "a 1 MB model name in an import: refused"
 [ "$(wc -c <"$ERR")" -lt 400 ]; ok $? "with a short message"
 unchanged "and nothing imported"
 
+# --- a table neutralises what an older t3 or a foreign writer stored ---------
+sqlite3 "$DDB" "UPDATE model_capabilities SET model_name = 'evil' || char(8238) || 'x' || char(27) || '[2J' WHERE model_name = 'gemma3'"
+run t3-models list --all --provider ollama
+like "$OUT" '^evil<U\+202E>x\^\[\[2J ' "the table shows a bidi override and an escape, not sends them"
+run t3-models list --all --provider ollama -q
+grep -q "$(printf 'evil\342\200\256x\033\\[2J')" "$OUT"; ok $? "-q writes the bytes as stored"
+
 # --- import: a duplicate key is refused --------------------------------------
 printf '{"provider_name":"acme","model_name":"dup","model_name":"dup2","api":"echo","max_token_limit":5}\n' >"$TMP/dup.ndjson"
 bad 2 "line 1: invalid JSON: duplicate object key near '\"model_name\"'" -- t3-models import "$TMP/dup.ndjson"
