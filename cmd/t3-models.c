@@ -68,30 +68,6 @@ static struct {
 
 #define ARG(opt) (o.arg[(opt) - OPT_COMMON_END])
 
-static const struct common_cmd cmds[];
-static const size_t ncmds;
-
-static void usage(FILE *fp)
-{
-	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n\n", fp);
-	common_usage_commands(fp, cmds, ncmds);
-	fputs("\n"
-	      "CAP:    images pdfs multimodal reasoning tools\n"
-	      "FIELDS: --api API --context N --max-output N|none\n"
-	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
-	      "        --cached-price USD|none        (USD per 1k tokens)\n"
-	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning\n"
-	      "        --[no-]tools\n"
-	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
-	      "        --enabled | --disabled\n"
-	      "\n"
-	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
-	      "other:  -f is --force; --user-db PATH (not used); -h|--help, --version;\n"
-	      "        'help COMMAND' or 'COMMAND --help' for one command\n"
-	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
-	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
-}
-
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
 {
@@ -780,6 +756,27 @@ static const struct common_cmd cmds[] = {
 	{ "help", NULL, "help [COMMAND]" },
 };
 static const size_t ncmds = sizeof cmds / sizeof cmds[0];
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "CAP:    images pdfs multimodal reasoning tools\n"
+	      "FIELDS: --api API --context N --max-output N|none\n"
+	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
+	      "        --cached-price USD|none        (USD per 1k tokens)\n"
+	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning\n"
+	      "        --[no-]tools\n"
+	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
+	      "        --enabled | --disabled\n"
+	      "\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
+	      "other:  -f is --force; --user-db PATH (not used); -h|--help, --version;\n"
+	      "        'help COMMAND' or 'COMMAND --help' for one command\n"
+	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
+	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
+}
 
 int main(int argc, char **argv)
 {

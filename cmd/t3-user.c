@@ -34,22 +34,6 @@ static struct {
 	const char *plan, *quota, *timezone, *email, *oauth, *add, *set, *description;
 } o;
 
-static const struct common_cmd cmds[];
-static const size_t ncmds;
-
-static void usage(FILE *fp)
-{
-	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n\n", fp);
-	common_usage_commands(fp, cmds, ncmds);
-	fputs("\n"
-	      "USER is an email or a user id; show and rm read users from stdin when\n"
-	      "given none.\n"
-	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (ids only); default a table\n"
-	      "other:  -h|--help, --version; 'help COMMAND' or 'COMMAND --help' for one command\n"
-	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
-	      "        130 interrupted, 141 output closed\n", fp);
-}
-
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
 {
@@ -727,6 +711,19 @@ static const struct common_cmd cmds[] = {
 	{ "help", NULL, "help [COMMAND]" },
 };
 static const size_t ncmds = sizeof cmds / sizeof cmds[0];
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "USER is an email or a user id; show and rm read users from stdin when\n"
+	      "given none.\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (ids only); default a table\n"
+	      "other:  -h|--help, --version; 'help COMMAND' or 'COMMAND --help' for one command\n"
+	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
+	      "        130 interrupted, 141 output closed\n", fp);
+}
 
 int main(int argc, char **argv)
 {
