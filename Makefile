@@ -118,25 +118,26 @@ deps:
 		echo "install these (Debian names): $(DEBIAN_PKGS)"; \
 	fi
 
+# The programs need no data file: the schema and the model catalog are
+# compiled in. install -m sets every mode; uninstall removes exactly the
+# files install wrote (the directories are shared with other packages).
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
-		$(DESTDIR)$(SHAREDIR)/t3 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-		$(DESTDIR)$(FISHCOMPDIR)
-	for t in $(TOOLS); do cp $(BIN)/$$t $(DESTDIR)$(BINDIR)/$$t; \
-		chmod 755 $(DESTDIR)$(BINDIR)/$$t; done
-	for t in $(TOOLS); do cp man/$$t.1 $(DESTDIR)$(MANDIR)/man1/; \
-		cp completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t; \
-		cp completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
-		cp completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
-	cp man/t3.7 $(DESTDIR)$(MANDIR)/man7/
-	cp share/models.tsv $(DESTDIR)$(SHAREDIR)/t3/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	for t in $(TOOLS); do \
+		install -m 755 $(BIN)/$$t $(DESTDIR)$(BINDIR)/$$t && \
+		install -m 644 man/$$t.1 $(DESTDIR)$(MANDIR)/man1/$$t.1 && \
+		install -m 644 completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t && \
+		install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish && \
+		install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t || exit 1; \
+	done
+	install -m 644 man/t3.7 $(DESTDIR)$(MANDIR)/man7/t3.7
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t \
 		$(DESTDIR)$(MANDIR)/man1/$$t.1 $(DESTDIR)$(BASHCOMPDIR)/$$t \
 		$(DESTDIR)$(FISHCOMPDIR)/$$t.fish $(DESTDIR)$(ZSHCOMPDIR)/_$$t; done
 	rm -f $(DESTDIR)$(MANDIR)/man7/t3.7
-	rm -rf $(DESTDIR)$(SHAREDIR)/t3
 
 clean:
 	rm -rf build bin

@@ -9,14 +9,12 @@
 
 #include "buf.h"
 #include "common.h"
-#include "models.h"
 
 void common_init(struct common *c, const char *progname)
 {
 	memset(c, 0, sizeof *c);
 	t3_progname = progname;
 	signal(SIGPIPE, SIG_IGN);
-	db_data_created_hook = models_catalog_hook;
 }
 
 int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *))
@@ -29,7 +27,12 @@ int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE 
 	case OPT_TSV: c->fmt = OUT_TSV; break;
 	case OPT_CSV: c->fmt = OUT_CSV; break;
 	case 'q': c->fmt = OUT_IDS; break;
+	case 'h':
 	case OPT_HELP:
+		if (c->defer_help) {
+			c->help_wanted = 1;
+			return 1;
+		}
 		help(stdout);
 		exit(out_finish(0));
 	case OPT_VERSION:
@@ -48,9 +51,7 @@ int common_bad_usage(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: error: ", t3_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	t3_verror(T3_EUSAGE, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "try '%s --help'\n", t3_progname);
 	return T3_EUSAGE;
@@ -104,17 +105,82 @@ int common_getopt_error(int opt, char **argv, const char *optstring)
 				n, w);
 }
 
-int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,
-		    void (*usage)(FILE *))
+static void print_synopsis(FILE *fp, const char *prefix, const char *synopsis)
 {
+	const char *p = synopsis;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		fprintf(fp, "%s%.*s\n", prefix, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+void common_usage_commands(FILE *fp, const struct common_cmd *cmds, size_t ncmds)
+{
+	for (size_t i = 0; i < ncmds; i++)
+		print_synopsis(fp, "  ", cmds[i].synopsis);
+}
+
+static const struct common_cmd *find_cmd(const struct common_cmd *cmds, size_t ncmds,
+					 const char *name)
+{
+	for (size_t i = 0; i < ncmds; i++)
+		if (!strcmp(name, cmds[i].name))
+			return &cmds[i];
+	return NULL;
+}
+
+/* "usage: PROG SYNOPSIS" and where to read more, on stdout */
+static int cmd_help(const struct common_cmd *cmd)
+{
+	const char *p = cmd->synopsis;
+	int width = (int)strlen(t3_progname) + 8;	/* "usage: PROG " */
+
+	/* another form of the command under the program name, a line that
+	 * goes on (it starts with a space) under the command */
+	for (int first = 1; *p; first = 0) {
+		size_t n = strcspn(p, "\n");
+		if (first)
+			printf("usage: %s %.*s\n", t3_progname, (int)n, p);
+		else if (*p == ' ')
+			printf("%*s%.*s\n", width, "", (int)n, p);
+		else
+			printf("       %s %.*s\n", t3_progname, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+	printf("see %s(1) for the options and fields\n", t3_progname);
+	return 0;
+}
+
+int common_dispatch(struct common *c, const struct common_cmd *cmds, size_t ncmds,
+		    int argc, char **argv, void (*usage)(FILE *))
+{
+	const struct common_cmd *cmd;
+
+	if (argc && !strcmp(argv[0], "help")) {
+		if (argc == 1) {
+			usage(stdout);
+			return 0;
+		}
+		if (argc > 2)
+			return common_bad_usage("too many arguments for '%s'", "help");
+		if (!(cmd = find_cmd(cmds, ncmds, argv[1])))
+			return common_bad_usage("unknown command '%s'", argv[1]);
+		return cmd_help(cmd);
+	}
+	if (c->help_wanted && !argc) {
+		usage(stdout);
+		return 0;
+	}
 	if (!argc) {
 		usage(stderr);
 		return T3_EUSAGE;
 	}
-	for (size_t i = 0; i < ncmds; i++)
-		if (!strcmp(argv[0], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	return common_bad_usage("unknown command '%s'", argv[0]);
+	if (!(cmd = find_cmd(cmds, ncmds, argv[0])))
+		return common_bad_usage("unknown command '%s'", argv[0]);
+	if (c->help_wanted)
+		return cmd_help(cmd);
+	return cmd->fn(argc - 1, argv + 1);
 }
 
 int common_paths(struct common *c)
@@ -161,16 +227,29 @@ void common_free_secret(char *s)
 	}
 }
 
-static char *read_line(FILE *fp)
+/* The next line without its end; *nul set when it held a NUL byte (a C
+ * string would silently stop there). */
+static char *read_line_nul(FILE *fp, int *nul)
 {
 	struct strbuf sb = STRBUF_INIT;
+	*nul = 0;
 	if (sb_getline(&sb, fp) == EOF) {
 		sb_release(&sb);
 		return NULL;
 	}
 	if (sb.len && sb.buf[sb.len - 1] == '\r')
 		sb.buf[--sb.len] = '\0';
+	*nul = memchr(sb.buf, '\0', sb.len) != NULL;
+	if (*nul)
+		sodium_memzero(sb.buf, sb.len);
 	return sb_detach(&sb, NULL);
+}
+
+/* Terminal input: a NUL typed there is taken as the end of the line. */
+static char *read_line(FILE *fp)
+{
+	int nul;
+	return read_line_nul(fp, &nul);
 }
 
 static volatile sig_atomic_t prompt_interrupted;
@@ -226,9 +305,15 @@ char *common_read_password(const char *prompt, int from_stdin, int confirm, int 
 	char *pw, *again;
 
 	if (from_stdin) {
-		pw = read_line(stdin);
+		int nul;
+		pw = read_line_nul(stdin, &nul);
 		if (!pw) {
 			*code = t3_error(T3_EUSAGE, "no password on standard input");
+			return NULL;
+		}
+		if (nul) {
+			free(pw);
+			*code = t3_error(T3_EUSAGE, "the password on standard input holds a NUL byte");
 			return NULL;
 		}
 		return pw;
@@ -269,10 +354,20 @@ int common_confirm(const char *question)
 char **common_read_words(FILE *fp, int *n)
 {
 	char **w = NULL, *line;
-	int cap = 0;
+	int cap = 0, nul;
+	long lineno = 0;
 	*n = 0;
-	while ((line = read_line(fp))) {
+	while ((line = read_line_nul(fp, &nul))) {
 		char *s = line, *e;
+		lineno++;
+		if (nul) {
+			free(line);
+			if (w)
+				w[*n] = NULL;
+			common_free_words(w);
+			t3_error(T3_EUSAGE, "line %ld of standard input holds a NUL byte", lineno);
+			return NULL;
+		}
 		while (*s == ' ' || *s == '\t')
 			s++;
 		e = s + strlen(s);

@@ -13,6 +13,10 @@
 
 struct common {
 	const char *user_db_opt, *data_db_opt;
+	int defer_help;     /* set by tools with subcommands: --help and -h
+			       wait for common_dispatch, which knows the
+			       subcommand (see there) */
+	int help_wanted;
 	enum out_fmt fmt;
 	int fmt_set;
 	struct t3_paths paths;
@@ -39,7 +43,8 @@ enum {
 /* Set up a tool: program name, SIGPIPE ignored (EPIPE is handled). */
 void common_init(struct common *c, const char *progname);
 /* Handle a common option; returns 1 if it was one. help() is called for
- * --help; it must print to stdout and the tool exits 0. */
+ * --help and -h (unless c->defer_help); it must print to stdout and the
+ * tool exits 0. */
 int common_option(struct common *c, int opt, const char *arg, void (*help)(FILE *));
 /* Resolve the database and config paths once (0 or T3_EDATA). */
 int common_paths(struct common *c);
@@ -66,11 +71,19 @@ int common_getopt_error(int opt, char **argv, const char *optstring);
 struct common_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	/* the command's lines of the usage, without the program name; a
+	 * second line and more start with spaces */
+	const char *synopsis;
 };
 /* Run the subcommand named by argv[0] with the rest of argv; without one,
- * print usage to stderr. Returns the exit code. */
-int common_dispatch(const struct common_cmd *cmds, size_t ncmds, int argc, char **argv,
-		    void (*usage)(FILE *));
+ * print usage to stderr. 'help' prints usage to stdout, 'help COMMAND'
+ * and 'COMMAND --help' (when c->help_wanted) that command's synopsis.
+ * Returns the exit code. */
+int common_dispatch(struct common *c, const struct common_cmd *cmds, size_t ncmds,
+		    int argc, char **argv, void (*usage)(FILE *));
+/* The commands' synopses, one after another, each line indented by two
+ * spaces: the middle of a tool's usage(). */
+void common_usage_commands(FILE *fp, const struct common_cmd *cmds, size_t ncmds);
 
 /* Read a password: from the first line of stdin (from_stdin), else from
  * a no-echo prompt on /dev/tty (asked twice if confirm). Returns a
@@ -81,7 +94,8 @@ void common_free_secret(char *s);
 /* Ask QUESTION on the terminal; 1 for yes. */
 int common_confirm(const char *question);
 /* Read one word per line from stdin into a NULL-terminated array, for
- * tools given no arguments in a pipe. */
+ * tools given no arguments in a pipe. A line holding a NUL byte is refused
+ * (never cut short): NULL after a message (T3_EUSAGE). */
 char **common_read_words(FILE *fp, int *n);
 void common_free_words(char **w);
 

@@ -1,7 +1,6 @@
 /* t3-models: the model catalog (model_capabilities, model_aliases) in
  * data.db. */
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "buf.h"
 #include "common.h"
 #include "models.h"
+#include "num.h"
 
 enum {
 	OPT_ALL = OPT_COMMON_END, OPT_PROVIDER, OPT_SUPPORTS, OPT_MAX_PRICE, OPT_SORT,
@@ -17,7 +17,7 @@ enum {
 	OPT_REASONING_PRICE, OPT_CACHED_PRICE, OPT_IMAGES, OPT_NO_IMAGES, OPT_PDFS,
 	OPT_NO_PDFS, OPT_MULTIMODAL, OPT_NO_MULTIMODAL, OPT_REASONING, OPT_NO_REASONING,
 	OPT_TOOLS, OPT_NO_TOOLS, OPT_DEPRECATION_DATE, OPT_REPLACEMENT, OPT_ENABLED,
-	OPT_DISABLED, OPT_FORCE, OPT_FORMAT, OPT_REPLACE, OPT_DRY_RUN, OPT_LAST
+	OPT_DISABLED, OPT_FORCE, OPT_FORMAT, OPT_REPLACE, OPT_DRY_RUN, OPT_SHIPPED, OPT_LAST
 };
 
 static const char *const opt_names[] = {
@@ -26,7 +26,7 @@ static const char *const opt_names[] = {
 	"--reasoning-price", "--cached-price", "--images", "--no-images", "--pdfs",
 	"--no-pdfs", "--multimodal", "--no-multimodal", "--reasoning", "--no-reasoning",
 	"--tools", "--no-tools", "--deprecation-date", "--replacement", "--enabled",
-	"--disabled", "--force", "--format", "--replace", "--dry-run"
+	"--disabled", "--force", "--format", "--replace", "--dry-run", "--shipped"
 };
 
 #define BIT(o) (1ull << ((o) - OPT_COMMON_END))
@@ -68,39 +68,6 @@ static struct {
 
 #define ARG(opt) (o.arg[(opt) - OPT_COMMON_END])
 
-static void usage(FILE *fp)
-{
-	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n"
-	      "\n"
-	      "  list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
-	      "       [--sort name|price|context]\n"
-	      "                  CAP: images pdfs multimodal reasoning tools\n"
-	      "  show MODEL...\n"
-	      "  resolve MODEL                         as t3-chat -m does: exit 6 if disabled\n"
-	      "                                        or deprecated\n"
-	      "  add PROVIDER MODEL --api openai|anthropic|gemini|echo --context N [FIELDS]\n"
-	      "  set MODEL FIELDS\n"
-	      "  enable MODEL... | disable MODEL...\n"
-	      "  rm MODEL... [--force]\n"
-	      "  export [--format json|tsv]            all models, NDJSON by default\n"
-	      "  import [FILE] [--format json|tsv] [--replace [--force]]   all or nothing\n"
-	      "  alias NAME MODEL [--force] | unalias NAME... | aliases\n"
-	      "  sync [--force] [--dry-run]            apply the shipped catalog\n"
-	      "\n"
-	      "FIELDS: --api API --context N --max-output N|none\n"
-	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
-	      "        --cached-price USD|none        (USD per 1k tokens)\n"
-	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning\n"
-	      "        --[no-]tools\n"
-	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
-	      "        --enabled | --disabled\n"
-	      "\n"
-	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
-	      "other:  -f is --force; --user-db PATH (not used); --help, --version\n"
-	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
-	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
-}
-
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
 {
@@ -109,15 +76,21 @@ static int only(const char *cmd, unsigned long long allowed)
 
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-/* The table: a summary. Other formats: every member of the record. */
+/* The table: a summary in 80 columns, prices per million tokens as
+ * providers quote them (a name longer than its column stands on a line of
+ * its own). Other formats: every member of the record. */
+#define NAME_WIDTH 25
 static const struct out_col table_cols[] = {
-	{ "name", NULL }, { "provider_name", "PROVIDER" }, { "max_token_limit", "CONTEXT" },
-	{ "max_output_tokens", "OUTPUT" }, { "input_usd_per_1k", "IN/1K" },
-	{ "output_usd_per_1k", "OUT/1K" }, { "usd_per_1k_tokens", "BLEND/1K" },
+	{ "name", NULL, NAME_WIDTH }, { "provider_name", "PROVIDER" },
+	{ "max_token_limit", "CONTEXT" }, { "in_1m", "IN/1M" }, { "out_1m", "OUT/1M" },
 	{ "caps", NULL }, { "status", NULL },
 };
+static const char caps_key[] = "caps: I images, P pdfs, M multimodal, R reasoning, T tools; "
+			       "USD per 1M tokens\n";
+/* -q: the name t3-chat -m takes */
+static const struct out_col name_cols[] = { { "name", NULL } };
 static const struct out_col record_cols[] = {
-	{ "name", NULL }, { "model_id", NULL }, { "provider_name", NULL }, { "model_name", NULL },
+	{ "model_id", NULL }, { "provider_name", NULL }, { "model_name", NULL },
 	{ "api", NULL }, { "is_active", NULL }, { "max_token_limit", NULL },
 	{ "max_output_tokens", NULL }, { "input_usd_per_1k", NULL },
 	{ "output_usd_per_1k", NULL }, { "reasoning_usd_per_1k", NULL },
@@ -155,20 +128,36 @@ static json_t *row_of(const struct model *m, int single)
 {
 	json_t *row = models_to_json(m, 1);
 	if (o.c.fmt == OUT_TABLE && !single) {
+		json_object_set_new(row, "in_1m", json_real(m->input_usd_per_1k * 1000));
+		json_object_set_new(row, "out_1m", json_real(m->output_usd_per_1k * 1000));
 		json_object_set_new(row, "caps", caps_of(m));
 		json_object_set_new(row, "status", json_string(status_of(m)));
 	}
+	if (o.c.fmt == OUT_TABLE || o.c.fmt == OUT_IDS)
+		json_object_set_new(row, "name", json_string(m->name ? m->name : m->model_name));
 	if (o.c.fmt == OUT_TABLE || o.c.fmt == OUT_TSV || o.c.fmt == OUT_CSV)
 		json_object_set_new(row, "aliases", json_string(m->aliases));
 	return row;
 }
 
+/* single: one record as a table of key/value lines (JSON stays an array:
+ * show and list can name several records) */
 static void out_model_begin(struct out *out, int single)
 {
 	if (o.c.fmt == OUT_TABLE && !single)
 		out_begin(out, o.c.fmt, table_cols, NCOLS(table_cols), 0);
+	else if (o.c.fmt == OUT_IDS)
+		out_begin(out, o.c.fmt, name_cols, 1, 0);
 	else
-		out_begin(out, o.c.fmt, record_cols, NCOLS(record_cols), single);
+		out_begin(out, o.c.fmt, record_cols, NCOLS(record_cols),
+			  single && o.c.fmt == OUT_TABLE);
+}
+
+static void out_model_end(struct out *out, int single)
+{
+	out_end(out);
+	if (o.c.fmt == OUT_TABLE && !single && out->nrows)
+		fputs(caps_key, stdout);
 }
 
 /* One model: the record in the output format chosen, else (and with -q)
@@ -177,7 +166,8 @@ static void print_model(const struct model *m)
 {
 	struct out out;
 	if (o.c.fmt_set && o.c.fmt != OUT_IDS) {
-		out_model_begin(&out, 1);
+		/* one result: a JSON object */
+		out_begin(&out, o.c.fmt, record_cols, NCOLS(record_cols), 1);
 		out_row_new(&out, row_of(m, 1));
 		out_end(&out);
 	} else {
@@ -193,13 +183,31 @@ static int list_one(void *ctx, const struct model *m)
 
 static int parse_usd(const char *s, const char *opt, double *out)
 {
-	char *end;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (!*s || *end || errno || !isfinite(*out) || *out < 0 || strspn(s, "0123456789.eE+-") !=
-	    strlen(s))
+	int k = num_parse_double(s, 0, MODELS_PRICE_MAX, out);
+	if (k == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "%s '%s' is more than 1000 (USD per 1k tokens)", opt, s);
+	if (k)
 		return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative number", opt, s);
 	return 0;
+}
+
+/* list --shipped: the catalog compiled in, with no database (shell
+ * completion on a fresh install) */
+static int list_shipped_one(void *ctx, const struct model *m)
+{
+	if (!(o.seen & BIT(OPT_ALL)) && (!m->is_active || models_is_deprecated(m)))
+		return 0;
+	return list_one(ctx, m);
+}
+
+static int list_shipped(void)
+{
+	struct out out;
+	int r;
+	out_model_begin(&out, 0);
+	r = models_catalog_each(list_shipped_one, NULL, &out);
+	out_model_end(&out, 0);
+	return r;
 }
 
 static int cmd_list(int argc, char **argv)
@@ -207,6 +215,10 @@ static int cmd_list(int argc, char **argv)
 	struct models_filter f = { 0 };
 	struct out out;
 	int r;
+
+	if (o.seen & BIT(OPT_SHIPPED))
+		return (r = only("list", BIT(OPT_ALL) | BIT(OPT_SHIPPED))) ||
+		       (r = common_nargs("list", argc, 0, 0)) ? r : list_shipped();
 
 	if ((r = only("list", BIT(OPT_ALL) | BIT(OPT_PROVIDER) | BIT(OPT_SUPPORTS) |
 		      BIT(OPT_MAX_PRICE) | BIT(OPT_SORT))) || (r = common_nargs("list", argc, 0, 0)))
@@ -239,26 +251,33 @@ static int cmd_list(int argc, char **argv)
 	}
 	out_model_begin(&out, 0);
 	r = models_each(&o.c.ddb, &f, list_one, &out);
-	out_end(&out);
+	out_model_end(&out, 0);
 	return r;
 }
 
 static int cmd_show(int argc, char **argv)
 {
 	struct out out;
-	int r = 0;
+	struct model *ms;
+	int r = 0, n;
 
 	if ((r = only("show", 0)) || (r = common_nargs("show", argc, 1, -1)) ||
 	    (r = common_open_data(&o.c)))
 		return r;
-	out_model_begin(&out, argc == 1);
-	for (int i = 0; i < argc && !r; i++) {
-		struct model m;
-		if (!(r = models_find(&o.c.ddb, argv[i], &m)))
-			out_row_new(&out, row_of(&m, argc == 1));
-		model_release(&m);
+	/* every name found before anything is written: an unknown name is a
+	 * usage error, and a usage error writes nothing on stdout */
+	ms = xcalloc((size_t)argc, sizeof *ms);
+	for (n = 0; n < argc && !(r = models_find(&o.c.ddb, argv[n], &ms[n])); n++)
+		;
+	if (!r) {
+		out_model_begin(&out, argc == 1);
+		for (int i = 0; i < argc; i++)
+			out_row_new(&out, row_of(&ms[i], argc == 1));
+		out_model_end(&out, argc == 1);
 	}
-	out_end(&out);
+	for (int i = 0; i <= n && i < argc; i++)
+		model_release(&ms[i]);
+	free(ms);
 	return r;
 }
 
@@ -538,7 +557,7 @@ static int cmd_import(int argc, char **argv)
 				break;
 			continue;
 		}
-		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
+		if (!(obj = json_loadb(line.buf, line.len, JSON_REJECT_DUPLICATES, &jerr))) {
 			r = t3_error(T3_EUSAGE, "line %ld: invalid JSON: %s", lineno, jerr.text);
 			break;
 		}
@@ -554,8 +573,8 @@ static int cmd_import(int argc, char **argv)
 	if (r)
 		db_rollback(&o.c.ddb);
 	else if (!(r = db_commit(&o.c.ddb)))
-		fprintf(stderr, "%s: imported %ld model%s: %ld added, %ld updated, %ld removed\n",
-			t3_progname, im.added + im.updated, im.added + im.updated == 1 ? "" : "s",
+		t3_note("imported %ld model%s: %ld added, %ld updated, %ld removed",
+			im.added + im.updated, im.added + im.updated == 1 ? "" : "s",
 			im.added, im.updated, im.removed);
 	models_import_release(&im);
 done:
@@ -600,12 +619,16 @@ static const struct out_col alias_cols[] = {
 	{ "alias", NULL }, { "name", "MODEL" }, { "provider_name", "PROVIDER" },
 	{ "model_name", NULL },
 };
+static const struct out_col alias_record_cols[] = {
+	{ "alias", NULL }, { "provider_name", NULL }, { "model_name", NULL },
+};
 
 static int alias_row(void *ctx, const char *alias, const struct model *m)
 {
 	json_t *row = json_object();
 	json_object_set_new(row, "alias", json_string(alias));
-	json_object_set_new(row, "name", json_string(m->name));
+	if (o.c.fmt == OUT_TABLE)
+		json_object_set_new(row, "name", json_string(m->name));
 	json_object_set_new(row, "provider_name", json_string(m->provider_name));
 	json_object_set_new(row, "model_name", json_string(m->model_name));
 	out_row_new(ctx, row);
@@ -615,12 +638,16 @@ static int alias_row(void *ctx, const char *alias, const struct model *m)
 static int cmd_aliases(int argc, char **argv)
 {
 	struct out out;
-	int r;
-	if ((r = only("aliases", 0)) || (r = common_nargs("aliases", argc, 0, 0)) ||
-	    (r = common_open_data(&o.c)))
+	int r, shipped = !!(o.seen & BIT(OPT_SHIPPED));
+	if ((r = only("aliases", BIT(OPT_SHIPPED))) || (r = common_nargs("aliases", argc, 0, 0)) ||
+	    (!shipped && (r = common_open_data(&o.c))))
 		return r;
-	out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
-	r = models_aliases_each(&o.c.ddb, alias_row, &out);
+	if (o.c.fmt == OUT_TABLE)
+		out_begin(&out, o.c.fmt, alias_cols, NCOLS(alias_cols), 0);
+	else
+		out_begin(&out, o.c.fmt, alias_record_cols, NCOLS(alias_record_cols), 0);
+	r = shipped ? models_catalog_each(NULL, alias_row, &out) :
+		      models_aliases_each(&o.c.ddb, alias_row, &out);
 	out_end(&out);
 	return r;
 }
@@ -655,29 +682,30 @@ static void sync_report(void *ctx, const struct models_sync_report *rep)
 		out_row_new(&s->out, row);
 		return;
 	}
-	fflush(stdout);
 	if (alias) {
-		fprintf(stderr, "%s: sync: alias %s -> %s/%s\n", t3_progname, rep->reason,
-			rep->provider_name, rep->model_name);
+		t3_note("sync: alias %s -> %s/%s", rep->reason, rep->provider_name,
+			rep->model_name);
 		return;
 	}
-	fprintf(stderr, "%s: sync: %s %s/%s", t3_progname, models_sync_action_name(rep->action),
+	/* one line, written safe by t3_note */
+	struct strbuf line = STRBUF_INIT;
+	int first = 1;
+	sb_addf(&line, "sync: %s %s/%s", models_sync_action_name(rep->action),
 		rep->provider_name, rep->model_name);
 	if (rep->reason)
-		fprintf(stderr, " (%s)", rep->reason);
-	field = NULL;
-	int first = 1;
+		sb_addf(&line, " (%s)", rep->reason);
 	json_object_foreach(rep->changes, field, v) {
 		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 		out_scalar(&a, json_array_get(v, 0));
 		out_scalar(&b, json_array_get(v, 1));
-		fprintf(stderr, "%s %s %s -> %s", first ? ":" : ",", field,
+		sb_addf(&line, "%s %s %s -> %s", first ? ":" : ",", field,
 			a.len ? a.buf : "none", b.len ? b.buf : "none");
 		first = 0;
 		sb_release(&a);
 		sb_release(&b);
 	}
-	fputc('\n', stderr);
+	t3_note("%s", line.buf);
+	sb_release(&line);
 }
 
 static int cmd_sync(int argc, char **argv)
@@ -696,25 +724,59 @@ static int cmd_sync(int argc, char **argv)
 		out_end(&s.out);
 	if (r)
 		return r;
-	fflush(stdout);
 	if (skipped)
-		fprintf(stderr, "%s: catalog %s is already applied (use --force to re-apply it)\n",
-			t3_progname, models_catalog_version());
+		t3_note("catalog %s is already applied (use --force to re-apply it)",
+			models_catalog_version());
 	else
-		fprintf(stderr, "%s: catalog %s: %ld added, %ld updated, %ld kept, %ld alias%s "
-			"added%s\n", t3_progname, models_catalog_version(), s.n[MODELS_SYNC_ADD],
+		t3_note("catalog %s: %ld added, %ld updated, %ld kept, %ld alias%s "
+			"added%s", models_catalog_version(), s.n[MODELS_SYNC_ADD],
 			s.n[MODELS_SYNC_UPDATE], s.n[MODELS_SYNC_KEEP], s.n[MODELS_SYNC_ALIAS],
 			s.n[MODELS_SYNC_ALIAS] == 1 ? "" : "es", dry ? " (dry run: nothing written)" : "");
 	return 0;
 }
 
 static const struct common_cmd cmds[] = {
-	{ "list", cmd_list }, { "show", cmd_show }, { "resolve", cmd_resolve },
-	{ "add", cmd_add }, { "set", cmd_set }, { "enable", cmd_enable },
-	{ "disable", cmd_disable }, { "rm", cmd_rm }, { "export", cmd_export },
-	{ "import", cmd_import }, { "alias", cmd_alias }, { "unalias", cmd_unalias },
-	{ "aliases", cmd_aliases }, { "sync", cmd_sync },
+	{ "list", cmd_list, "list [--all] [--provider P] [--supports CAP]... [--max-price USD]\n"
+	  "     [--sort name|price|context]\n"
+	  "list --shipped [--all]                the catalog built in; no database" },
+	{ "show", cmd_show, "show MODEL..." },
+	{ "resolve", cmd_resolve, "resolve MODEL                         as t3-chat -m does: exit 6 if\n"
+	  "                                      disabled or deprecated" },
+	{ "add", cmd_add, "add PROVIDER MODEL --api openai|anthropic|gemini|echo --context N [FIELDS]" },
+	{ "set", cmd_set, "set MODEL FIELDS" },
+	{ "enable", cmd_enable, "enable MODEL..." },
+	{ "disable", cmd_disable, "disable MODEL..." },
+	{ "rm", cmd_rm, "rm MODEL... [--force]" },
+	{ "export", cmd_export, "export [--format json|tsv]            all models, NDJSON by default" },
+	{ "import", cmd_import, "import [FILE] [--format json|tsv] [--replace [--force]]   all or nothing" },
+	{ "alias", cmd_alias, "alias NAME MODEL [--force]" },
+	{ "unalias", cmd_unalias, "unalias NAME..." },
+	{ "aliases", cmd_aliases, "aliases [--shipped]" },
+	{ "sync", cmd_sync, "sync [--force] [--dry-run]            apply the shipped catalog" },
+	{ "help", NULL, "help [COMMAND]" },
 };
+static const size_t ncmds = sizeof cmds / sizeof cmds[0];
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-models [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "CAP:    images pdfs multimodal reasoning tools\n"
+	      "FIELDS: --api API --context N --max-output N|none\n"
+	      "        --input-price USD --output-price USD --reasoning-price USD|none\n"
+	      "        --cached-price USD|none        (USD per 1k tokens)\n"
+	      "        --[no-]images --[no-]pdfs --[no-]multimodal --[no-]reasoning\n"
+	      "        --[no-]tools\n"
+	      "        --deprecation-date YYYY-MM-DD|none --replacement MODEL|none\n"
+	      "        --enabled | --disabled\n"
+	      "\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (names only); default a table\n"
+	      "other:  -f is --force; --user-db PATH (not used); -h|--help, --version;\n"
+	      "        'help COMMAND' or 'COMMAND --help' for one command\n"
+	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
+	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
+}
 
 int main(int argc, char **argv)
 {
@@ -750,12 +812,14 @@ int main(int argc, char **argv)
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "replace", no_argument, NULL, OPT_REPLACE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "shipped", no_argument, NULL, OPT_SHIPPED },
 		{ 0 }
 	};
-	static const char optstring[] = ":qf";
+	static const char optstring[] = ":qfh";
 	int opt;
 
 	common_init(&o.c, "t3-models");
+	o.c.defer_help = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
@@ -784,6 +848,6 @@ int main(int argc, char **argv)
 			ARG(opt) = optarg;
 		}
 	}
-	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
-						  argc - optind, argv + optind, usage));
+	return common_exit(&o.c, common_dispatch(&o.c, cmds, ncmds, argc - optind,
+						  argv + optind, usage));
 }

@@ -1,5 +1,6 @@
 /* t3-user: account administration over user.db. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,9 @@
 
 #include "buf.h"
 #include "common.h"
+#include "num.h"
 #include "timeutil.h"
+#include "plans.h"
 #include "users.h"
 
 enum {
@@ -30,32 +33,6 @@ static struct {
 	unsigned long long seen;
 	const char *plan, *quota, *timezone, *email, *oauth, *add, *set, *description;
 } o;
-
-static void usage(FILE *fp)
-{
-	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n"
-	      "\n"
-	      "  add EMAIL [--plan PLAN] [--quota N] [--timezone TZ]\n"
-	      "            [--password-stdin | --oauth PROVIDER:SUBJECT]\n"
-	      "  list [--plan PLAN] [--email GLOB]\n"
-	      "  show USER...                 (USER is an email or a user id;\n"
-	      "                                 read from stdin when none is given)\n"
-	      "  set USER [--plan PLAN] [--quota N] [--timezone TZ] [--email NEW]\n"
-	      "  passwd USER [--password-stdin | --oauth PROVIDER:SUBJECT | --clear]\n"
-	      "  verify USER [--password-stdin]   exit 0 on match, 1 on mismatch\n"
-	      "  quota USER [--add N | --set N | --refill]\n"
-	      "  quota --refill --all\n"
-	      "  rm USER... [-y|--yes]       (read from stdin when none is given)\n"
-	      "  export [--plan PLAN] [--email GLOB]   NDJSON to stdout\n"
-	      "  import [FILE]                         NDJSON, all or nothing\n"
-	      "  check [--repair]\n"
-	      "  plan list | plan set NAME ALLOWANCE [--description TEXT] | plan rm NAME\n"
-	      "\n"
-	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (ids only); default a table\n"
-	      "other:  --help, --version\n"
-	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
-	      "        130 interrupted, 141 output closed\n", fp);
-}
 
 /* Refuse options the command does not take. */
 static int only(const char *cmd, unsigned long long allowed)
@@ -202,8 +179,10 @@ static int cmd_list(int argc, char **argv)
 }
 
 /* Run fn for each USER argument, or for each line of stdin when there are
- * none and stdin is not a terminal. Returns the worst result. */
-static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char *key))
+ * none and stdin is not a terminal; begin (if any) once the users are
+ * known, so that bad input writes nothing. Returns the worst result. */
+static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char *key),
+		    void (*begin)(void))
 {
 	char **words = NULL;
 	int n = argc, r = 0;
@@ -211,9 +190,12 @@ static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char
 	if (!argc) {
 		if (isatty(STDIN_FILENO))
 			return common_bad_usage("'%s' needs a user (email or id)", cmd);
-		words = common_read_words(stdin, &n);
+		if (!(words = common_read_words(stdin, &n)))
+			return T3_EUSAGE;
 		argv = words;
 	}
+	if (begin)
+		begin();
 	for (int i = 0; i < n; i++) {
 		int k = fn(argv[i]);
 		if (k > r)
@@ -226,6 +208,13 @@ static int each_key(const char *cmd, int argc, char **argv, int (*fn)(const char
 }
 
 static struct out show_out;
+static int show_single;
+
+static void show_begin(void)
+{
+	/* JSON: always an array; a table shows one user as key/value lines */
+	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols), show_single);
+}
 
 static int show_one(const char *key)
 {
@@ -240,12 +229,16 @@ static int show_one(const char *key)
 static int cmd_show(int argc, char **argv)
 {
 	int r;
-	if ((r = only("show", 0)) || (r = common_open_user(&o.c)))
+	if ((r = only("show", 0)))
 		return r;
-	/* one argument: one record; several: a listing */
-	out_begin(&show_out, o.c.fmt, user_cols, NCOLS(user_cols), argc == 1);
-	r = each_key("show", argc, argv, show_one);
-	out_end(&show_out);
+	if (!argc && isatty(STDIN_FILENO))
+		return common_bad_usage("'%s' needs a user (email or id)", "show");
+	if ((r = common_open_user(&o.c)))
+		return r;
+	show_single = argc == 1 && o.c.fmt == OUT_TABLE;
+	r = each_key("show", argc, argv, show_one, show_begin);
+	if (show_out.fp)	/* begun: close the array */
+		out_end(&show_out);
 	return r;
 }
 
@@ -348,26 +341,36 @@ static int cmd_verify(int argc, char **argv)
 
 static const struct out_col quota_cols[] = {
 	{ "user_id", "USER ID" }, { "email", NULL }, { "subscription_plan", "PLAN" },
-	{ "token_quota", "QUOTA" },
+	{ "token_quota", "QUOTA" }, { "updated_at", "UPDATED" },
 };
 
-static void print_quota(const struct user *u)
+/* The quota as stored now (read again: the change set updated_at). */
+static int print_quota(const char *user_id)
 {
 	struct out out;
+	struct user u;
+	char t[TIME_ISO_LEN + 1];
 	json_t *row;
+	int r;
 
+	if ((r = find(user_id, &u)))
+		return r;
 	if (!o.c.fmt_set) {
-		printf("%lld\n", (long long)u->token_quota);
-		return;
+		printf("%lld\n", (long long)u.token_quota);
+		user_release(&u);
+		return 0;
 	}
 	row = json_object();
-	json_object_set_new(row, "user_id", json_string(u->user_id));
-	json_object_set_new(row, "email", json_string(u->email));
-	json_object_set_new(row, "subscription_plan", json_string(u->subscription_plan));
-	json_object_set_new(row, "token_quota", json_integer(u->token_quota));
+	json_object_set_new(row, "user_id", json_string(u.user_id));
+	json_object_set_new(row, "email", json_string(u.email));
+	json_object_set_new(row, "subscription_plan", json_string(u.subscription_plan));
+	json_object_set_new(row, "token_quota", json_integer(u.token_quota));
+	json_object_set_new(row, "updated_at", json_string(time_fmt_iso(t, u.updated_at)));
 	out_begin(&out, o.c.fmt, quota_cols, NCOLS(quota_cols), 1);
 	out_row_new(&out, row);
 	out_end(&out);
+	user_release(&u);
+	return 0;
 }
 
 static int cmd_quota(int argc, char **argv)
@@ -387,13 +390,12 @@ static int cmd_quota(int argc, char **argv)
 		return r;
 	if (o.set && (r = users_parse_count(o.set, "quota", &v)))
 		return r;
-	if (o.add) {
-		char *end;
-		errno = 0;
-		v = strtoll(o.add, &end, 10);
-		if (!*o.add || *end || errno)
-			return t3_error(T3_EUSAGE, "quota change '%s' is not an integer", o.add);
-	}
+	/* INT64_MIN is refused too: its negation does not exist */
+	if (o.add && (r = num_parse_int64(o.add, -INT64_MAX, INT64_MAX, &v)) == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "quota change '%s' is out of range (at most %" PRId64
+				" either way)", o.add, INT64_MAX);
+	if (r)
+		return t3_error(T3_EUSAGE, "quota change '%s' is not an integer", o.add);
 	if ((r = common_open_user(&o.c)))
 		return r;
 	if (o.seen & BIT(OPT_ALL)) {
@@ -403,14 +405,19 @@ static int cmd_quota(int argc, char **argv)
 			db_rollback(&o.c.udb);
 			return r;
 		}
-		fprintf(stderr, "%s: refilled %lld user%s\n", t3_progname, (long long)n, n == 1 ? "" : "s");
+		t3_note("refilled %lld user%s", (long long)n, n == 1 ? "" : "s");
 		return 0;
 	}
 	if ((r = db_begin(&o.c.udb)))
 		return r;
 	if ((r = find(argv[0], &u)))
 		goto fail;
-	/* u.token_quota follows the change, for print_quota */
+	/* the transaction holds the write lock: the quota read is current */
+	if (o.add && v > 0 && u.token_quota > INT64_MAX - v) {
+		r = t3_error(T3_EUSAGE, "quota change '%s' would take the quota past %" PRId64,
+			     o.add, INT64_MAX);
+		goto fail_u;
+	}
 	if (o.add || o.set)
 		r = users_quota_add(&o.c.udb, u.user_id, o.add ? v : v - u.token_quota,
 				    &u.token_quota);
@@ -419,9 +426,9 @@ static int cmd_quota(int argc, char **argv)
 		r = plans_allowance_quiet(&o.c.udb, u.subscription_plan, &u.token_quota);
 	if (r || (r = db_commit(&o.c.udb)))
 		goto fail_u;
-	print_quota(&u);
+	r = print_quota(u.user_id);
 	user_release(&u);
-	return 0;
+	return r;
 fail_u:
 	user_release(&u);
 fail:
@@ -457,7 +464,7 @@ static int cmd_rm(int argc, char **argv)
 		return common_bad_usage("users to delete come from standard input only with --yes");
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
-	return each_key("rm", argc, argv, rm_one);
+	return each_key("rm", argc, argv, rm_one, NULL);
 }
 
 static int export_one(void *ctx, const struct user *u)
@@ -504,7 +511,7 @@ static int cmd_import(int argc, char **argv)
 		if (strspn(line.buf, " \t\r") == line.len)
 			continue;
 		t3_error_context = what;
-		if (!(obj = json_loadb(line.buf, line.len, 0, &jerr))) {
+		if (!(obj = json_loadb(line.buf, line.len, JSON_REJECT_DUPLICATES, &jerr))) {
 			r = t3_error(T3_EUSAGE, "invalid JSON: %s", jerr.text);
 			break;
 		}
@@ -525,7 +532,7 @@ static int cmd_import(int argc, char **argv)
 	if (r)
 		db_rollback(&o.c.udb);
 	else if (!(r = db_commit(&o.c.udb)))
-		fprintf(stderr, "%s: imported %ld user%s\n", t3_progname, count, count == 1 ? "" : "s");
+		t3_note("imported %ld user%s", count, count == 1 ? "" : "s");
 done:
 	sb_release(&line);
 	if (fp != stdin)
@@ -590,6 +597,8 @@ static int cmd_check(int argc, char **argv)
 		out_begin(&out, o.c.fmt, check_id_cols, 1, 0);
 	else
 		out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
+	/* nothing wrong: nothing to say */
+	out.quiet_empty = 1;
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
 		int rc;
 		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
@@ -619,7 +628,7 @@ static int cmd_check(int argc, char **argv)
 			db_rollback(&o.c.udb);
 			return r;
 		}
-		fprintf(stderr, "%s: %ld problem%s found, %ld row%s repaired\n", t3_progname,
+		t3_note("%ld problem%s found, %ld row%s repaired",
 			problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
 		/* what only an admin can decide (a plan, a timezone) remains */
 		return unrepairable ? T3_ENEG : 0;
@@ -628,14 +637,14 @@ static int cmd_check(int argc, char **argv)
 }
 
 static const struct out_col plan_cols[] = {
-	{ "plan", NULL }, { "token_allowance", "ALLOWANCE" }, { "users", NULL },
+	{ "subscription_plan", "PLAN" }, { "token_allowance", "ALLOWANCE" }, { "users", NULL },
 	{ "description", NULL },
 };
 
 static int plan_row(void *ctx, const char *plan, int64_t allowance, const char *desc, int64_t users)
 {
 	json_t *row = json_object();
-	json_object_set_new(row, "plan", json_string(plan));
+	json_object_set_new(row, "subscription_plan", json_string(plan));
 	json_object_set_new(row, "token_allowance", json_integer(allowance));
 	json_object_set_new(row, "users", json_integer(users));
 	json_object_set_new(row, "description", json_string(desc));
@@ -683,11 +692,38 @@ static int cmd_plan(int argc, char **argv)
 }
 
 static const struct common_cmd cmds[] = {
-	{ "add", cmd_add }, { "list", cmd_list }, { "show", cmd_show }, { "set", cmd_set },
-	{ "passwd", cmd_passwd }, { "verify", cmd_verify }, { "quota", cmd_quota },
-	{ "rm", cmd_rm }, { "export", cmd_export }, { "import", cmd_import },
-	{ "check", cmd_check }, { "plan", cmd_plan },
+	{ "add", cmd_add, "add EMAIL [--plan PLAN] [--quota N] [--timezone TZ]\n"
+	  "          [--password-stdin | --oauth PROVIDER:SUBJECT]" },
+	{ "list", cmd_list, "list [--plan PLAN] [--email GLOB]" },
+	{ "show", cmd_show, "show [USER...]" },
+	{ "set", cmd_set, "set USER [--plan PLAN] [--quota N] [--timezone TZ] [--email NEW]" },
+	{ "passwd", cmd_passwd, "passwd USER [--password-stdin | --oauth PROVIDER:SUBJECT | --clear]" },
+	{ "verify", cmd_verify, "verify USER [--password-stdin]   exit 0 on match, 1 on mismatch" },
+	{ "quota", cmd_quota, "quota USER [--add N | --set N | --refill]\n"
+	  "quota --refill --all" },
+	{ "rm", cmd_rm, "rm [USER...] [-y|--yes]" },
+	{ "export", cmd_export, "export [--plan PLAN] [--email GLOB]   NDJSON to stdout" },
+	{ "import", cmd_import, "import [FILE]                         NDJSON, all or nothing" },
+	{ "check", cmd_check, "check [--repair]" },
+	{ "plan", cmd_plan, "plan list\n"
+	  "plan set NAME ALLOWANCE [--description TEXT]\n"
+	  "plan rm NAME" },
+	{ "help", NULL, "help [COMMAND]" },
 };
+static const size_t ncmds = sizeof cmds / sizeof cmds[0];
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-user [--user-db PATH] [--data-db PATH] COMMAND [ARGS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "USER is an email or a user id; show and rm read users from stdin when\n"
+	      "given none.\n"
+	      "output: --json, --jsonl, --tsv, --csv, -q|--quiet (ids only); default a table\n"
+	      "other:  -h|--help, --version; 'help COMMAND' or 'COMMAND --help' for one command\n"
+	      "exit:   0 ok, 1 not found/mismatch/problems found, 2 usage, 3 local data,\n"
+	      "        130 interrupted, 141 output closed\n", fp);
+}
 
 int main(int argc, char **argv)
 {
@@ -712,10 +748,11 @@ int main(int argc, char **argv)
 		{ "password", optional_argument, NULL, OPT_PASSWORD_ARGV },
 		{ 0 }
 	};
-	static const char optstring[] = ":qy";
+	static const char optstring[] = ":qyh";
 	int opt;
 
 	common_init(&o.c, "t3-user");
+	o.c.defer_help = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
@@ -741,6 +778,6 @@ int main(int argc, char **argv)
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST)
 			o.seen |= BIT(opt);
 	}
-	return common_exit(&o.c, common_dispatch(cmds, sizeof cmds / sizeof cmds[0],
-						  argc - optind, argv + optind, usage));
+	return common_exit(&o.c, common_dispatch(&o.c, cmds, ncmds, argc - optind,
+						  argv + optind, usage));
 }

@@ -3,7 +3,9 @@
 # Completes commands, their options and values, and model names and
 # aliases taken from the database (t3-models list --all -q, aliases -q).
 # The data.db named by --data-db on the line, or by the environment, is
-# asked, and only when it exists: completing must not create one.
+# asked, and only when it exists: completing must not create one. Without
+# one (a fresh install) the catalog built into t3-models is listed
+# (list --shipped, aliases --shipped), which opens no database.
 
 _t3_models_query()
 {
@@ -22,7 +24,10 @@ _t3_models_query()
 		else db=$HOME/.local/share/t3/data.db
 		fi
 	fi
-	[[ -f $db ]] || return
+	if [[ ! -f $db ]]; then
+		"$prog" "$@" --shipped 2>/dev/null </dev/null
+		return
+	fi
 	"${q[@]}" "$@" 2>/dev/null </dev/null
 }
 
@@ -34,7 +39,7 @@ _t3_models_names()
 
 _t3_models_providers()
 {
-	_t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u
+	_t3_models_query list --all --tsv | tail -n +2 | cut -f2 | sort -u
 }
 
 _t3_models()
@@ -100,7 +105,8 @@ _t3_models()
 			--multimodal --no-multimodal --reasoning --no-reasoning --tools --no-tools
 			--deprecation-date --replacement --enabled --disabled"
 		case $cmd in
-		list) opts+=(--all --provider --supports --max-price --sort) ;;
+		list) opts+=(--all --provider --supports --max-price --sort --shipped) ;;
+		aliases) opts+=(--shipped) ;;
 		add | set) opts+=($fields) ;;
 		rm | alias) opts+=(--force -f) ;;
 		export) opts+=(--format) ;;
@@ -109,7 +115,7 @@ _t3_models()
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "list show resolve add set enable disable rm export import alias unalias aliases sync" -- "$cur"))
+		COMPREPLY=($(compgen -W "list show resolve add set enable disable rm export import alias unalias aliases sync help" -- "$cur"))
 	else
 		case $cmd in
 		show | enable | disable | rm)

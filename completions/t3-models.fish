@@ -2,7 +2,7 @@
 # and model names and aliases from the database (t3-models list --all -q,
 # t3-models aliases -q).
 
-set -l __t3_models_cmds list show resolve add set enable disable rm export import alias unalias aliases sync
+set -l __t3_models_cmds list show resolve add set enable disable rm export import alias unalias aliases sync help
 
 # Run t3-models with the --data-db of the command line, only when that
 # database exists: completing must not create one.
@@ -28,7 +28,11 @@ function __t3_models_query
     else
         set db $HOME/.local/share/t3/data.db
     end
-    test -f "$db"; or return 1
+    if not test -f "$db"
+        # a fresh install: the catalog built in, no database opened
+        $tokens[1] $argv --shipped 2>/dev/null </dev/null
+        return
+    end
     $cmd $argv 2>/dev/null </dev/null
 end
 
@@ -38,7 +42,7 @@ function __t3_models_names
 end
 
 function __t3_models_providers
-    __t3_models_query list --all --tsv | tail -n +2 | cut -f3 | sort -u
+    __t3_models_query list --all --tsv | tail -n +2 | cut -f2 | sort -u
 end
 
 complete -c t3-models -f
@@ -52,7 +56,7 @@ complete -c t3-models -l jsonl -d 'one JSON object per line'
 complete -c t3-models -l tsv -d 'tab-separated output'
 complete -c t3-models -l csv -d 'CSV output'
 complete -c t3-models -s q -l quiet -d 'names only'
-complete -c t3-models -l help -d 'print usage'
+complete -c t3-models -s h -l help -d 'print usage, or the command\'s synopsis'
 complete -c t3-models -l version -d 'print version'
 
 # list
@@ -90,3 +94,4 @@ complete -c t3-models -n '__fish_seen_subcommand_from rm alias import sync' -s f
 complete -c t3-models -n '__fish_seen_subcommand_from export import' -l format -x -a 'json tsv'
 complete -c t3-models -n '__fish_seen_subcommand_from import' -l replace -d 'drop models not in the input'
 complete -c t3-models -n '__fish_seen_subcommand_from sync' -l dry-run -d 'report only'
+complete -c t3-models -n '__fish_seen_subcommand_from list aliases' -l shipped -d 'the catalog built in, no database'

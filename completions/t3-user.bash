@@ -118,7 +118,7 @@ _t3_user()
 			;;
 		esac
 	elif [[ $cur == -* ]]; then
-		opts=(--user-db --data-db --json --jsonl --tsv --csv -q --quiet --help --version)
+		opts=(--user-db --data-db --json --jsonl --tsv --csv -q --quiet -h --help --version)
 		case $cmd in
 		add) opts+=(--plan --quota --timezone --password-stdin --oauth) ;;
 		list | export) opts+=(--plan --email) ;;
@@ -132,7 +132,7 @@ _t3_user()
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "add list show set passwd verify quota rm export import check plan" -- "$cur"))
+		COMPREPLY=($(compgen -W "add list show set passwd verify quota rm export import check plan help" -- "$cur"))
 	else
 		case $cmd in
 		show | rm)
@@ -141,6 +141,9 @@ _t3_user()
 		set | passwd | verify | quota)
 			((npos == 0)) &&
 				COMPREPLY=($(compgen -W "$(_t3_user_emails)" -- "$cur"))
+			;;
+		help)
+			((npos == 0)) && COMPREPLY=($(compgen -W "add list show set passwd verify quota rm export import check plan" -- "$cur"))
 			;;
 		import)
 			((npos == 0)) && COMPREPLY=($(compgen -f -- "$cur"))

@@ -102,7 +102,7 @@ complete -c t3-user -l jsonl -d 'one JSON object per line'
 complete -c t3-user -l tsv -d 'tab-separated values with a header'
 complete -c t3-user -l csv -d 'comma-separated values with a header'
 complete -c t3-user -s q -l quiet -d 'keys only, one per line'
-complete -c t3-user -l help -d 'print the commands and exit'
+complete -c t3-user -s h -l help -d 'print the commands, or the command\'s synopsis, and exit'
 complete -c t3-user -l version -d 'print the version and exit'
 
 # Commands.
@@ -118,6 +118,8 @@ complete -c t3-user -n "not __t3_user_command" -a export -d 'write accounts as N
 complete -c t3-user -n "not __t3_user_command" -a import -d 'read accounts as NDJSON, all or nothing'
 complete -c t3-user -n "not __t3_user_command" -a check -d 'audit cross-database references'
 complete -c t3-user -n "not __t3_user_command" -a plan -d 'list, set or remove plans'
+complete -c t3-user -n "not __t3_user_command" -a help -d "print the usage, or one command's synopsis"
+complete -c t3-user -n "__t3_user_is help" -x -a 'add list show set passwd verify quota rm export import check plan'
 
 # add EMAIL [--plan PLAN] [--quota N] [--timezone TZ] [--password-stdin | --oauth P:S]
 complete -c t3-user -n "__t3_user_is add; or __t3_user_is set; or __t3_user_is list; or __t3_user_is export" \

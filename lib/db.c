@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "models.h"
 #include "msg.h"
 #include "schema.h"
 #include "timeutil.h"
@@ -73,7 +74,6 @@ int db_try_begin(struct db *db, int wait)
 	return 0;
 }
 
-int (*db_data_created_hook)(struct db *db);
 
 static const char *const *migrations(enum db_kind kind, int *n)
 {
@@ -157,6 +157,18 @@ int db_step_done(struct db *db, sqlite3_stmt *st)
 	return 0;
 }
 
+int db_each_row(struct db *db, sqlite3_stmt *st, int (*fn)(void *ctx, sqlite3_stmt *st),
+		void *ctx, const char *what)
+{
+	int rc, r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && !(r = fn(ctx, st)))
+		;
+	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = db_error(db, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
@@ -234,8 +246,8 @@ static int migrate(struct db *db)
 	for (int v = from; v < n; v++)
 		if (db_exec(db, m[v]))
 			goto fail;
-	if (from == 0 && db->kind == DB_DATA && db_data_created_hook &&
-	    db_data_created_hook(db))
+	/* data.db's step after its first migration: the shipped catalog */
+	if (from == 0 && db->kind == DB_DATA && models_catalog_load_new(db))
 		goto fail;
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", n);
 	if (from < n && db_exec(db, pragma))

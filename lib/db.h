@@ -68,6 +68,11 @@ int db_read_int64(struct db *db, const char *sql, const char *arg, int64_t *out,
 /* The same for a query that only says whether there is a row: 1, 0, or
  * -1 after an error message. */
 int db_exists(struct db *db, const char *sql, const char *arg, const char *what);
+/* The loop of every listing: step a prepared and bound st, calling fn for
+ * each row until it returns non-zero (that value is returned); a step
+ * error is reported naming "what" (T3_EDATA). st is finalized. */
+int db_each_row(struct db *db, sqlite3_stmt *st, int (*fn)(void *ctx, sqlite3_stmt *st),
+		void *ctx, const char *what);
 
 /* Bind helpers: NULL strings bind SQL NULL. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
@@ -80,8 +85,5 @@ void db_bind_opt_long(sqlite3_stmt *st, int i, long v);
  * connection (five times faster than strftime() over large listings). */
 #define DB_SQL_ISO(col) "t3_iso(" col ")"
 
-/* Hook run inside the migration transaction that creates data.db, so the
- * model catalog can be loaded on first use (set by models.c). */
-extern int (*db_data_created_hook)(struct db *db);
 
 #endif

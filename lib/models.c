@@ -10,25 +10,12 @@
 #include "buf.h"
 #include "models.h"
 #include "msg.h"
+#include "num.h"
+#include "safe.h"
 #include "schema.h"
+#include "models-impl.h"
 
-/* The columns of model_capabilities after model_id, in the order of the
- * export record, the TSV columns and the SQL below (column i + 1). */
-enum ftype { FT_PROVIDER, FT_NAME, FT_API, FT_BOOL, FT_COUNT, FT_PRICE, FT_DATE,
-	     FT_ORIGIN, FT_VERSION };
-#define F_NULL    0x01  /* nullable */
-#define F_CATALOG 0x02  /* shipped in the catalog: sync compares and updates it */
-#define F_DERIVED 0x04  /* computed by t3; validated and ignored on input */
-
-struct mfield {
-	const char *name;
-	enum ftype type;
-	unsigned flags;
-	size_t off;
-};
-
-#define OFF(x) offsetof(struct model, x)
-static const struct mfield fields[] = {
+const struct mfield models_fields[] = {
 	{ "provider_name", FT_PROVIDER, 0, OFF(provider_name) },
 	{ "model_name", FT_NAME, 0, OFF(model_name) },
 	{ "api", FT_API, F_CATALOG, OFF(api) },
@@ -51,38 +38,18 @@ static const struct mfield fields[] = {
 	{ "user_modified", FT_BOOL, 0, OFF(user_modified) },
 	{ "catalog_version", FT_VERSION, F_NULL, OFF(catalog_version) },
 };
-#define NF ((int)(sizeof fields / sizeof fields[0]))
+const int models_nfields = (int)(sizeof models_fields / sizeof models_fields[0]);
 
 /* Members of the list record that are derived; accepted and ignored on
  * import so that `list --jsonl` output can be imported. */
-static const char *const ignored_members[] = { "name", "model_id", "deprecated", NULL };
+const char *const models_ignored_members[] = { "name", "model_id", "deprecated", NULL };
 
-#define COLS "provider_name, model_name, api, is_active, max_token_limit, " \
-	"max_output_tokens, input_usd_per_1k, output_usd_per_1k, reasoning_usd_per_1k, " \
-	"cached_usd_per_1k, usd_per_1k_tokens, supports_images, supports_pdfs, " \
-	"multimodal_input, reasoning_enabled, supports_tools, deprecation_date, " \
-	"replacement, origin, user_modified, catalog_version"
-#define SELECT_COLS "m.model_id, m.provider_name, m.model_name, m.api, m.is_active, " \
-	"m.max_token_limit, m.max_output_tokens, m.input_usd_per_1k, m.output_usd_per_1k, " \
-	"m.reasoning_usd_per_1k, m.cached_usd_per_1k, m.usd_per_1k_tokens, " \
-	"m.supports_images, m.supports_pdfs, m.multimodal_input, m.reasoning_enabled, " \
-	"m.supports_tools, m.deprecation_date, m.replacement, m.origin, m.user_modified, " \
-	"m.catalog_version, " \
-	"CASE WHEN (SELECT count(*) FROM model_capabilities x WHERE x.model_name = " \
-	"m.model_name) > 1 THEN m.provider_name || '/' || m.model_name ELSE m.model_name END, " \
-	"coalesce((SELECT group_concat(alias, ',') FROM (SELECT a.alias FROM model_aliases a " \
-	"WHERE a.model_id = m.model_id ORDER BY a.alias)), '')"
-#define SELECT_MODEL "SELECT " SELECT_COLS " FROM model_capabilities m "
-
-#define P(m, f, T) ((T *)(void *)((char *)(m) + (f)->off))
-#define CP(m, f, T) ((const T *)(const void *)((const char *)(m) + (f)->off))
-
-static int is_text(enum ftype t)
+int mx_is_text(enum ftype t)
 {
 	return t != FT_BOOL && t != FT_COUNT && t != FT_PRICE;
 }
 
-static const struct mfield *field_by_name(const char *name)
+const struct mfield *mx_field_by_name(const char *name)
 {
 	for (int i = 0; i < NF; i++)
 		if (!strcmp(fields[i].name, name))
@@ -102,14 +69,14 @@ void model_init(struct model *m)
 void model_release(struct model *m)
 {
 	for (int i = 0; i < NF; i++)
-		if (is_text(fields[i].type))
+		if (mx_is_text(fields[i].type))
 			free(*P(m, &fields[i], char *));
 	free(m->name);
 	free(m->aliases);
 	memset(m, 0, sizeof *m);
 }
 
-static char *dup_or_null(const char *s)
+char *mx_dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
 }
@@ -118,10 +85,10 @@ void model_copy(struct model *dst, const struct model *src)
 {
 	*dst = *src;
 	for (int i = 0; i < NF; i++)
-		if (is_text(fields[i].type))
-			*P(dst, &fields[i], char *) = dup_or_null(*CP(src, &fields[i], char *));
-	dst->name = dup_or_null(src->name);
-	dst->aliases = dup_or_null(src->aliases);
+		if (mx_is_text(fields[i].type))
+			*P(dst, &fields[i], char *) = mx_dup_or_null(*CP(src, &fields[i], char *));
+	dst->name = mx_dup_or_null(src->name);
+	dst->aliases = mx_dup_or_null(src->aliases);
 }
 
 double models_blend(double in, double out)
@@ -158,15 +125,13 @@ static int bad(const char *what, const struct mfield *f, const char *value, cons
 			what && *what ? ": " : "", f->name, rule, value);
 }
 
+/* 1-max bytes of valid UTF-8, no space, no control or bidi character */
 static int word_ok(const char *s, size_t max)
 {
 	size_t n = strlen(s);
-	if (!n || n > max)
+	if (!n || n > max || !safe_text_valid(s, n))
 		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
+	return !strchr(s, ' ');
 }
 
 static int provider_ok(const char *s)
@@ -199,42 +164,11 @@ static int date_ok(const char *s)
 	return 1;
 }
 
-/* A decimal number: digits, one '.', an exponent; no sign, hex, inf, nan. */
-static int price_parse(const char *s, double *out)
-{
-	char *end;
-	const char *p = s;
-	int digits = 0;
-	while (isdigit((unsigned char)*p))
-		p++, digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			digits++;
-	if (!digits)
-		return -1;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	if (*end || errno || !isfinite(*out) || *out < 0)
-		return -1;
-	return 0;
-}
-
 static int field_parse(struct model *m, const struct mfield *f, const char *s, int nullword,
 		       const char *what)
 {
 	if ((f->flags & F_NULL) && (!*s || (nullword && !strcmp(s, "none")))) {
-		if (is_text(f->type)) {
+		if (mx_is_text(f->type)) {
 			free(*P(m, f, char *));
 			*P(m, f, char *) = NULL;
 		} else if (f->type == FT_COUNT) {
@@ -252,11 +186,11 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 		break;
 	case FT_NAME:
 		if (!word_ok(s, 200))
-			return bad(what, f, s, "must be 1-200 characters without spaces");
+			return bad(what, f, s, "must be 1-200 bytes of UTF-8 without spaces or control characters");
 		break;
 	case FT_VERSION:
 		if (!word_ok(s, 64))
-			return bad(what, f, s, "must be 1-64 characters without spaces");
+			return bad(what, f, s, "must be 1-64 bytes of UTF-8 without spaces or control characters");
 		break;
 	case FT_API:
 		if (strcmp(s, "openai") && strcmp(s, "anthropic") && strcmp(s, "gemini") &&
@@ -280,18 +214,21 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 			return bad(what, f, s, "must be 0 or 1");
 		return 0;
 	case FT_COUNT: {
-		char *end;
-		long long v;
-		errno = 0;
-		v = isdigit((unsigned char)*s) ? strtoll(s, &end, 10) : -1;
-		if (v <= 0 || errno || *end || v > 1000000000000LL)
+		int64_t v;
+		int k = num_parse_int64(s, 0, MODELS_COUNT_MAX, &v);
+		if (k == NUM_RANGE)
+			return bad(what, f, s, "must be a positive integer of at most 10^12");
+		if (k || !v)
 			return bad(what, f, s, "must be a positive integer");
 		*P(m, f, int64_t) = v;
 		return 0;
 	}
 	case FT_PRICE: {
 		double v;
-		if (price_parse(s, &v))
+		int k = num_parse_double(s, 0, MODELS_PRICE_MAX, &v);
+		if (k == NUM_RANGE)
+			return bad(what, f, s, "must be at most 1000 (USD per 1k tokens)");
+		if (k)
 			return bad(what, f, s, "must be a non-negative number (USD per 1k tokens)");
 		if (!(f->flags & F_DERIVED))
 			*P(m, f, double) = v;
@@ -306,7 +243,7 @@ static int field_parse(struct model *m, const struct mfield *f, const char *s, i
 int models_set_field(struct model *m, const char *field, const char *value, int nullword,
 		     const char *what)
 {
-	const struct mfield *f = field_by_name(field);
+	const struct mfield *f = mx_field_by_name(field);
 	if (!f)
 		return t3_error(T3_EUSAGE, "%s%sunknown field '%s'", what ? what : "",
 				what && *what ? ": " : "", field);
@@ -315,7 +252,7 @@ int models_set_field(struct model *m, const char *field, const char *value, int 
 
 int models_set_field_json(struct model *m, const char *field, json_t *v, const char *what)
 {
-	const struct mfield *f = field_by_name(field);
+	const struct mfield *f = mx_field_by_name(field);
 	const char *kind;
 	char buf[64];
 	char *dump;
@@ -340,8 +277,12 @@ int models_set_field_json(struct model *m, const char *field, json_t *v, const c
 		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		return field_parse(m, f, buf, 0, what);
 	case FT_PRICE:
-		if (!json_is_number(v) || json_number_value(v) < 0) {
+		if (!json_is_number(v) || !(json_number_value(v) >= 0)) {
 			kind = "must be a non-negative number (USD per 1k tokens)";
+			goto type;
+		}
+		if (json_number_value(v) > MODELS_PRICE_MAX) {
+			kind = "must be at most 1000 (USD per 1k tokens)";
 			goto type;
 		}
 		if (!(f->flags & F_DERIVED))
@@ -379,14 +320,14 @@ int models_check(const struct model *m, const char *what)
 
 /* ---- rows ---- */
 
-static void model_from_row(sqlite3_stmt *st, struct model *m)
+void mx_model_from_row(sqlite3_stmt *st, struct model *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->model_id, sizeof m->model_id, "%s", db_col_text(st, 0));
 	for (int i = 0; i < NF; i++) {
 		const struct mfield *f = &fields[i];
 		int null = sqlite3_column_type(st, i + 1) == SQLITE_NULL;
-		if (is_text(f->type))
+		if (mx_is_text(f->type))
 			*P(m, f, char *) = null ? NULL : xstrdup(db_col_text(st, i + 1));
 		else if (f->type == FT_BOOL)
 			*P(m, f, int) = sqlite3_column_int(st, i + 1);
@@ -404,7 +345,7 @@ static void bind_model(sqlite3_stmt *st, const struct model *m)
 	db_bind_text(st, 1, m->model_id);
 	for (int i = 0; i < NF; i++) {
 		const struct mfield *f = &fields[i];
-		if (is_text(f->type))
+		if (mx_is_text(f->type))
 			db_bind_text(st, i + 2, *CP(m, f, char *));
 		else if (f->type == FT_BOOL)
 			sqlite3_bind_int(st, i + 2, *CP(m, f, int));
@@ -423,7 +364,7 @@ static void bind_model(sqlite3_stmt *st, const struct model *m)
  * call (the first call prepares it and leaves it there): a loop over
  * many records then prepares each statement once. The owner of *keep
  * finalizes it. */
-static int stmt_open(struct db *ddb, sqlite3_stmt **keep, sqlite3_stmt **st, const char *sql)
+int mx_stmt_open(struct db *ddb, sqlite3_stmt **keep, sqlite3_stmt **st, const char *sql)
 {
 	if (keep && *keep) {
 		*st = *keep;
@@ -437,7 +378,7 @@ static int stmt_open(struct db *ddb, sqlite3_stmt **keep, sqlite3_stmt **st, con
 }
 
 /* Finalize st, or reset it for the next use when it is kept. */
-static void stmt_close(sqlite3_stmt *st, sqlite3_stmt **keep)
+void mx_stmt_close(sqlite3_stmt *st, sqlite3_stmt **keep)
 {
 	if (keep) {
 		sqlite3_reset(st);
@@ -454,17 +395,17 @@ static int select_models(struct db *ddb, const char *sql, const char *a, const c
 {
 	sqlite3_stmt *st;
 	int rc, n = 0;
-	if (stmt_open(ddb, keep, &st, sql))
+	if (mx_stmt_open(ddb, keep, &st, sql))
 		return -1;
 	db_bind_text(st, 1, a);
 	if (b)
 		db_bind_text(st, 2, b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out && n < max)
-			model_from_row(st, &out[n]);
+			mx_model_from_row(st, &out[n]);
 		n++;
 	}
-	stmt_close(st, keep);
+	mx_stmt_close(st, keep);
 	if (rc != SQLITE_DONE) {
 		for (int i = 0; out && i < n && i < max; i++)
 			model_release(&out[i]);
@@ -474,7 +415,7 @@ static int select_models(struct db *ddb, const char *sql, const char *a, const c
 	return n;
 }
 
-static int get_model(struct db *ddb, const char *provider, const char *model,
+int mx_get_model(struct db *ddb, const char *provider, const char *model,
 		     struct model *out, sqlite3_stmt **keep)
 {
 	int n = select_models(ddb, SELECT_MODEL "WHERE m.provider_name = ?1 AND m.model_name = ?2",
@@ -484,7 +425,7 @@ static int get_model(struct db *ddb, const char *provider, const char *model,
 
 int models_get(struct db *ddb, const char *provider, const char *model, struct model *out)
 {
-	return get_model(ddb, provider, model, out, NULL);
+	return mx_get_model(ddb, provider, model, out, NULL);
 }
 
 /* ---- candidates for an unknown name ---- */
@@ -674,16 +615,16 @@ static int write_model(struct db *ddb, struct model *m, const char *sql, sqlite3
 	sqlite3_stmt *st;
 	int r = 0;
 	m->usd_per_1k_tokens = models_blend(m->input_usd_per_1k, m->output_usd_per_1k);
-	if (stmt_open(ddb, keep, &st, sql))
+	if (mx_stmt_open(ddb, keep, &st, sql))
 		return T3_EDATA;
 	bind_model(st, m);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		r = write_error(ddb, m);
-	stmt_close(st, keep);
+	mx_stmt_close(st, keep);
 	return r;
 }
 
-static int insert_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
+int mx_insert_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 {
 	if (!m->model_id[0])
 		uuid_v7(m->model_id);
@@ -692,7 +633,7 @@ static int insert_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 			   "?16, ?17, ?18, ?19, ?20, ?21, ?22)", keep);
 }
 
-static int update_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
+int mx_update_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 {
 	return write_model(ddb, m, "UPDATE model_capabilities SET provider_name = ?2, "
 			   "model_name = ?3, api = ?4, is_active = ?5, max_token_limit = ?6, "
@@ -706,12 +647,12 @@ static int update_model(struct db *ddb, struct model *m, sqlite3_stmt **keep)
 
 int models_insert(struct db *ddb, struct model *m)
 {
-	return insert_model(ddb, m, NULL);
+	return mx_insert_model(ddb, m, NULL);
 }
 
 int models_update(struct db *ddb, struct model *m)
 {
-	return update_model(ddb, m, NULL);
+	return mx_update_model(ddb, m, NULL);
 }
 
 int models_delete(struct db *ddb, const struct model *m)
@@ -774,6 +715,26 @@ int models_provider_exists(struct db *ddb, const char *provider)
 	"AND (?4 & 16 = 0 OR m.supports_tools) " \
 	"AND (?5 < 0 OR m.usd_per_1k_tokens <= ?5 * (1 + 1e-9)) "
 
+struct model_rows {
+	int (*fn)(void *ctx, const struct model *m);
+	int (*alias_fn)(void *ctx, const char *alias, const struct model *m);
+	void *ctx;
+};
+
+/* A row of SELECT_COLS, followed by an alias for alias_fn. */
+static int model_row(void *p, sqlite3_stmt *st)
+{
+	struct model_rows *mr = p;
+	struct model m;
+	char *alias = mr->alias_fn ? xstrdup(db_col_text(st, NF + 3)) : NULL;
+	int r;
+	mx_model_from_row(st, &m);
+	r = alias ? mr->alias_fn(mr->ctx, alias, &m) : mr->fn(mr->ctx, &m);
+	model_release(&m);
+	free(alias);
+	return r;
+}
+
 int models_each(struct db *ddb, const struct models_filter *f,
 		int (*fn)(void *ctx, const struct model *m), void *ctx)
 {
@@ -787,7 +748,6 @@ int models_each(struct db *ddb, const struct models_filter *f,
 	};
 	sqlite3_stmt *st;
 	char today[11];
-	int rc, r = 0;
 
 	if (db_prepare(ddb, &st, sql[f->sort]))
 		return T3_EDATA;
@@ -797,93 +757,8 @@ int models_each(struct db *ddb, const struct models_filter *f,
 	db_bind_text(st, 3, f->provider);
 	sqlite3_bind_int(st, 4, (int)f->caps);
 	sqlite3_bind_double(st, 5, f->max_price);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct model m;
-		model_from_row(st, &m);
-		r = fn(ctx, &m);
-		model_release(&m);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(ddb, "list models");
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* ---- records ---- */
-
-static json_t *field_json(const struct model *m, const struct mfield *f)
-{
-	switch (f->type) {
-	case FT_BOOL:
-		return json_boolean(*CP(m, f, int));
-	case FT_COUNT:
-		return *CP(m, f, int64_t) > 0 ? json_integer(*CP(m, f, int64_t)) : json_null();
-	case FT_PRICE:
-		return *CP(m, f, double) >= 0 ? json_real(*CP(m, f, double)) : json_null();
-	default:
-		return *CP(m, f, char *) ? json_string(*CP(m, f, char *)) : json_null();
-	}
-}
-
-static json_t *aliases_json(const char *list)
-{
-	json_t *a = json_array();
-	const char *p = list ? list : "";
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		json_array_append_new(a, json_stringn(p, n));
-		p += n + (p[n] == ',');
-	}
-	return a;
-}
-
-json_t *models_to_json(const struct model *m, int with_id)
-{
-	json_t *o = json_object();
-	if (with_id) {
-		json_object_set_new(o, "name", json_string(m->name ? m->name : m->model_name));
-		json_object_set_new(o, "model_id", json_string(m->model_id));
-	}
-	for (int i = 0; i < NF; i++)
-		json_object_set_new(o, fields[i].name, field_json(m, &fields[i]));
-	if (with_id)
-		json_object_set_new(o, "deprecated", json_boolean(models_is_deprecated(m)));
-	json_object_set_new(o, "aliases", aliases_json(m->aliases));
-	return o;
-}
-
-void models_tsv_header(struct strbuf *sb)
-{
-	for (int i = 0; i < NF; i++)
-		sb_addf(sb, "%s\t", fields[i].name);
-	sb_adds(sb, "aliases");
-}
-
-void models_to_tsv(const struct model *m, struct strbuf *sb)
-{
-	for (int i = 0; i < NF; i++) {
-		const struct mfield *f = &fields[i];
-		switch (f->type) {
-		case FT_BOOL:
-			sb_addc(sb, *CP(m, f, int) ? '1' : '0');
-			break;
-		case FT_COUNT:
-			if (*CP(m, f, int64_t) > 0)
-				sb_addf(sb, "%lld", (long long)*CP(m, f, int64_t));
-			break;
-		case FT_PRICE:
-			if (*CP(m, f, double) >= 0)
-				sb_addf(sb, "%.15g", *CP(m, f, double));
-			break;
-		default:
-			if (*CP(m, f, char *))
-				sb_adds(sb, *CP(m, f, char *));
-		}
-		sb_addc(sb, '\t');
-	}
-	sb_adds(sb, m->aliases ? m->aliases : "");
+	return db_each_row(ddb, st, model_row, &(struct model_rows){ fn, NULL, ctx },
+			   "list models");
 }
 
 /* ---- aliases ---- */
@@ -928,14 +803,14 @@ static int alias_target(struct db *ddb, const char *alias, char **full,
 	return rc == SQLITE_ROW;
 }
 
-static int name_is_model(struct db *ddb, const char *name)
+int mx_name_is_model(struct db *ddb, const char *name)
 {
 	return db_exists(ddb, "SELECT 1 FROM model_capabilities WHERE model_name = ?1 "
 			 "OR provider_name || '/' || model_name = ?1 LIMIT 1", name, "read models");
 }
 
 /* Point alias at m, with no questions asked. */
-static int alias_write(struct db *ddb, const char *alias, const struct model *m)
+int mx_alias_write(struct db *ddb, const char *alias, const struct model *m)
 {
 	return db_exec_text(ddb, "INSERT INTO model_aliases (alias, model_id) VALUES (?1, ?2) "
 			  "ON CONFLICT (alias) DO UPDATE SET model_id = excluded.model_id",
@@ -949,7 +824,7 @@ int models_alias_set(struct db *ddb, const char *alias, const struct model *m, i
 
 	if (models_alias_check(alias, NULL))
 		return T3_EUSAGE;
-	if ((k = name_is_model(ddb, alias)) < 0)
+	if ((k = mx_name_is_model(ddb, alias)) < 0)
 		return T3_EDATA;
 	if (k)
 		return t3_error(T3_EDATA, "alias '%s' is already a model name", alias);
@@ -961,7 +836,7 @@ int models_alias_set(struct db *ddb, const char *alias, const struct model *m, i
 		r = t3_error(T3_EDATA, "alias '%s' already points to '%s' (use --force to "
 			     "repoint it)", alias, cur);
 	else
-		r = alias_write(ddb, alias, m);
+		r = mx_alias_write(ddb, alias, m);
 	free(cur);
 	return r;
 }
@@ -983,28 +858,15 @@ int models_aliases_each(struct db *ddb,
 			int (*fn)(void *ctx, const char *alias, const struct model *m), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 	if (db_prepare(ddb, &st, "SELECT " SELECT_COLS ", al.alias FROM model_aliases al "
 		       "JOIN model_capabilities m ON m.model_id = al.model_id ORDER BY al.alias"))
 		return T3_EDATA;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct model m;
-		char *alias = xstrdup(db_col_text(st, NF + 3));
-		model_from_row(st, &m);
-		r = fn(ctx, alias, &m);
-		model_release(&m);
-		free(alias);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(ddb, "list aliases");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(ddb, st, model_row, &(struct model_rows){ NULL, fn, ctx },
+			   "list aliases");
 }
 
 /* Make the model's aliases exactly the comma-separated list. */
-static int aliases_replace(struct db *ddb, const struct model *m, const char *list,
+int mx_aliases_replace(struct db *ddb, const struct model *m, const char *list,
 			   const char *what)
 {
 	char *copy = xstrdup(list), *p = copy, *a;
@@ -1027,697 +889,6 @@ static int aliases_replace(struct db *ddb, const struct model *m, const char *li
 	}
 	free(copy);
 	return r;
-}
-
-/* ---- import ---- */
-
-int models_import_begin(struct models_import *im, struct db *ddb)
-{
-	memset(im, 0, sizeof *im);
-	im->ddb = ddb;
-	return db_exec(ddb, "CREATE TEMP TABLE IF NOT EXISTS t3_import_seen ("
-		       "model_id TEXT PRIMARY KEY, line INTEGER); DELETE FROM temp.t3_import_seen");
-}
-
-void models_import_release(struct models_import *im)
-{
-	for (int i = 0; i < im->ncols; i++)
-		free(im->cols[i]);
-	free(im->cols);
-	im->cols = NULL;
-	im->ncols = 0;
-	for (size_t i = 0; i < sizeof im->kept / sizeof im->kept[0]; i++) {
-		sqlite3_finalize(im->kept[i]);
-		im->kept[i] = NULL;
-	}
-}
-
-/* The statements models_import_* keep in im->kept. */
-enum { KEPT_GET, KEPT_SEEN, KEPT_MARK, KEPT_INSERT, KEPT_UPDATE, KEPT_N };
-_Static_assert(sizeof ((struct models_import){ 0 }).kept == KEPT_N * sizeof (sqlite3_stmt *),
-	       "struct models_import: kept[] does not match KEPT_N");
-
-/* The line that imported the model before, 0 if none, -1 on error. */
-static long seen_line(struct models_import *im, const char *model_id)
-{
-	sqlite3_stmt *st, **keep = &im->kept[KEPT_SEEN];
-	long line = 0;
-	int rc;
-	if (stmt_open(im->ddb, keep, &st, "SELECT line FROM temp.t3_import_seen WHERE model_id = ?1"))
-		return -1;
-	db_bind_text(st, 1, model_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		line = sqlite3_column_int(st, 0);
-	stmt_close(st, keep);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(im->ddb, "read models"), -1;
-	return line;
-}
-
-static int mark_seen(struct models_import *im, const char *model_id, long lineno)
-{
-	sqlite3_stmt *st, **keep = &im->kept[KEPT_MARK];
-	int r;
-	if (stmt_open(im->ddb, keep, &st, "INSERT INTO temp.t3_import_seen (model_id, line) "
-		      "VALUES (?1, ?2)"))
-		return T3_EDATA;
-	db_bind_text(st, 1, model_id);
-	sqlite3_bind_int64(st, 2, lineno);
-	r = db_step_done(im->ddb, st);
-	stmt_close(st, keep);
-	return r;
-}
-
-static int catalog_fields_differ(const struct model *a, const struct model *b);
-
-/* The derived members of the list record (ignored_members). */
-static int is_ignored_member(const char *name)
-{
-	for (int i = 0; ignored_members[i]; i++)
-		if (!strcmp(name, ignored_members[i]))
-			return 1;
-	return 0;
-}
-
-/* Members that apply() leaves alone: the key, read before, and the
- * ignored ones. */
-static int apply_skips(const char *name)
-{
-	return !strcmp(name, "provider_name") || !strcmp(name, "model_name") ||
-	       is_ignored_member(name);
-}
-
-/* How one input format reads a record rec. key() sets provider_name and
- * model_name; apply() sets the other members the record has on m (the
- * current row or a new model), returns an "aliases" member as a
- * comma-separated list in *aliases and sets *user_modified if the record
- * has that member. what names the record in messages. */
-struct import_ops {
-	int (*key)(void *rec, struct model *key, const char *what);
-	int (*apply)(void *rec, struct model *m, const char *what, int *user_modified,
-		     char **aliases);
-};
-
-static int import_model(struct models_import *im, const struct model *key, long lineno,
-			const struct import_ops *ops, void *rec, const char *what)
-{
-	struct model old, m;
-	char *aliases = NULL;
-	int r, existed, user_modified = 0;
-	long prev;
-
-	r = get_model(im->ddb, key->provider_name, key->model_name, &old, &im->kept[KEPT_GET]);
-	if (r && r != T3_ENEG)
-		return r;
-	existed = !r;
-	if (existed) {
-		if ((prev = seen_line(im, old.model_id)) != 0) {
-			model_release(&old);
-			if (prev < 0)
-				return T3_EDATA;
-			return t3_error(T3_EDATA, "%s: duplicate model '%s/%s' (also on line %ld)",
-					what, key->provider_name, key->model_name, prev);
-		}
-		model_copy(&m, &old);
-	} else {
-		model_init(&m);
-		m.provider_name = xstrdup(key->provider_name);
-		m.model_name = xstrdup(key->model_name);
-	}
-	if ((r = ops->apply(rec, &m, what, &user_modified, &aliases)) ||
-	    (r = models_check(&m, what)))
-		goto done;
-	if (existed && !user_modified && catalog_fields_differ(&old, &m))
-		m.user_modified = 1;
-	if (existed)
-		r = update_model(im->ddb, &m, &im->kept[KEPT_UPDATE]);
-	else
-		r = insert_model(im->ddb, &m, &im->kept[KEPT_INSERT]);
-	if (r || (r = mark_seen(im, m.model_id, lineno)))
-		goto done;
-	if (aliases && (r = aliases_replace(im->ddb, &m, aliases, what)))
-		goto done;
-	if (existed)
-		im->updated++;
-	else
-		im->added++;
-done:
-	free(aliases);
-	if (existed)
-		model_release(&old);
-	model_release(&m);
-	return r;
-}
-
-/* Import the record on line lineno. */
-static int import_record(struct models_import *im, long lineno, const struct import_ops *ops,
-			 void *rec)
-{
-	struct model key;
-	char what[48];
-	int r;
-
-	snprintf(what, sizeof what, "line %ld", lineno);
-	memset(&key, 0, sizeof key);
-	if (!(r = ops->key(rec, &key, what)))
-		r = import_model(im, &key, lineno, ops, rec, what);
-	model_release(&key);
-	return r;
-}
-
-static int apply_json(void *rec, struct model *m, const char *what, int *user_modified,
-		      char **aliases)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)rec, key, v) {
-		if (apply_skips(key))
-			continue;
-		if (!strcmp(key, "aliases")) {
-			struct strbuf sb = STRBUF_INIT;
-			size_t i;
-			json_t *a;
-			if (!json_is_array(v))
-				return t3_error(T3_EUSAGE, "%s: field 'aliases' must be an array "
-						"of strings", what);
-			json_array_foreach(v, i, a) {
-				if (!json_is_string(a) || strchr(json_string_value(a), ',')) {
-					sb_release(&sb);
-					return t3_error(T3_EUSAGE, "%s: field 'aliases' must be an "
-							"array of alias names", what);
-				}
-				sb_addf(&sb, "%s%s", i ? "," : "", json_string_value(a));
-			}
-			*aliases = sb_detach(&sb, NULL);
-			continue;
-		}
-		/* an unknown member is refused here */
-		if (models_set_field_json(m, key, v, what))
-			return T3_EUSAGE;
-		if (!strcmp(key, "user_modified"))
-			*user_modified = 1;
-	}
-	return 0;
-}
-
-static int key_field_json(json_t *obj, const char *name, struct model *key, const char *what)
-{
-	json_t *v = json_object_get(obj, name);
-	if (!v)
-		return t3_error(T3_EUSAGE, "%s: field '%s' is required", what, name);
-	return models_set_field_json(key, name, v, what);
-}
-
-static int key_json(void *rec, struct model *key, const char *what)
-{
-	int r;
-	if (!json_is_object((json_t *)rec))
-		return t3_error(T3_EUSAGE, "%s: not a JSON object", what);
-	if (!(r = key_field_json(rec, "provider_name", key, what)))
-		r = key_field_json(rec, "model_name", key, what);
-	return r;
-}
-
-int models_import_json(struct models_import *im, json_t *obj, long lineno)
-{
-	static const struct import_ops ops = { key_json, apply_json };
-	return import_record(im, lineno, &ops, obj);
-}
-
-/* TSV: a header line naming the columns, then records. */
-static int tsv_header(char *line, char ***cols, int *ncols, const char *what)
-{
-	char *p = line, *c;
-	int have_p = 0, have_m = 0;
-
-	*cols = NULL;
-	*ncols = 0;
-	while ((c = strsep(&p, "\t"))) {
-		if (!field_by_name(c) && strcmp(c, "aliases") && !is_ignored_member(c))
-			return t3_error(T3_EUSAGE, "%s: unknown field '%s'", what, c);
-		for (int i = 0; i < *ncols; i++)
-			if (!strcmp((*cols)[i], c))
-				return t3_error(T3_EUSAGE, "%s: field '%s' appears twice", what, c);
-		have_p |= !strcmp(c, "provider_name");
-		have_m |= !strcmp(c, "model_name");
-		*cols = xrealloc(*cols, (size_t)(*ncols + 1) * sizeof **cols);
-		(*cols)[(*ncols)++] = xstrdup(c);
-	}
-	if (!have_p || !have_m)
-		return t3_error(T3_EUSAGE, "%s: the header needs the fields 'provider_name' and "
-				"'model_name'", what);
-	return 0;
-}
-
-/* Split a record into exactly ncols values (pointers into line). */
-static int tsv_split(char *line, char **vals, int ncols, const char *what)
-{
-	char *p = line;
-	int n = 0;
-	while (p) {
-		char *v = strsep(&p, "\t");
-		if (n < ncols)
-			vals[n] = v;
-		n++;
-	}
-	if (n != ncols)
-		return t3_error(T3_EUSAGE, "%s: %d fields, the header has %d", what, n, ncols);
-	return 0;
-}
-
-/* A TSV record: line split into vals under the header cols. */
-struct tsv_rec {
-	char **cols, **vals;
-	int ncols;
-	char *line;
-};
-
-static int apply_tsv(void *rec, struct model *m, const char *what, int *user_modified,
-		     char **aliases)
-{
-	struct tsv_rec *t = rec;
-	for (int i = 0; i < t->ncols; i++) {
-		const char *c = t->cols[i];
-		if (apply_skips(c))
-			continue;
-		if (!strcmp(c, "aliases")) {
-			*aliases = xstrdup(t->vals[i]);
-			continue;
-		}
-		if (models_set_field(m, c, t->vals[i], 0, what))
-			return T3_EUSAGE;
-		if (!strcmp(c, "user_modified"))
-			*user_modified = 1;
-	}
-	return 0;
-}
-
-static int key_tsv(void *rec, struct model *key, const char *what)
-{
-	struct tsv_rec *t = rec;
-	if (tsv_split(t->line, t->vals, t->ncols, what))
-		return T3_EUSAGE;
-	for (int i = 0; i < t->ncols; i++)
-		if ((!strcmp(t->cols[i], "provider_name") || !strcmp(t->cols[i], "model_name")) &&
-		    models_set_field(key, t->cols[i], t->vals[i], 0, what))
-			return T3_EUSAGE;
-	if (!key->provider_name || !key->model_name)
-		return t3_error(T3_EUSAGE, "%s: field '%s' is required", what,
-				key->provider_name ? "model_name" : "provider_name");
-	return 0;
-}
-
-int models_import_tsv(struct models_import *im, char *line, long lineno)
-{
-	static const struct import_ops ops = { key_tsv, apply_tsv };
-	struct tsv_rec t = { im->cols, NULL, im->ncols, line };
-	int r;
-
-	if (!im->cols) {
-		char what[48];
-		snprintf(what, sizeof what, "line %ld", lineno);
-		return tsv_header(line, &im->cols, &im->ncols, what);
-	}
-	t.vals = xcalloc((size_t)im->ncols, sizeof *t.vals);
-	r = import_record(im, lineno, &ops, &t);
-	free(t.vals);
-	return r;
-}
-
-int models_import_end(struct models_import *im)
-{
-	sqlite3_stmt *st;
-	int rc, r = 0;
-
-	if (!im->replace)
-		return db_exec(im->ddb, "DELETE FROM temp.t3_import_seen");
-	if (db_prepare(im->ddb, &st, SELECT_MODEL "WHERE m.model_id NOT IN "
-		       "(SELECT model_id FROM temp.t3_import_seen) ORDER BY m.provider_name, "
-		       "m.model_name"))
-		return T3_EDATA;
-	while (!r && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct model m;
-		int64_t refs;
-		model_from_row(st, &m);
-		refs = im->force ? 0 : models_references(im->ddb, &m);
-		if (refs < 0)
-			r = T3_EDATA;
-		else if (refs)
-			r = t3_error(T3_EDATA, "model '%s/%s' is not in the input but %lld chat "
-				     "message%s or usage row%s name it (use --force)",
-				     m.provider_name, m.model_name, (long long)refs,
-				     refs == 1 ? "" : "s", refs == 1 ? "" : "s");
-		else if (!(r = models_delete(im->ddb, &m)))
-			im->removed++;
-		model_release(&m);
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(im->ddb, "read models");
-	sqlite3_finalize(st);
-	return r ? r : db_exec(im->ddb, "DELETE FROM temp.t3_import_seen");
-}
-
-/* ---- the shipped catalog ---- */
-
-struct catalog {
-	char *version;
-	struct model *models;
-	int n;
-	char **aliases;   /* pairs: alias, provider/model */
-	int naliases;
-};
-
-static void catalog_release(struct catalog *c)
-{
-	for (int i = 0; i < c->n; i++)
-		model_release(&c->models[i]);
-	for (int i = 0; i < 2 * c->naliases; i++)
-		free(c->aliases[i]);
-	free(c->models);
-	free(c->aliases);
-	free(c->version);
-	memset(c, 0, sizeof *c);
-}
-
-static int catalog_load(struct catalog *c)
-{
-	char *text = xstrdup(schema_catalog), *p = text, *line;
-	char **cols = NULL, **vals;
-	struct model *m;
-	int ncols = 0, r = 0;
-	long lineno = 0;
-	char what[64];
-
-	memset(c, 0, sizeof *c);
-	while (!r && (line = strsep(&p, "\n"))) {
-		lineno++;
-		snprintf(what, sizeof what, "built-in catalog line %ld", lineno);
-		if (!*line && !p)
-			break;
-		if (line[0] == '#') {
-			char *v = strstr(line, "\tversion=");
-			if (v && !c->version)
-				c->version = xstrdup(v + 9);
-			if (!strncmp(line, "# alias\t", 8)) {
-				char *a = line + 8, *t = strchr(a, '\t');
-				if (!t) {
-					r = t3_error(T3_EDATA, "%s: malformed alias", what);
-					break;
-				}
-				*t = '\0';
-				c->aliases = xrealloc(c->aliases, (size_t)(c->naliases + 1) * 2 *
-						      sizeof *c->aliases);
-				c->aliases[2 * c->naliases] = xstrdup(a);
-				c->aliases[2 * c->naliases + 1] = xstrdup(t + 1);
-				c->naliases++;
-			}
-			continue;
-		}
-		if (!cols) {
-			if (tsv_header(line, &cols, &ncols, what))
-				r = T3_EDATA;
-			continue;
-		}
-		vals = xcalloc((size_t)ncols, sizeof *vals);
-		c->models = xrealloc(c->models, (size_t)(c->n + 1) * sizeof *c->models);
-		m = &c->models[c->n++];
-		model_init(m);
-		if (tsv_split(line, vals, ncols, what))
-			r = T3_EDATA;
-		for (int i = 0; !r && i < ncols; i++)
-			if (strcmp(cols[i], "aliases") && models_set_field(m, cols[i], vals[i], 0, what))
-				r = T3_EDATA;
-		free(vals);
-		if (!r && models_check(m, what))
-			r = T3_EDATA;
-		free(m->origin);
-		m->origin = xstrdup("catalog");
-	}
-	for (int i = 0; i < ncols; i++)
-		free(cols[i]);
-	free(cols);
-	free(text);
-	if (!r && !c->version)
-		r = t3_error(T3_EDATA, "built-in catalog: no version line");
-	for (int i = 0; !r && i < c->n; i++) {
-		free(c->models[i].catalog_version);
-		c->models[i].catalog_version = xstrdup(c->version);
-	}
-	if (r)
-		catalog_release(c);
-	return r;
-}
-
-const char *models_catalog_version(void)
-{
-	static char version[64];
-	if (!version[0]) {
-		const char *v = strstr(schema_catalog, "\tversion=");
-		size_t n = v ? strcspn(v + 9, "\n") : 0;
-		snprintf(version, sizeof version, "%.*s", (int)n, v ? v + 9 : "");
-	}
-	return version;
-}
-
-static int meta_set_version(struct db *ddb, const char *version)
-{
-	return db_exec_text(ddb, "INSERT INTO t3_meta (key, value) VALUES ('catalog_version', ?1) "
-			  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", version, NULL);
-}
-
-char *models_recorded_version(struct db *ddb)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-	if (db_prepare(ddb, &st, "SELECT value FROM t3_meta WHERE key = 'catalog_version'"))
-		return NULL;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = xstrdup(db_col_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* Find the model an alias line of the catalog names (PROVIDER/MODEL). */
-static int catalog_alias_model(struct db *ddb, const char *target, struct model *m)
-{
-	const char *slash = strchr(target, '/');
-	char *prov;
-	int r;
-	if (!slash)
-		return T3_ENEG;
-	prov = xstrndup(target, (size_t)(slash - target));
-	r = models_get(ddb, prov, slash + 1, m);
-	free(prov);
-	return r;
-}
-
-int models_catalog_hook(struct db *ddb)
-{
-	struct catalog c;
-	int r = 0;
-
-	if (catalog_load(&c))
-		return T3_EDATA;
-	for (int i = 0; !r && i < c.n; i++)
-		r = models_insert(ddb, &c.models[i]);
-	for (int i = 0; !r && i < c.naliases; i++) {
-		struct model m;
-		if ((r = catalog_alias_model(ddb, c.aliases[2 * i + 1], &m))) {
-			if (r == T3_ENEG)
-				r = t3_error(T3_EDATA, "built-in catalog: alias '%s' names no model "
-					     "'%s'", c.aliases[2 * i], c.aliases[2 * i + 1]);
-			break;
-		}
-		r = models_alias_set(ddb, c.aliases[2 * i], &m, 0);
-		model_release(&m);
-	}
-	if (!r)
-		r = meta_set_version(ddb, c.version);
-	catalog_release(&c);
-	return r;
-}
-
-/* ---- sync ---- */
-
-const char *models_sync_action_name(enum models_sync_action a)
-{
-	switch (a) {
-	case MODELS_SYNC_ADD: return "add";
-	case MODELS_SYNC_UPDATE: return "update";
-	case MODELS_SYNC_KEEP: return "keep";
-	case MODELS_SYNC_ALIAS: return "alias";
-	}
-	return "?";
-}
-
-static int field_equal(const struct model *a, const struct model *b, const struct mfield *f)
-{
-	if (is_text(f->type)) {
-		const char *x = *CP(a, f, char *), *y = *CP(b, f, char *);
-		return x == y || (x && y && !strcmp(x, y));
-	}
-	if (f->type == FT_BOOL)
-		return *CP(a, f, int) == *CP(b, f, int);
-	if (f->type == FT_COUNT)
-		return *CP(a, f, int64_t) == *CP(b, f, int64_t);
-	return *CP(a, f, double) == *CP(b, f, double) ||
-	       (*CP(a, f, double) < 0 && *CP(b, f, double) < 0);
-}
-
-static int catalog_fields_differ(const struct model *a, const struct model *b)
-{
-	for (int i = 0; i < NF; i++)
-		if ((fields[i].flags & F_CATALOG) && !field_equal(a, b, &fields[i]))
-			return 1;
-	return 0;
-}
-
-static json_t *catalog_changes(const struct model *cur, const struct model *shipped)
-{
-	json_t *o = json_object();
-	for (int i = 0; i < NF; i++) {
-		const struct mfield *f = &fields[i];
-		if ((f->flags & F_CATALOG) && !field_equal(cur, shipped, f))
-			json_object_set_new(o, f->name, json_pack("[oo]", field_json(cur, f),
-								      field_json(shipped, f)));
-	}
-	return o;
-}
-
-static void copy_catalog_fields(struct model *dst, const struct model *src)
-{
-	for (int i = 0; i < NF; i++) {
-		const struct mfield *f = &fields[i];
-		if (!(f->flags & F_CATALOG))
-			continue;
-		if (is_text(f->type)) {
-			free(*P(dst, f, char *));
-			*P(dst, f, char *) = dup_or_null(*CP(src, f, char *));
-		} else if (f->type == FT_BOOL) {
-			*P(dst, f, int) = *CP(src, f, int);
-		} else if (f->type == FT_COUNT) {
-			*P(dst, f, int64_t) = *CP(src, f, int64_t);
-		} else {
-			*P(dst, f, double) = *CP(src, f, double);
-		}
-	}
-}
-
-/* Compare dotted versions numerically, part by part. */
-static int version_cmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		char *ea, *eb;
-		unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
-		if (ea == a || eb == b)
-			return strcmp(a, b);
-		if (x != y)
-			return x < y ? -1 : 1;
-		a = *ea == '.' ? ea + 1 : ea;
-		b = *eb == '.' ? eb + 1 : eb;
-		if ((*ea && *ea != '.') || (*eb && *eb != '.'))
-			return strcmp(a, b);
-	}
-	return 0;
-}
-
-int models_sync(struct db *ddb, int force, int dry_run, int *skipped,
-		void (*fn)(void *ctx, const struct models_sync_report *r), void *ctx)
-{
-	struct catalog c;
-	char *recorded;
-	int r = 0;
-
-	*skipped = 0;
-	if (catalog_load(&c))
-		return T3_EDATA;
-	if ((r = db_begin(ddb))) {
-		catalog_release(&c);
-		return r;
-	}
-	recorded = models_recorded_version(ddb);
-	if (!force && recorded && version_cmp(c.version, recorded) <= 0) {
-		*skipped = 1;
-		goto done;
-	}
-	for (int i = 0; !r && i < c.n; i++) {
-		struct model *s = &c.models[i], cur;
-		struct models_sync_report rep = { 0 };
-		rep.provider_name = s->provider_name;
-		rep.model_name = s->model_name;
-		r = models_get(ddb, s->provider_name, s->model_name, &cur);
-		if (r == T3_ENEG) {
-			struct model add;
-			model_copy(&add, s);
-			if (!(r = models_insert(ddb, &add))) {
-				rep.action = MODELS_SYNC_ADD;
-				rep.changes = json_object();
-				fn(ctx, &rep);
-				json_decref(rep.changes);
-			}
-			model_release(&add);
-			continue;
-		}
-		if (r)
-			break;
-		if (catalog_fields_differ(&cur, s)) {
-			rep.changes = catalog_changes(&cur, s);
-			if (strcmp(cur.origin, "catalog")) {
-				rep.action = MODELS_SYNC_KEEP;
-				rep.reason = "added by the user";
-			} else if (cur.user_modified) {
-				rep.action = MODELS_SYNC_KEEP;
-				rep.reason = "changed by the user";
-			} else {
-				copy_catalog_fields(&cur, s);
-				free(cur.catalog_version);
-				cur.catalog_version = xstrdup(c.version);
-				r = models_update(ddb, &cur);
-				rep.action = MODELS_SYNC_UPDATE;
-			}
-			if (!r)
-				fn(ctx, &rep);
-			json_decref(rep.changes);
-		}
-		model_release(&cur);
-	}
-	for (int i = 0; !r && i < c.naliases; i++) {
-		struct models_sync_report rep = { MODELS_SYNC_ALIAS, NULL, NULL, NULL, NULL };
-		struct model m;
-		int k = models_alias_exists(ddb, c.aliases[2 * i]);
-		if (!k)
-			k = name_is_model(ddb, c.aliases[2 * i]);
-		if (k < 0) {
-			r = T3_EDATA;
-			break;
-		}
-		if (k)
-			continue;  /* taken: the user's choice stands */
-		if (catalog_alias_model(ddb, c.aliases[2 * i + 1], &m))
-			continue;
-		/* free, as just checked: no need for models_alias_set's queries */
-		if (!(r = models_alias_check(c.aliases[2 * i], NULL)) &&
-		    !(r = alias_write(ddb, c.aliases[2 * i], &m))) {
-			rep.provider_name = m.provider_name;
-			rep.model_name = m.model_name;
-			rep.reason = c.aliases[2 * i];
-			rep.changes = json_object();
-			fn(ctx, &rep);
-			json_decref(rep.changes);
-		}
-		model_release(&m);
-	}
-	if (!r)
-		r = meta_set_version(ddb, c.version);
-done:
-	free(recorded);
-	catalog_release(&c);
-	if (r || dry_run || *skipped) {
-		db_rollback(ddb);
-		return r;
-	}
-	return db_commit(ddb);
 }
 
 /* ---- prices ---- */

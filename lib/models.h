@@ -43,6 +43,11 @@ struct model {
 };
 
 #define MODELS_PRICE_NONE (-1.0)
+/* The largest price accepted, USD per 1k tokens ($1M per 1M tokens): more
+ * is a typo, and 1e308 would make the blended price infinite. */
+#define MODELS_PRICE_MAX 1000.0
+/* The largest context or output size accepted, tokens. */
+#define MODELS_COUNT_MAX INT64_C(1000000000000)
 
 /* A new model with the defaults of `t3-models add`: active, prices 0,
  * origin "user". */
@@ -106,8 +111,9 @@ int models_each(struct db *ddb, const struct models_filter *f,
 		int (*fn)(void *ctx, const struct model *m), void *ctx);
 
 /* JSON: the export record (every column but model_id, then "aliases").
- * with_id adds "name" and "model_id" first and "deprecated" after
- * catalog_version: the list/show record. */
+ * with_id adds "model_id" first and "deprecated" after catalog_version:
+ * the list/show record. (The display name, m->name, is for tables and
+ * -q only: in JSON provider_name and model_name say it.) */
 json_t *models_to_json(const struct model *m, int with_id);
 /* One TSV line (no newline) / the header, in export column order. */
 void models_tsv_header(struct strbuf *sb);
@@ -148,9 +154,16 @@ int models_aliases_each(struct db *ddb,
 
 /* The shipped catalog (share/models.tsv compiled in). */
 const char *models_catalog_version(void);
-/* db_data_created_hook: load the catalog and its aliases into a new
- * data.db and record catalog_version in t3_meta. */
-int models_catalog_hook(struct db *ddb);
+/* Its models and aliases without any database, as a new data.db would
+ * hold them (name and aliases filled in): fn for each model, then
+ * alias_fn for each alias (either may be NULL); a non-zero return stops. */
+int models_catalog_each(int (*fn)(void *ctx, const struct model *m),
+			int (*alias_fn)(void *ctx, const char *alias, const struct model *m),
+			void *ctx);
+/* Load the catalog and its aliases into a new data.db and record
+ * catalog_version in t3_meta: db.c's step after data.db's first migration,
+ * inside the transaction that creates it. */
+int models_catalog_load_new(struct db *ddb);
 /* The catalog_version recorded in t3_meta (malloc'd) or NULL. */
 char *models_recorded_version(struct db *ddb);
 

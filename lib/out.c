@@ -6,12 +6,14 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "num.h"
 #include "out.h"
+#include "safe.h"
 
 void out_check_pipe(FILE *fp)
 {
 	if (ferror(fp) && errno == EPIPE)
-		_exit(141);
+		_exit(T3_EPIPE);
 }
 
 void out_begin(struct out *o, enum out_fmt fmt, const struct out_col *cols,
@@ -52,12 +54,9 @@ void out_scalar(struct strbuf *sb, json_t *v)
 	case JSON_INTEGER:
 		sb_addf(sb, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 		break;
-	case JSON_REAL: {
-		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
-		sb_adds(sb, s);
-		free(s);
+	case JSON_REAL:
+		num_format(sb, json_real_value(v));
 		break;
-	}
 	case JSON_TRUE:
 		sb_adds(sb, "true");
 		break;
@@ -211,8 +210,13 @@ static size_t text_width(const char *s, size_t n)
 	return w;
 }
 
+/* A table is for people: a cell stays on its line (newline and tab as a
+ * space) and shows other control characters (safe.h) rather than sending
+ * them to the terminal. */
 static void table_cell(struct strbuf *sb, json_t *v)
 {
+	struct strbuf raw = STRBUF_INIT;
+
 	sb_reset(sb);
 	if (json_is_true(v))
 		sb_adds(sb, "yes");
@@ -220,11 +224,14 @@ static void table_cell(struct strbuf *sb, json_t *v)
 		sb_adds(sb, "no");
 	else if (!v || json_is_null(v))
 		sb_adds(sb, "-");
-	else
-		out_scalar(sb, v);
-	for (size_t i = 0; i < sb->len; i++)
-		if (sb->buf[i] == '\n' || sb->buf[i] == '\t')
-			sb->buf[i] = ' ';
+	else {
+		out_scalar(&raw, v);
+		for (size_t i = 0; i < raw.len; i++)
+			if (raw.buf[i] == '\n' || raw.buf[i] == '\t')
+				raw.buf[i] = ' ';
+		safe_append(sb, raw.buf, raw.len);
+	}
+	sb_release(&raw);
 }
 
 static void write_table(struct out *o)
@@ -235,6 +242,8 @@ static void write_table(struct out *o)
 	char *num = xcalloc((size_t)o->ncols, 1);
 	char **labels = xcalloc((size_t)o->ncols, sizeof *labels);
 
+	if (!nrows && o->quiet_empty && !o->single)
+		goto done;
 	for (int c = 0; c < o->ncols; c++) {
 		labels[c] = label_of(&o->cols[c]);
 		w[c] = text_width(labels[c], strlen(labels[c]));
@@ -259,7 +268,7 @@ static void write_table(struct out *o)
 			size_t tw = text_width(sb.buf, sb.len);
 			if (json_is_number(v))
 				num[c] = 1;
-			if (tw > w[c])
+			if (tw > w[c] && (!o->cols[c].max || tw <= (size_t)o->cols[c].max))
 				w[c] = tw;
 		}
 	for (int c = 0; c < o->ncols; c++)
@@ -267,17 +276,23 @@ static void write_table(struct out *o)
 			c == o->ncols - 1 && !num[c] ? 0 : (int)w[c], labels[c]);
 	fputc('\n', o->fp);
 	for (size_t r = 0; r < nrows; r++) {
+		size_t at = 0;	/* where the next column starts */
 		for (int c = 0; c < o->ncols; c++) {
 			json_t *v = json_object_get(json_array_get(o->held, r), o->cols[c].key);
 			table_cell(&sb, v);
-			size_t pad = w[c] - text_width(sb.buf, sb.len);
+			size_t tw = text_width(sb.buf, sb.len);
+			size_t pad = tw < w[c] ? w[c] - tw : 0;
 			int right = num[c];
 			if (c)
 				fputs("  ", o->fp);
 			if (right)
 				fprintf(o->fp, "%*s", (int)pad, "");
 			fwrite(sb.buf, 1, sb.len, o->fp);
-			if (!right && c < o->ncols - 1)
+			at += (c ? 2 : 0) + w[c];
+			if (tw > w[c] && c < o->ncols - 1)
+				/* too wide: the rest of the row on the next line */
+				fprintf(o->fp, "\n%*s", (int)at, "");
+			else if (!right && c < o->ncols - 1)
 				fprintf(o->fp, "%*s", (int)pad, "");
 		}
 		fputc('\n', o->fp);
@@ -319,7 +334,7 @@ int out_finish(int code)
 {
 	if (out_flush_stdout() || fclose(stdout)) {
 		if (errno == EPIPE)
-			_exit(141);
+			_exit(T3_EPIPE);
 		return t3_error(T3_EDATA, "write error on standard output: %s", strerror(errno));
 	}
 	return code;

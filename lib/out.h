@@ -21,6 +21,9 @@ enum out_fmt {
 struct out_col {
 	const char *key;    /* member name in the row object */
 	const char *label;  /* table header; NULL: upper-cased key */
+	int max;            /* table: widest the column grows (0: no limit);
+			       a longer cell stands on a line of its own and
+			       the row goes on below it, as df(1) does */
 };
 
 struct out {
@@ -29,6 +32,7 @@ struct out {
 	const struct out_col *cols;
 	int ncols;
 	int single;         /* one record: JSON object, table as key/value */
+	int quiet_empty;    /* table: no header either when there is no row */
 	long nrows;
 	json_t *held;       /* rows kept for the table layout */
 };
@@ -47,7 +51,8 @@ void out_row_new(struct out *o, json_t *row);
 void out_row_text(struct out *o, const char *json, size_t len);
 void out_end(struct out *o);
 
-/* A scalar as text for tables and TSV: strings raw, null empty. */
+/* A scalar as text for tables and TSV: strings raw, null empty, reals
+ * in plain decimal (num_format: never an exponent). */
 void out_scalar(struct strbuf *sb, json_t *v);
 
 /* fflush(stdout): 0, or -1 with errno set. The errno of the first

@@ -129,6 +129,26 @@ void safe_out_end(struct safe_out *s)
 	sb_release(&out);
 }
 
+int safe_text_valid(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	for (size_t i = 0; i < n;) {
+		unsigned cp;
+		int len;
+		if (u[i] < 0x80) {
+			if (u[i] < 0x20 || u[i] == 0x7F)
+				return 0;
+			i++;
+			continue;
+		}
+		if ((len = utf8_unit(u + i, n - i, &cp)) <= 0 || cp <= 0x9F ||
+		    (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+			return 0;
+		i += (size_t)len;
+	}
+	return 1;
+}
+
 void safe_append(struct strbuf *sb, const char *p, size_t n)
 {
 	neutralise(sb, (const unsigned char *)p, n, 0, 0);

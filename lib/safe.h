@@ -33,4 +33,9 @@ struct strbuf;
  * cells. */
 void safe_append(struct strbuf *sb, const char *p, size_t n);
 
+/* 1 if p[0..n) is valid UTF-8 without any character a terminal would
+ * execute or that reorders text (the ones shown above, newline and tab
+ * included): what names and ids must be. */
+int safe_text_valid(const char *p, size_t n);
+
 #endif

@@ -1,5 +1,6 @@
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -7,6 +8,8 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "num.h"
+#include "safe.h"
 #include "timeutil.h"
 #include "usage.h"
 #include "users.h"
@@ -87,10 +90,8 @@ int users_auth_valid(const char *h)
 		const char *prov = h + 6, *colon = strchr(prov, ':');
 		if (!colon || colon == prov || !colon[1] || strlen(h) > 512)
 			return 0;
-		for (const char *p = h; *p; p++)
-			if ((unsigned char)*p < 0x21 || *p == 0x7f)
-				return 0;
-		return 1;
+		/* printable UTF-8 without spaces: the provider shows in tables */
+		return safe_text_valid(h, strlen(h)) && !strchr(h, ' ');
 	}
 	return 0;
 }
@@ -105,18 +106,14 @@ int users_check_auth(const char *h)
 
 int users_parse_count(const char *s, const char *what, int64_t *out)
 {
-	char *end;
-	long long v;
-	errno = 0;
-	if (!s || !*s || !(isdigit((unsigned char)*s)))
-		goto bad;
-	v = strtoll(s, &end, 10);
-	if (errno || *end || v < 0)
-		goto bad;
-	*out = v;
+	int k = num_parse_int64(s, 0, INT64_MAX, out);
+	if (k == NUM_RANGE)
+		return t3_error(T3_EUSAGE, "%s '%s' is too large (at most %" PRId64 ")", what, s,
+				INT64_MAX);
+	if (k)
+		return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative integer", what,
+				s ? s : "");
 	return 0;
-bad:
-	return t3_error(T3_EUSAGE, "%s '%s' is not a non-negative integer", what, s ? s : "");
 }
 
 static void user_from_row(sqlite3_stmt *st, struct user *u)
@@ -404,11 +401,22 @@ fail:
 #define USERS_WHERE "WHERE (?1 IS NULL OR subscription_plan = ?1) " \
 	"AND (?2 IS NULL OR lower(email) GLOB lower(?2)) ORDER BY created_at, user_id"
 
+struct json_rows {
+	int (*fn)(void *ctx, const char *json, size_t len);
+	void *ctx;
+};
+
+static int json_row(void *p, sqlite3_stmt *st)
+{
+	struct json_rows *jr = p;
+	return jr->fn(jr->ctx, (const char *)sqlite3_column_text(st, 0),
+		      (size_t)sqlite3_column_bytes(st, 0));
+}
+
 int users_each_json(struct db *db, const char *plan, const char *email_glob,
 		    int (*fn)(void *ctx, const char *json, size_t len), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	/* keep in step with users_to_json(); a test compares the two */
 	if (db_prepare(db, &st, "SELECT json_object('user_id', user_id, 'email', email, "
@@ -422,13 +430,22 @@ int users_each_json(struct db *db, const char *plan, const char *email_glob,
 		return T3_EDATA;
 	db_bind_text(st, 1, plan);
 	db_bind_text(st, 2, email_glob);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       !(r = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-			(size_t)sqlite3_column_bytes(st, 0))))
-		;
-	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_error(db, "list users");
-	sqlite3_finalize(st);
+	return db_each_row(db, st, json_row, &(struct json_rows){ fn, ctx }, "list users");
+}
+
+struct user_rows {
+	int (*fn)(void *ctx, const struct user *u);
+	void *ctx;
+};
+
+static int user_row(void *p, sqlite3_stmt *st)
+{
+	struct user_rows *ur = p;
+	struct user u;
+	int r;
+	user_from_row(st, &u);
+	r = ur->fn(ur->ctx, &u);
+	user_release(&u);
 	return r;
 }
 
@@ -436,25 +453,13 @@ int users_each(struct db *db, const char *plan, const char *email_glob,
 	       int (*fn)(void *ctx, const struct user *u), void *ctx)
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
 
 	if (db_prepare(db, &st, "SELECT " USER_COLS " FROM user_accounts "
 		       USERS_WHERE))
 		return T3_EDATA;
 	db_bind_text(st, 1, plan);
 	db_bind_text(st, 2, email_glob);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct user u;
-		user_from_row(st, &u);
-		r = fn(ctx, &u);
-		user_release(&u);
-		if (r)
-			break;
-	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(db, "list users");
-	sqlite3_finalize(st);
-	return r;
+	return db_each_row(db, st, user_row, &(struct user_rows){ fn, ctx }, "list users");
 }
 
 static int sodium_ready(void)
@@ -496,92 +501,4 @@ int users_verify_password(struct db *db, struct user *u, const char *pw)
 			db_commit(db);
 	}
 	return 0;
-}
-
-int plans_allowance(struct db *db, const char *plan, int64_t *allowance)
-{
-	int r = plans_allowance_quiet(db, plan, allowance);
-	if (r == T3_ENEG)
-		return t3_error(T3_EUSAGE, "plan '%s' does not exist (see 't3-user plan list')", plan);
-	return r;
-}
-
-int plans_allowance_quiet(struct db *db, const char *plan, int64_t *allowance)
-{
-	return db_read_int64(db, "SELECT token_allowance FROM plans WHERE plan_name = ?", plan,
-			     allowance, "read plan");
-}
-
-int plans_set(struct db *db, const char *plan, int64_t allowance, const char *desc)
-{
-	sqlite3_stmt *st;
-	int r = 0;
-	if (db_prepare(db, &st, "INSERT INTO plans (plan_name, token_allowance, description) "
-		       "VALUES (?1, ?2, coalesce(?3, '')) ON CONFLICT (plan_name) DO UPDATE "
-		       "SET token_allowance = ?2, description = coalesce(?3, description)"))
-		return T3_EDATA;
-	db_bind_text(st, 1, plan);
-	sqlite3_bind_int64(st, 2, allowance);
-	db_bind_text(st, 3, desc);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		if (sqlite3_extended_errcode(db->h) == SQLITE_CONSTRAINT_CHECK)
-			r = t3_error(T3_EUSAGE, "plan name '%s' must be 1-32 characters "
-				     "of a-z, 0-9, '-' and '_', starting with a letter", plan);
-		else
-			r = db_error(db, "write plan");
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-int plans_remove(struct db *db, const char *plan)
-{
-	int r;
-	int64_t users;
-
-	if ((r = db_read_int64(db, "SELECT count(*) FROM user_accounts WHERE subscription_plan = ?",
-			       plan, &users, "read plan")))
-		return r;
-	if (users)
-		return t3_error(T3_EDATA, "plan '%s' is in use by %lld user%s", plan,
-				(long long)users, users == 1 ? "" : "s");
-	r = db_exec_text(db, "DELETE FROM plans WHERE plan_name = ?", plan, NULL);
-	if (!r && !sqlite3_changes(db->h))
-		r = t3_error(T3_ENEG, "plan '%s' not found", plan);
-	return r;
-}
-
-int plans_each(struct db *db, int (*fn)(void *, const char *, int64_t, const char *, int64_t),
-	       void *ctx)
-{
-	sqlite3_stmt *st;
-	int rc, r = 0;
-	if (db_prepare(db, &st, "SELECT p.plan_name, p.token_allowance, p.description, "
-		       "(SELECT count(*) FROM user_accounts u WHERE u.subscription_plan = p.plan_name) "
-		       "FROM plans p ORDER BY p.token_allowance, p.plan_name"))
-		return T3_EDATA;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	       !(r = fn(ctx, db_col_text(st, 0), sqlite3_column_int64(st, 1),
-			db_col_text(st, 2), sqlite3_column_int64(st, 3))))
-		;
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(db, "list plans");
-	sqlite3_finalize(st);
-	return r;
-}
-
-int plans_refill(struct db *db, const char *user_id, int64_t *n)
-{
-	sqlite3_stmt *st;
-	int r;
-	if (db_prepare(db, &st, "UPDATE user_accounts SET token_quota = (SELECT "
-		       "token_allowance FROM plans WHERE plan_name = subscription_plan), "
-		       "updated_at = ?2 WHERE ?1 IS NULL OR user_id = ?1"))
-		return T3_EDATA;
-	db_bind_text(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, time_now_ms());
-	r = db_step_done(db, st);
-	*n = sqlite3_changes(db->h);
-	sqlite3_finalize(st);
-	return r;
 }

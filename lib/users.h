@@ -1,4 +1,4 @@
-/* users.h: accounts and plans in user.db. */
+/* users.h: accounts in user.db (plans: plans.h). */
 #ifndef T3_USERS_H
 #define T3_USERS_H
 
@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "plans.h"	/* users_* callers often need plans_* too */
 #include "uuid.h"
 
 struct user {
@@ -78,17 +79,5 @@ int users_hash_password(const char *password, char out[USERS_HASH_MAX]);
 /* 0 match, T3_ENEG mismatch or no password. On a match with stale
  * parameters the hash is upgraded in place (needs db). */
 int users_verify_password(struct db *db, struct user *u, const char *password);
-
-/* Plans. */
-int plans_allowance(struct db *db, const char *plan, int64_t *allowance);
-/* The same without a message: 0, T3_ENEG (no such plan), T3_EDATA. */
-int plans_allowance_quiet(struct db *db, const char *plan, int64_t *allowance);
-int plans_set(struct db *db, const char *plan, int64_t allowance, const char *description);
-int plans_remove(struct db *db, const char *plan);
-int plans_each(struct db *db, int (*fn)(void *ctx, const char *plan, int64_t allowance,
-				       const char *description, int64_t users), void *ctx);
-/* Reset the remaining quota to the plan's allowance for one user (user_id)
- * or every user (user_id NULL); *n gets the number of users changed. */
-int plans_refill(struct db *db, const char *user_id, int64_t *n);
 
 #endif

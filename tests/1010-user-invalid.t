@@ -26,7 +26,17 @@ bad 2 "timezone '../../etc/passwd' is not in the tz database" -- t3-user add c@e
 bad 2 "plan 'gold' does not exist (see 't3-user plan list')" -- t3-user add c@example.com --plan gold
 bad 2 "quota '-5' is not a non-negative integer" -- t3-user add c@example.com --quota -5
 bad 2 "quota '12abc' is not a non-negative integer" -- t3-user add c@example.com --quota 12abc
-bad 2 "quota '99999999999999999999' is not a non-negative integer" -- t3-user add c@example.com --quota 99999999999999999999
+bad 2 "quota '99999999999999999999' is too large (at most 9223372036854775807)" -- t3-user add c@example.com --quota 99999999999999999999
+bad 2 "quota '+5' is not a non-negative integer" -- t3-user add c@example.com --quota +5
+bad 2 "quota ' 5' is not a non-negative integer" -- t3-user add c@example.com --quota ' 5'
+bad 2 "quota '5 ' is not a non-negative integer" -- t3-user add c@example.com --quota '5 '
+bad 2 "quota change '-9223372036854775808' is out of range (at most 9223372036854775807 either way)" -- t3-user quota bob@example.com --add -9223372036854775808
+bad 2 "quota change '+5' is not an integer" -- t3-user quota bob@example.com --add +5
+t3-user quota bob@example.com --set 9223372036854775807 >/dev/null
+bad 2 "quota change '1' would take the quota past 9223372036854775807" -- t3-user quota bob@example.com --add 1
+is "$(sql "$UDB" "SELECT typeof(token_quota), token_quota FROM user_accounts WHERE email = 'bob@example.com'")" \
+	"integer|9223372036854775807" "the quota at INT64_MAX stays an integer"
+t3-user quota bob@example.com --refill >/dev/null
 bad 3 "email 'alice@example.com' is already taken" -- t3-user set bob@example.com --email alice@example.com
 bad 2 "email 'nope' is not a valid address" -- t3-user set bob@example.com --email nope
 bad 2 "timezone 'Nowhere' is not in the tz database" -- t3-user set bob@example.com --timezone Nowhere

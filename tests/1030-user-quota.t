@@ -14,8 +14,9 @@ is_out 99900 "quota --add with a negative change"
 run t3-user quota alice@example.com --set 3
 is_out 3 "quota --set"
 run t3-user quota alice@example.com --refill --json
-is_out "$(printf '{"user_id":"%s","email":"alice@example.com","subscription_plan":"free","token_quota":100000}' \
-	"$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email='alice@example.com'")")" "quota --refill --json"
+is_out "$(printf '{"user_id":"%s","email":"alice@example.com","subscription_plan":"free","token_quota":100000,"updated_at":"%s"}' \
+	"$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email='alice@example.com'")" \
+	"$(sql "$UDB" "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', updated_at / 1000.0, 'unixepoch') FROM user_accounts WHERE email='alice@example.com'")")" "quota --refill --json, with the time of the change"
 run t3-user quota --refill --all
 is_rc 0 "quota --refill --all"
 is_err "t3-user: refilled 2 users" "reports how many"
@@ -41,7 +42,7 @@ run t3-user quota alice@example.com
 is_out 20 "20 concurrent quota changes all land"
 
 run t3-user plan list --tsv
-is_out "$(printf 'plan\ttoken_allowance\tusers\tdescription\nfree\t100000\t1\tfree tier\npro\t5000000\t1\tpaid individual plan\nteam\t20000000\t0\tpaid plan for a team seat')" "plan list"
+is_out "$(printf 'subscription_plan\ttoken_allowance\tusers\tdescription\nfree\t100000\t1\tfree tier\npro\t5000000\t1\tpaid individual plan\nteam\t20000000\t0\tpaid plan for a team seat')" "plan list"
 run t3-user plan set enterprise 90000000 --description 'big accounts'
 is_rc 0 "plan set adds a plan"
 run t3-user plan set free 200

@@ -15,7 +15,7 @@ run t3-user --help
 is_rc 0 "t3-user --help"
 cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$OUT" | sort -u)
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
-is "$(echo $cmds)" "add check export import list passwd plan quota rm set show verify" \
+is "$(echo $cmds)" "add check export help import list passwd plan quota rm set show verify" \
 	"commands found in --help"
 doc_commands t3-user "$MAN1" $cmds
 for sub in list set rm; do

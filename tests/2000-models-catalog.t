@@ -37,17 +37,20 @@ n=0 bad=
 for name in $(t3-models list --all -q); do
 	n=$((n + 1))
 	row=$(t3-models show "$name" --tsv 2>&1 | sed -n 2p)
-	name_got=$(printf '%s\n' "$row" | cut -f1)
-	for p in $(printf '%s\n' "$row" | cut -f9,10,13 | tr '\t' ' ') -; do
+	# TSV columns: 2 provider_name, 3 model_name, 8 input, 9 output, 12 blended
+	provider_got=$(printf '%s\n' "$row" | cut -f2)
+	name_got=$(printf '%s\n' "$row" | cut -f3)
+	for p in $(printf '%s\n' "$row" | cut -f8,9,12 | tr '\t' ' ') -; do
 		case $p in
 		-) ;;
-		*[!0-9.e+-]*|'') bad="$bad $name(price '$p')" ;;
+		*[!0-9.]*|'') bad="$bad $name(price '$p')" ;;	# plain decimal, no exponent
 		esac
 	done
-	[ "$(printf '%s\n' "$row" | cut -f9,10,13 | tr -cd '\t')" = "$(printf '\t\t')" ] &&
-	[ -n "$(printf '%s\n' "$row" | cut -f9)" ] && [ -n "$(printf '%s\n' "$row" | cut -f10)" ] &&
-	[ -n "$(printf '%s\n' "$row" | cut -f13)" ] || bad="$bad $name(no price)"
-	[ "$name_got" = "$name" ] || bad="$bad $name(shows as '$name_got')"
+	[ "$(printf '%s\n' "$row" | cut -f8,9,12 | tr -cd '\t')" = "$(printf '\t\t')" ] &&
+	[ -n "$(printf '%s\n' "$row" | cut -f8)" ] && [ -n "$(printf '%s\n' "$row" | cut -f9)" ] &&
+	[ -n "$(printf '%s\n' "$row" | cut -f12)" ] || bad="$bad $name(no price)"
+	[ "$name_got" = "$name" ] || [ "$provider_got/$name_got" = "$name" ] ||
+		bad="$bad $name(shows as '$provider_got/$name_got')"
 done
 is "$n" 68 "looped over every shipped model"
 is "$bad" "" "each one shows under its -q name with input, output and blended prices"

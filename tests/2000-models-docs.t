@@ -13,7 +13,7 @@ run t3-models --help
 is_rc 0 "t3-models --help"
 cmds=$(grep -oE '(^  | \| )[a-z]+' "$OUT" | sed 's/^[ |]*//' | sort -u)
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
-is "$(echo $cmds)" "add alias aliases disable enable export import list resolve rm set show sync unalias" \
+is "$(echo $cmds)" "add alias aliases disable enable export help import list resolve rm set show sync unalias" \
 	"commands found in --help"
 doc_commands t3-models "$MAN1" $cmds
 doc_options t3-models "$MAN1" $opts
@@ -25,7 +25,7 @@ for code in 0 1 2 3 4 5 6 130; do
 	sed -n '/^\.Sh EXIT STATUS/,/^\.Sh /p' "$MAN1" | grep -q "^\\.It $code\$"
 	ok $? "EXIT STATUS lists $code"
 done
-for f in name model_id provider_name model_name api is_active max_token_limit max_output_tokens \
+for f in model_id provider_name model_name api is_active max_token_limit max_output_tokens \
 	input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens \
 	supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools \
 	deprecation_date replacement origin user_modified catalog_version deprecated aliases; do
@@ -34,10 +34,10 @@ for f in name model_id provider_name model_name api is_active max_token_limit ma
 done
 run t3-models show echo --json
 is "$(grep -o '"[a-z_0-9]*":' "$OUT" | tr -d '":' | tr '\n' ' ')" \
-	"name model_id provider_name model_name api is_active max_token_limit max_output_tokens input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools deprecation_date replacement origin user_modified catalog_version deprecated aliases " \
+	"model_id provider_name model_name api is_active max_token_limit max_output_tokens input_usd_per_1k output_usd_per_1k reasoning_usd_per_1k cached_usd_per_1k usd_per_1k_tokens supports_images supports_pdfs multimodal_input reasoning_enabled supports_tools deprecation_date replacement origin user_modified catalog_version deprecated aliases " \
 	"the record has the documented fields in the documented order"
 for a in $(t3-models aliases -q); do
-	grep -q "^\\.It $a Ta $(t3-models aliases --tsv | awk -F'\t' -v a="$a" '$1 == a { print $3 "/" $4 }')\$" "$MAN1"
+	grep -q "^\\.It $a Ta $(t3-models aliases --tsv | awk -F'\t' -v a="$a" '$1 == a { print $2 "/" $3 }')\$" "$MAN1"
 	ok $? "default alias '$a' documented with its model"
 done
 
@@ -58,18 +58,28 @@ sonnet
 reasoning
 8b
 --data-db --dry-run" "bash completion: commands, values, model names and aliases, names across ':'"
-got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show x); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"' \
+got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show zzz); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"' \
 	sh "$TOP/completions/t3-models.bash" 2>&1)
-is "$got" "" "bash completion asks no database that does not exist"
+is "$got" "" "bash completion opens no database that does not exist"
 [ ! -e "$TMP/none" ]
 ok $? "and creates none"
+got=$(T3_HOME=$TMP/none bash -c '. "$1"; COMP_WORDS=(t3-models show gpt-4o-m); COMP_CWORD=2; _t3_models; echo "${COMPREPLY[*]}"; COMP_WORDS=(t3-models show hai); _t3_models; echo "${COMPREPLY[*]}"; COMP_WORDS=(t3-models list --provider gro); COMP_CWORD=3; _t3_models; echo "${COMPREPLY[*]}"' \
+	sh "$TOP/completions/t3-models.bash" 2>&1)
+is "$got" "gpt-4o-mini
+haiku
+groq" "bash completion on a fresh install: names, aliases and providers from the catalog built in"
+[ ! -e "$TMP/none" ]
+ok $? "and still no database"
 have zsh && shell_n zsh "$TOP/completions/_t3-models"
-if have fish 3; then
+if have fish 5; then
 	shell_n fish "$TOP/completions/t3-models.fish"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models unalias '" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "4o 4o-mini deepseek flash gpt5 grok haiku llama opus pro sonnet " "fish completion: aliases"
 	got=$(fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models show gpt-5.'" 2>&1 | cut -f1 | tr '\n' ' ')
 	is "$got" "gpt-5.2 gpt-5.4 gpt-5.4-mini gpt-5.5 gpt-5.6 " "fish completion: model names"
+	got=$(T3_HOME=$TMP/none2 fish -c "source '$TOP/completions/t3-models.fish'; complete -C 't3-models show gpt-5.'" 2>&1 | cut -f1 | tr '\n' ' ')
+	is "$got" "gpt-5.2 gpt-5.4 gpt-5.4-mini gpt-5.5 gpt-5.6 " "fish completion on a fresh install: model names from the catalog built in"
+	[ ! -e "$TMP/none2" ]; ok $? "and no database created"
 fi
 t3-models rm qwen3:8b
 

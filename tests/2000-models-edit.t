@@ -20,7 +20,7 @@ is "$(sql "$DDB" "SELECT api, is_active, max_token_limit, max_output_tokens, inp
 	"every column stored; usd_per_1k_tokens derived"
 run t3-models add acme tiny --api echo --context 100 --disabled --json
 is_rc 0 "add --disabled --json"
-like "$OUT" '^\{"name":"tiny","model_id":"[0-9a-f-]{36}","provider_name":"acme","model_name":"tiny","api":"echo","is_active":false,"max_token_limit":100,"max_output_tokens":null,"input_usd_per_1k":0\.0,"output_usd_per_1k":0\.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,' \
+like "$OUT" '^\{"model_id":"[0-9a-f-]{36}","provider_name":"acme","model_name":"tiny","api":"echo","is_active":false,"max_token_limit":100,"max_output_tokens":null,"input_usd_per_1k":0\.0,"output_usd_per_1k":0\.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,' \
 	"add --json prints the record with the defaults"
 
 snapshot
@@ -78,7 +78,7 @@ is_rc 2 "a provider with a '/'"
 is_err "t3-models: error: field 'provider_name' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, not 'acme/x'" "names the field"
 run t3-models add acme 'x y' --api openai --context 10
 is_rc 2 "a model name with a space"
-is_err "t3-models: error: field 'model_name' must be 1-200 characters without spaces, not 'x y'" "names the field"
+is_err "t3-models: error: field 'model_name' must be 1-200 bytes of UTF-8 without spaces or control characters, not 'x y'" "names the field"
 run t3-models add acme x --api openai --context 10 --context 20
 is_rc 2 "an option given twice"
 is_err "t3-models: error: option '--context' given twice
@@ -137,7 +137,7 @@ is "$(sql "$DDB" "SELECT group_concat(model_name) FROM (SELECT model_name FROM m
 run t3-models list --provider ollama -q
 unlike "$OUT" '^(gemma3|qwen2.5)$' "disabled models are not listed"
 run t3-models list --all --provider ollama --tsv
-is "$(grep gemma3 "$OUT" | cut -f6)" false "list --all shows them inactive"
+is "$(grep gemma3 "$OUT" | cut -f5)" false "list --all shows them inactive"
 snapshot
 run t3-models enable gemma3 nosuch
 is_rc 2 "enable with one unknown model"

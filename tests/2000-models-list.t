@@ -36,15 +36,28 @@ run t3-models list -q
 is "$(wc -l <"$OUT" | tr -d ' ')" 63 "list hides the 5 deprecated models"
 unlike "$OUT" '^claude-3-7-sonnet-20250219$' "a deprecated model is not listed"
 run t3-models list --provider ollama
-is_out "NAME         PROVIDER  CONTEXT  OUTPUT  IN/1K  OUT/1K  BLEND/1K  CAPS   STATUS
-deepseek-r1  ollama     131072  -         0.0     0.0       0.0  ---R-  active
-gemma3       ollama     131072  -         0.0     0.0       0.0  -----  active
-llama3.1     ollama     131072  -         0.0     0.0       0.0  -----  active
-llama3.2     ollama     131072  -         0.0     0.0       0.0  -----  active
-mistral      ollama     131072  -         0.0     0.0       0.0  -----  active
-qwen2.5      ollama     131072  -         0.0     0.0       0.0  -----  active" "list --provider: the table"
+is_out "NAME         PROVIDER  CONTEXT  IN/1M  OUT/1M  CAPS   STATUS
+deepseek-r1  ollama     131072      0       0  ---R-  active
+gemma3       ollama     131072      0       0  -----  active
+llama3.1     ollama     131072      0       0  -----  active
+llama3.2     ollama     131072      0       0  -----  active
+mistral      ollama     131072      0       0  -----  active
+qwen2.5      ollama     131072      0       0  -----  active
+caps: I images, P pdfs, M multimodal, R reasoning, T tools; USD per 1M tokens" "list --provider: the table, with the key to its letters"
+run t3-models list --all
+awk 'length > 80' "$OUT" >"$TMP/wide"
+is "$(cat "$TMP/wide")" "" "list --all fits 80 columns"
+like "$OUT" '^meta-llama/llama-4-maverick-17b-128e-instruct$' "a name too long for its column stands on a line of its own"
+like "$OUT" '^ {27}groq +131072 +0\.2 +0\.6 +I-M-T +active$' "and its row goes on below, under the columns"
+like "$OUT" '^gpt-4\.1-nano +openai +1047576 +0\.1 +0\.4 ' "prices per 1M tokens, in plain decimal"
+unlike "$OUT" '[0-9]e-?[0-9]' "no exponent notation"
+run t3-models list --all --provider openai --tsv
+unlike "$OUT" '	[0-9.]+e-?[0-9]+	' "TSV: no exponent notation (0.000025, not 2.5e-05)"
+like "$OUT" '	0\.000025	' "TSV: the cached price of gpt-4.1-nano in full"
+run t3-models list --all --provider openai --csv
+unlike "$OUT" ',[0-9.]+e-?[0-9]+,' "CSV: no exponent notation"
 run t3-models list --all --provider anthropic --tsv
-is "$(cut -f1,24 "$OUT" | grep -c 'true$')" 4 "the anthropic list --all has 4 deprecated models"
+is "$(cut -f1,23 "$OUT" | grep -c 'true$')" 4 "the anthropic list --all has 4 deprecated models"
 
 run t3-models list --supports reasoning --supports images --max-price 0.001 --sort price -q
 is_out "gpt-5-nano
@@ -108,21 +121,21 @@ unchanged "bad list options leave the databases unchanged"
 # --- output formats -------------------------------------------------------
 run t3-models list --json --provider echo
 is_out '[
-{"name":"echo","model_id":"'"$(sql "$DDB" "SELECT model_id FROM model_capabilities WHERE model_name='echo'")"'","provider_name":"echo","model_name":"echo","api":"echo","is_active":true,"max_token_limit":1000000,"max_output_tokens":null,"input_usd_per_1k":0.0,"output_usd_per_1k":0.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,"usd_per_1k_tokens":0.0,"supports_images":false,"supports_pdfs":false,"multimodal_input":false,"reasoning_enabled":false,"supports_tools":false,"deprecation_date":null,"replacement":null,"origin":"catalog","user_modified":false,"catalog_version":"'"$version"'","deprecated":false,"aliases":[]}
+{"model_id":"'"$(sql "$DDB" "SELECT model_id FROM model_capabilities WHERE model_name='echo'")"'","provider_name":"echo","model_name":"echo","api":"echo","is_active":true,"max_token_limit":1000000,"max_output_tokens":null,"input_usd_per_1k":0.0,"output_usd_per_1k":0.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,"usd_per_1k_tokens":0.0,"supports_images":false,"supports_pdfs":false,"multimodal_input":false,"reasoning_enabled":false,"supports_tools":false,"deprecation_date":null,"replacement":null,"origin":"catalog","user_modified":false,"catalog_version":"'"$version"'","deprecated":false,"aliases":[]}
 ]' "list --json: the frozen record"
 run t3-models list --jsonl --provider openai
 is "$(wc -l <"$OUT" | tr -d ' ')" 16 "--jsonl: one object per line"
-like "$OUT" '^\{"name":"gpt-4o","model_id":"[0-9a-f-]{36}","provider_name":"openai",.*"aliases":\["4o"\]\}$' \
+like "$OUT" '^\{"model_id":"[0-9a-f-]{36}","provider_name":"openai","model_name":"gpt-4o",.*"aliases":\["4o"\]\}$' \
 	"--jsonl carries aliases"
 run t3-models list --tsv --provider groq
-is "$(head -1 "$OUT")" "$(printf 'name\tmodel_id\tprovider_name\tmodel_name\tapi\tis_active\tmax_token_limit\tmax_output_tokens\tinput_usd_per_1k\toutput_usd_per_1k\treasoning_usd_per_1k\tcached_usd_per_1k\tusd_per_1k_tokens\tsupports_images\tsupports_pdfs\tmultimodal_input\treasoning_enabled\tsupports_tools\tdeprecation_date\treplacement\torigin\tuser_modified\tcatalog_version\tdeprecated\taliases')" \
+is "$(head -1 "$OUT")" "$(printf 'model_id\tprovider_name\tmodel_name\tapi\tis_active\tmax_token_limit\tmax_output_tokens\tinput_usd_per_1k\toutput_usd_per_1k\treasoning_usd_per_1k\tcached_usd_per_1k\tusd_per_1k_tokens\tsupports_images\tsupports_pdfs\tmultimodal_input\treasoning_enabled\tsupports_tools\tdeprecation_date\treplacement\torigin\tuser_modified\tcatalog_version\tdeprecated\taliases')" \
 	"--tsv header: every field"
 run t3-models list --csv --provider groq
-is "$(cut -d, -f1,3,7 "$OUT")" "name,provider_name,max_token_limit
-llama-3.1-8b-instant,groq,128000
-llama-3.3-70b-versatile,groq,128000
-meta-llama/llama-4-maverick-17b-128e-instruct,groq,131072
-meta-llama/llama-4-scout-17b-16e-instruct,groq,131072" "--csv"
+is "$(cut -d, -f3,2,6 "$OUT")" "provider_name,model_name,max_token_limit
+groq,llama-3.1-8b-instant,128000
+groq,llama-3.3-70b-versatile,128000
+groq,meta-llama/llama-4-maverick-17b-128e-instruct,131072
+groq,meta-llama/llama-4-scout-17b-16e-instruct,131072" "--csv"
 
 # --- show -------------------------------------------------------------------
 run t3-models show gpt-4o-mini
@@ -131,8 +144,9 @@ like "$OUT" '^input_usd_per_1k +0\.00015$' "show: key/value table with the input
 like "$OUT" '^aliases +4o-mini$' "show: the aliases"
 run t3-models show 4o-mini --json
 is_rc 0 "show by alias --json"
-is "$(wc -l <"$OUT" | tr -d ' ')" 1 "show --json: one line"
-like "$OUT" '^\{"name":"gpt-4o-mini",' "show by alias, --json is one object"
+is "$(sed -n '1p;3p' "$OUT")" "[
+]" "show --json of one model is an array (show can name several)"
+like "$OUT" '^\{"model_id":"[0-9a-f-]{36}","provider_name":"openai","model_name":"gpt-4o-mini",' "holding the model's object"
 run t3-models show openai/gpt-4o-mini -q
 is_out "gpt-4o-mini" "show PROVIDER/MODEL -q prints the name"
 run t3-models show groq/meta-llama/llama-4-scout-17b-16e-instruct -q

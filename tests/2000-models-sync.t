@@ -34,7 +34,7 @@ is_rc 0 "sync --dry-run"
 is_err "t3-models: sync: keep openai/gpt-4o (changed by the user): input_usd_per_1k 0.009 -> 0.0025
 t3-models: sync: update openai/gpt-4.1: max_token_limit 5 -> 1047576, input_usd_per_1k 0.5 -> 0.002, supports_tools false -> true, deprecation_date 2031-01-01 -> none
 t3-models: sync: add openai/o3
-t3-models: sync: keep deepseek/deepseek-chat (added by the user): output_usd_per_1k 1.0 -> 0.00042
+t3-models: sync: keep deepseek/deepseek-chat (added by the user): output_usd_per_1k 1 -> 0.00042
 t3-models: catalog $version: 1 added, 1 updated, 2 kept, 0 aliases added (dry run: nothing written)" \
 	"reports one line per change"
 unchanged "--dry-run writes nothing"
