@@ -8,11 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "common.h"
-#include "config.h"
 #include "http.h"
-#include "provider.h"
 #include "safe.h"
 #include "timeutil.h"
 #include "turn.h"
@@ -363,18 +360,6 @@ static int read_prompt(int argc, char **argv, char **out)
 	return 0;
 }
 
-static int parse_long(const char *s, const char *what, long min, long max, long *out)
-{
-	char *end;
-	long v;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		return t3_error(T3_EUSAGE, "%s '%s' must be an integer from %ld to %ld", what, s, min, max);
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -405,7 +390,6 @@ int main(int argc, char **argv)
 		NULL, sink_done, sink_error, &w
 	};
 	char *prompt = NULL, *endp;
-	const char *cv;
 	int opt, r;
 
 	common_init(&o.c, "t3-chat");
@@ -438,7 +422,7 @@ int main(int argc, char **argv)
 			o.t.has_temperature = 1;
 			break;
 		case OPT_MAX_TOKENS:
-			if ((r = parse_long(optarg, "max tokens", 1, 100000000, &o.t.max_tokens)))
+			if ((r = turn_parse_long(optarg, "max tokens", 1, 100000000, &o.t.max_tokens)))
 				goto out;
 			break;
 		case OPT_NO_STREAM: o.t.no_stream = 1; break;
@@ -454,11 +438,11 @@ int main(int argc, char **argv)
 		case 'n': o.t.no_log = 1; break;
 		case 'v': o.verbose = 1; break;
 		case OPT_RETRIES:
-			if ((r = parse_long(optarg, "retries", 0, 10, &o.t.retries)))
+			if ((r = turn_parse_long(optarg, "retries", 0, 10, &o.t.retries)))
 				goto out;
 			break;
 		case OPT_TIMEOUT:
-			if ((r = parse_long(optarg, "timeout", 1, 3600, &o.t.stall_s)))
+			if ((r = turn_parse_long(optarg, "timeout", 1, 3600, &o.t.stall_s)))
 				goto out;
 			break;
 		case 'q':
@@ -483,20 +467,8 @@ int main(int argc, char **argv)
 		goto out;
 	if ((r = common_paths(&o.c)) || (r = config_load(&cfg, o.c.paths.config)))
 		goto out;
-	if (o.t.retries < 0 && (cv = config_get(&cfg, "retries")) &&
-	    parse_long(cv, "config 'retries'", 0, 10, &o.t.retries)) {
-		r = T3_EDATA;
+	if ((r = turn_opts_config(&o.t, &cfg)))
 		goto out;
-	}
-	if (o.t.stall_s < 0 && (cv = config_get(&cfg, "timeout")) &&
-	    parse_long(cv, "config 'timeout'", 1, 3600, &o.t.stall_s)) {
-		r = T3_EDATA;
-		goto out;
-	}
-	if (o.t.retries < 0)
-		o.t.retries = TURN_DEFAULT_RETRIES;
-	if (o.t.stall_s < 0)
-		o.t.stall_s = TURN_DEFAULT_TIMEOUT_S;
 	if ((r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		goto out;
 
@@ -508,9 +480,7 @@ int main(int argc, char **argv)
 	if ((r = turn_prepare(&t, &o.c.udb, &o.c.ddb, &cfg, &o.t, prompt, &sink)))
 		goto out;
 
-	struct sigaction sa = { 0 };
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
+	struct sigaction sa = { .sa_handler = on_sigint };   /* no SA_RESTART */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* a stdout that failed has no message: out_finish, in common_exit,

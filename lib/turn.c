@@ -1,4 +1,5 @@
 /* turn.c: one chat turn: prepare, send, store, charge. See turn.h. */
+#include <errno.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,37 @@ static void free_secret(char *s)
 static int cancelled(const struct turn *t)
 {
 	return t->o.cancel && *t->o.cancel;
+}
+
+int turn_parse_long(const char *s, const char *what, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return t3_error(T3_EUSAGE, "%s '%s' must be an integer from %ld to %ld", what, s,
+				min, max);
+	*out = v;
+	return 0;
+}
+
+int turn_opts_config(struct turn_opts *o, const struct config *cfg)
+{
+	const char *v;
+
+	if (o->retries < 0 && (v = config_get(cfg, "retries")) &&
+	    turn_parse_long(v, "config 'retries'", 0, 10, &o->retries))
+		return T3_EDATA;
+	if (o->stall_s < 0 && (v = config_get(cfg, "timeout")) &&
+	    turn_parse_long(v, "config 'timeout'", 1, 3600, &o->stall_s))
+		return T3_EDATA;
+	if (o->retries < 0)
+		o->retries = TURN_DEFAULT_RETRIES;
+	if (o->stall_s < 0)
+		o->stall_s = TURN_DEFAULT_TIMEOUT_S;
+	return 0;
 }
 
 void turn_init(struct turn *t)

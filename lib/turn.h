@@ -129,6 +129,13 @@ struct turn {
 	int64_t t0;
 };
 
+/* A number setting (an option's or the config's value): an integer from
+ * min to max, else T3_EUSAGE after a message naming what. */
+int turn_parse_long(const char *s, const char *what, long min, long max, long *out);
+/* Settings the options left unset (< 0) from the config's "retries" and
+ * "timeout", else the defaults. 0, or T3_EDATA after a message. */
+int turn_opts_config(struct turn_opts *o, const struct config *cfg);
+
 void turn_init(struct turn *t);
 void turn_release(struct turn *t);
 
