@@ -104,12 +104,12 @@ struct prov_req {
  * OpenAI: messages with a leading {"role":"system"} message;
  *   "reasoning_effort" top level; streaming adds
  *   "stream_options":{"include_usage":true} to get the usage chunk.
- *   max_tokens is sent as "max_completion_tokens" to provider "openai"
- *   (and "azure"), whose reasoning models (o-series, gpt-5) refuse
- *   "max_tokens"; as "max_tokens" to every other server, as all accept it
- *   and some (Mistral) refuse the newer name. Provider "mistral" gets no
- *   stream_options: it refuses unknown fields (HTTP 422) and sends usage
- *   unasked.
+ *   max_tokens is sent as "max_completion_tokens" to a server with the
+ *   quirk PROV_Q_MAX_COMPLETION_TOKENS (openai, azure), whose reasoning
+ *   models (o-series, gpt-5) refuse "max_tokens"; as "max_tokens" to
+ *   every other server, as all accept it and some (Mistral) refuse the
+ *   newer name. PROV_Q_NO_STREAM_OPTIONS (mistral) gets no stream_options:
+ *   it refuses unknown fields (HTTP 422) and sends usage unasked.
  * Anthropic: "system" top level; "max_tokens" always (defaults above).
  *   How thinking is asked for depends on the model's generation (its
  *   version, read from the name: claude-sonnet-4-6, claude-3-7-sonnet-...):
@@ -135,9 +135,9 @@ struct prov_req {
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
 
 /* Whether the model takes a sampling temperature. No for Anthropic's
- * models from Claude 4.7 and 5 on, and for the reasoning models of
- * provider "openai"/"azure" (o-series, gpt-5): their APIs refuse any but
- * the default with HTTP 400. */
+ * models from Claude 4.7 and 5 on, and for the reasoning models of a
+ * server with PROV_Q_REASONING_NO_TEMP (openai, azure: o-series, gpt-5):
+ * their APIs refuse any but the default with HTTP 400. */
 int prov_takes_temperature(enum prov_api api, const char *provider, const char *model,
 			   int reasoning_model);
 
