@@ -136,6 +136,9 @@ int turn_parse_long(const char *s, const char *what, long min, long max, long *o
  * "timeout", else the defaults. 0, or T3_EDATA after a message. */
 int turn_opts_config(struct turn_opts *o, const struct config *cfg);
 
+/* One struct turn per turn: turn_init, turn_prepare, turn_send (or not:
+ * turn_release of a prepared turn gives back the quota it held),
+ * turn_release; then turn_init again for the next. */
 void turn_init(struct turn *t);
 void turn_release(struct turn *t);
 

@@ -108,4 +108,37 @@ is_rc 0 "config lines over 4,095 bytes are read whole"
 is "$(mock_req "$(mock_count)" '$.headers.authorization')" "Bearer $KEY" \
 	"the long key command ran as written"
 
+# ---- on a terminal the answer's control characters are shown, not run;
+# into a pipe its bytes are exact ----
+rm -f "$CONF"
+ESC_PROMPT=$(printf 'a\033]0;pwned\007b\033[2J')
+on_tty() { # CMD...: run CMD on a pseudo-terminal, its output to $OUT
+	"$PYTHON" -c 'import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+_, st = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(st))' "$@" >"$OUT" 2>"$ERR"
+	rc=$?
+}
+on_tty timeout -k 2 "$T3_TIMEOUT" t3-chat -m echo "$ESC_PROMPT"
+is_rc 0 "echo on a terminal"
+printf 'a^[]0;pwned^Gb^[[2J\r\n' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "on a terminal: ESC and BEL shown as ^[ and ^G, the line ended"
+run tmo t3-chat -m echo "$ESC_PROMPT"
+printf '%s\n' "$ESC_PROMPT" >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "into a pipe: the bytes exact"
+is "$(sql "$DDB" "SELECT hex(message_text) FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC LIMIT 1")" \
+	"$(printf '%s' "$ESC_PROMPT" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" "stored exact"
+
 done_testing
