@@ -38,8 +38,7 @@ struct writer {
 	int first;                /* no answer text written yet */
 	int gone;                 /* stdout failed: 141 (EPIPE) or T3_EDATA */
 	int reasoning_open;       /* reasoning on stderr lacks its final newline */
-	int last_nl;              /* the answer written so far ends in '\n' */
-	int wrote;                /* some answer text was written */
+	int line_open;            /* the answer written lacks its final newline */
 };
 
 static void usage(FILE *fp)
@@ -132,8 +131,7 @@ static void end_reasoning(struct writer *w)
 static void write_text(struct writer *w, const char *s, size_t n)
 {
 	safe_out_write(&w->text, s, n);
-	w->wrote = 1;
-	w->last_nl = s[n - 1] == '\n';
+	w->line_open = s[n - 1] != '\n';
 }
 
 static int sink_text(void *ctx, const char *s, size_t n)
@@ -287,7 +285,7 @@ static void sink_done(void *ctx, const struct turn *t)
 				write_text(w, t->text.buf, t->text.len);
 			safe_out_end(&w->text);
 			/* a line, for wc -l and while read */
-			if (w->wrote && !w->last_nl)
+			if (w->line_open)
 				fputc('\n', stdout);
 		}
 		out_flush(w);
