@@ -38,10 +38,16 @@ int anthropic_version(const char *model)
 	return n ? v[0] * 100 + v[1] : 0;
 }
 
-json_t *anthropic_build_body(const struct prov_req *req)
+/* the decoder's private state */
+struct anthropic_state {
+	long cache_write;	/* cache_creation_input_tokens */
+};
+
+static json_t *anthropic_build_body(const struct prov_req *req, const struct prov_info *info)
 {
 	json_t *body = json_object(), *msgs = json_array();
 	int ver = anthropic_version(req->model);
+	(void)info;
 	int adaptive = ver >= 406;		/* budget deprecated, then refused */
 	/* the model thinks when asked to, and from Claude 5 on unasked */
 	int thinks = req->reasoning_effort || ver >= 500;
@@ -100,6 +106,7 @@ json_t *anthropic_build_body(const struct prov_req *req)
  * final output_tokens, and newer streams repeat the input side there. */
 static void anthropic_usage(struct prov_decoder *d, const json_t *u)
 {
+	struct anthropic_state *st = d->state;
 	long in = prov_json_long(u, "input_tokens", -1);
 	long out = prov_json_long(u, "output_tokens", -1);
 
@@ -108,9 +115,9 @@ static void anthropic_usage(struct prov_decoder *d, const json_t *u)
 		 * input_tokens may give them as null (the API allows it) */
 		d->res.cached_tokens = prov_json_long(u, "cache_read_input_tokens",
 						      d->res.cached_tokens);
-		d->cache_write = prov_json_long(u, "cache_creation_input_tokens",
-						d->cache_write);
-		d->res.prompt_tokens = in + d->res.cached_tokens + d->cache_write;
+		st->cache_write = prov_json_long(u, "cache_creation_input_tokens",
+						st->cache_write);
+		d->res.prompt_tokens = in + d->res.cached_tokens + st->cache_write;
 	}
 	if (out >= 0)
 		d->res.completion_tokens = out;
@@ -154,8 +161,8 @@ static int anthropic_block(struct prov_decoder *d, const json_t *b)
 	return 0;
 }
 
-int anthropic_decode_event(struct prov_decoder *d, const char *type,
-			   const json_t *root)
+static int anthropic_decode_event(struct prov_decoder *d, const char *type,
+				  const json_t *root)
 {
 	json_t *o, *v;
 
@@ -214,12 +221,14 @@ int anthropic_decode_event(struct prov_decoder *d, const char *type,
 	return 0;	/* ping, content_block_stop, and types yet to come */
 }
 
-int anthropic_decode_response(struct prov_decoder *d, const json_t *root)
+static int anthropic_decode_response(struct prov_decoder *d, const json_t *root)
 {
 	json_t *content, *b, *v;
 	size_t i;
 	int rc;
 
+	if (!json_is_object(root))
+		return PROV_EMALFORMED;
 	v = json_object_get(root, "type");
 	if (json_is_string(v) && !strcmp(json_string_value(v), "error"))
 		return prov_set_error(d, root);
@@ -237,3 +246,42 @@ int anthropic_decode_response(struct prov_decoder *d, const json_t *root)
 		anthropic_usage(d, v);
 	return 0;
 }
+
+static void anthropic_build_url(struct strbuf *sb, const char *model, int stream)
+{
+	(void)model, (void)stream;
+	sb_adds(sb, "/messages");
+}
+
+static size_t anthropic_build_headers(const char *api_key, char *out[])
+{
+	size_t n = 0;
+
+	if (api_key)
+		out[n++] = xasprintf("x-api-key: %s", api_key);
+	out[n++] = xstrdup("anthropic-version: 2023-06-01");
+	return n;
+}
+
+/* from Claude 4.7 on the API refuses any temperature */
+static int anthropic_takes_temperature(const struct prov_info *info, const char *model,
+				       int reasoning_model)
+{
+	(void)info, (void)reasoning_model;
+	return anthropic_version(model) < 407;
+}
+
+static const char *const anthropic_secrets[] = { "x-api-key", NULL };
+
+const struct prov_ops prov_anthropic_ops = {
+	.api = PROV_ANTHROPIC,
+	.name = "anthropic",
+	.build_body = anthropic_build_body,
+	.build_url = anthropic_build_url,
+	.build_headers = anthropic_build_headers,
+	.secret_headers = anthropic_secrets,
+	.decode_event = anthropic_decode_event,
+	.decode_body = anthropic_decode_response,
+	.takes_temperature = anthropic_takes_temperature,
+	.state_size = sizeof(struct anthropic_state),
+};

@@ -4,26 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sodium.h>
 
 #include "buf.h"
 #include "config.h"
 #include "msg.h"
-
-static const struct {
-	const char *provider, *url;
-} default_urls[] = {
-	{ "openai", "https://api.openai.com/v1" },
-	{ "anthropic", "https://api.anthropic.com/v1" },
-	{ "gemini", "https://generativelanguage.googleapis.com/v1beta" },
-	{ "openrouter", "https://openrouter.ai/api/v1" },
-	{ "groq", "https://api.groq.com/openai/v1" },
-	{ "deepseek", "https://api.deepseek.com/v1" },
-	{ "xai", "https://api.x.ai/v1" },
-	{ "mistral", "https://api.mistral.ai/v1" },
-	{ "ollama", "http://localhost:11434/v1" },
-};
+#include "provider.h"
 
 static char *trim(char *s)
 {
@@ -38,9 +26,11 @@ static char *trim(char *s)
 
 int config_load(struct config *c, const char *path)
 {
+	struct strbuf line = STRBUF_INIT;
+	struct stat st;
 	FILE *fp;
-	char line[4096];
 	long lineno = 0;
+	int r = 0;
 
 	memset(c, 0, sizeof *c);
 	if (!path)
@@ -49,14 +39,25 @@ int config_load(struct config *c, const char *path)
 	if (!(fp = fopen(path, "r")))
 		return errno == ENOENT ? 0 :
 		       t3_error(T3_EDATA, "cannot read config '%s': %s", path, strerror(errno));
-	while (fgets(line, sizeof line, fp)) {
-		char *s = trim(line), *eq;
+	if (fstat(fileno(fp), &st) || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return t3_error(T3_EDATA, "config '%s' is %s", path,
+				S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+	}
+	/* lines of any length: a long key command is one line */
+	while (sb_getline(&line, fp) != EOF) {
+		char *s, *eq;
 		lineno++;
+		if (strlen(line.buf) != line.len) {
+			r = t3_error(T3_EDATA, "config '%s' line %ld: contains a NUL byte", path, lineno);
+			break;
+		}
+		s = trim(line.buf);
 		if (!*s || *s == '#')
 			continue;
 		if (!(eq = strchr(s, '='))) {
-			fclose(fp);
-			return t3_error(T3_EDATA, "config '%s' line %ld: expected KEY = VALUE", path, lineno);
+			r = t3_error(T3_EDATA, "config '%s' line %ld: expected KEY = VALUE", path, lineno);
+			break;
 		}
 		*eq = '\0';
 		c->keys = xrealloc(c->keys, (c->n + 1) * sizeof *c->keys);
@@ -65,8 +66,11 @@ int config_load(struct config *c, const char *path)
 		c->vals[c->n] = xstrdup(trim(eq + 1));
 		c->n++;
 	}
+	if (!r && ferror(fp))
+		r = t3_error(T3_EDATA, "cannot read config '%s': %s", path, strerror(errno));
+	sb_release(&line);
 	fclose(fp);
-	return 0;
+	return r;
 }
 
 void config_release(struct config *c)
@@ -109,19 +113,62 @@ static const char *env_for(const char *provider, const char *suffix)
 	return v && *v ? v : NULL;
 }
 
-char *config_base_url(const struct config *c, const char *provider)
+/* a byte a terminal or an HTTP header would act on */
+static int has_control(const char *s)
 {
-	const char *v = env_for(provider, "BASE_URL");
-	char key[160];
-	if (v)
-		return xstrdup(v);
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+char *config_url_shown(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *colon;
+	size_t end;
+
+	if (!host)
+		return xstrdup(url);
+	host += 3;
+	end = strcspn(host, "/?#");
+	/* the last '@' before the path ends the user information */
+	for (at = NULL, colon = host; colon < host + end; colon++)
+		if (*colon == '@')
+			at = colon;
+	if (!at || !(colon = memchr(host, ':', (size_t)(at - host))))
+		return xstrdup(url);
+	return xasprintf("%.*s:(redacted)%s", (int)(colon - url), url, at);
+}
+
+int config_base_url(const struct config *c, const char *provider, char **url)
+{
+	const char *v = env_for(provider, "BASE_URL"), *from;
+	char key[160], env[128], prefix[96];
+	char *shown;
+
+	*url = NULL;
+	config_env_prefix(provider, prefix, sizeof prefix);
+	snprintf(env, sizeof env, "%s_BASE_URL", prefix);
 	snprintf(key, sizeof key, "%s.base_url", provider);
-	if ((v = config_get(c, key)))
-		return xstrdup(v);
-	for (size_t i = 0; i < sizeof default_urls / sizeof default_urls[0]; i++)
-		if (!strcmp(default_urls[i].provider, provider))
-			return xstrdup(default_urls[i].url);
-	return NULL;
+	from = env;
+	if (!v && (v = config_get(c, key)))
+		from = key;
+	if (!v && !(v = prov_info_of(provider)->base_url))
+		return 0;
+	/* never into a header or a terminal; the URL may hold a password,
+	 * so it is not shown */
+	if (has_control(v))
+		return t3_error(T3_EDATA, "the base URL of provider '%s' (%s) contains a control "
+				"character", provider, from);
+	if (strncasecmp(v, "http://", 7) && strncasecmp(v, "https://", 8)) {
+		shown = config_url_shown(v);
+		t3_error(T3_EDATA, "the base URL '%s' of provider '%s' (%s) is not http:// or "
+			 "https://", shown, provider, from);
+		free(shown);
+		return T3_EDATA;
+	}
+	*url = xstrdup(v);
+	return 0;
 }
 
 int config_key_optional(const char *base_url)
@@ -145,18 +192,38 @@ int config_key_optional(const char *base_url)
 	return 0;
 }
 
+/* A key goes into a request header: a control character (CR, LF: a
+ * header of its own) is refused, and the key is never shown. */
+static int check_key(const char *key, const char *provider, const char *from)
+{
+	if (!key[strspn(key, " \t")])
+		return t3_error(T3_EDATA, "the API key for '%s' (%s) is blank", provider, from);
+	if (has_control(key))
+		return t3_error(T3_EDATA, "the API key for '%s' (%s) contains a control character",
+				provider, from);
+	return 0;
+}
+
 int config_api_key(const struct config *c, const char *provider, char **key)
 {
-	const char *v = env_for(provider, "API_KEY"), *cmd;
-	char name[160];
+	const char *v = env_for(provider, "API_KEY"), *cmd, *from;
+	const char *alt = prov_info_of(provider)->key_env_alt;
+	char name[160], prefix[96];
 	struct strbuf sb = STRBUF_INIT;
 	FILE *p;
-	int ch, status;
+	int ch, status, r;
 
 	*key = NULL;
-	if (!v && !strcmp(provider, "gemini") && (v = getenv("GOOGLE_API_KEY")) && !*v)
+	config_env_prefix(provider, prefix, sizeof prefix);
+	snprintf(name, sizeof name, "%s_API_KEY", prefix);
+	from = name;
+	if (!v && alt && (v = getenv(alt)) && !*v)
 		v = NULL;
+	else if (v && alt && v == getenv(alt))
+		from = alt;
 	if (v) {
+		if ((r = check_key(v, provider, from)))
+			return r;
 		*key = xstrdup(v);
 		return 0;
 	}
@@ -177,6 +244,16 @@ int config_api_key(const struct config *c, const char *provider, char **key)
 		/* never echo the command's output: it may be a key */
 		return t3_error(T3_EDATA, "the key command for '%s' failed (status %d)", provider,
 				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	/* a NUL would cut the key short: a control character too */
+	r = strlen(sb.buf) != sb.len ?
+	    t3_error(T3_EDATA, "the API key for '%s' (%s) contains a control character",
+		     provider, name) :
+	    check_key(sb.buf, provider, name);
+	if (r) {
+		sodium_memzero(sb.buf, sb.len);
+		sb_release(&sb);
+		return r;
 	}
 	*key = sb_detach(&sb, NULL);
 	return 0;

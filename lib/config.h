@@ -12,18 +12,27 @@ struct config {
 	size_t n;
 };
 
-/* Load "key = value" lines ('#' comments, blank lines). A missing file is
- * an empty config. Returns 0 or T3_EDATA (with "line N" in the message). */
+/* Load "key = value" lines ('#' comments, blank lines) of any length. A
+ * missing file is an empty config; a directory, or a line with a NUL
+ * byte, is an error. Returns 0 or T3_EDATA (with "line N" in the
+ * message). */
 int config_load(struct config *c, const char *path);
 void config_release(struct config *c);
 const char *config_get(const struct config *c, const char *key);
 
-/* PROVIDER_BASE_URL, then "PROVIDER.base_url", then the built-in default
- * for known providers; NULL if none. The caller frees it. */
-char *config_base_url(const struct config *c, const char *provider);
-/* PROVIDER_API_KEY (GEMINI_API_KEY also GOOGLE_API_KEY), then the first
- * line printed by "PROVIDER.key_command" (run with /bin/sh -c). *key is
- * NULL when there is none. Returns 0 or T3_EDATA (the command failed). */
+/* PROVIDER_BASE_URL, then "PROVIDER.base_url", then the provider's
+ * default (prov_info_of); *url NULL if none, else for the caller to free.
+ * Returns 0, or T3_EDATA after a message for a URL with a control
+ * character or another scheme than http:// or https://. */
+int config_base_url(const struct config *c, const char *provider, char **url);
+/* url with the password of its user information, if any, shown as
+ * "(redacted)": for messages and -v. The caller frees it. */
+char *config_url_shown(const char *url);
+/* PROVIDER_API_KEY (then the provider's other variable, GOOGLE_API_KEY for
+ * gemini), then the first line printed by "PROVIDER.key_command" (run
+ * with /bin/sh -c). *key is NULL when there is none. Returns 0 or
+ * T3_EDATA: the command failed, or the key is blank or holds a control
+ * character (the message never shows it). */
 int config_api_key(const struct config *c, const char *provider, char **key);
 /* Whether a provider at this base URL may go without a key: one on the
  * loopback interface (localhost, 127.0.0.0/8, [::1]). */

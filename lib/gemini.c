@@ -1,5 +1,7 @@
 /* gemini.c: Gemini generateContent / streamGenerateContent wire format.
  * See provider.h. */
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -31,13 +33,14 @@ static int thinks_in_levels(const char *model)
 	return !strncmp(p, "gemini-", 7) && p[7] >= '3' && p[7] <= '9';
 }
 
-json_t *gemini_build_body(const struct prov_req *req)
+static json_t *gemini_build_body(const struct prov_req *req, const struct prov_info *info)
 {
 	json_t *body = json_object(), *contents = json_array(), *gc, *parts = NULL;
 	const char *last_role = NULL;
 	long max = req->max_tokens;
 	size_t i;
 
+	(void)info;
 	for (i = 0; i < req->nmsgs; i++) {
 		const char *role = !strcmp(req->msgs[i].role, "assistant") ? "model" : "user";
 		/* one turn a role: messages in a row of one role (an answer
@@ -104,7 +107,7 @@ static void gemini_usage(struct prov_decoder *d, const json_t *u)
 	d->res.have_usage = 1;
 }
 
-int gemini_decode_chunk(struct prov_decoder *d, const json_t *root)
+static int gemini_decode_chunk(struct prov_decoder *d, const json_t *root)
 {
 	json_t *err = json_object_get(root, "error");
 	json_t *cands, *c0, *parts, *p, *v;
@@ -156,3 +159,134 @@ int gemini_decode_chunk(struct prov_decoder *d, const json_t *root)
 		gemini_usage(d, v);
 	return 0;
 }
+
+static int gemini_decode_event(struct prov_decoder *d, const char *type, const json_t *root)
+{
+	(void)type;
+	return gemini_decode_chunk(d, root);
+}
+
+/* an object, or a JSON array of chunks as streamGenerateContent sends
+ * without alt=sse */
+static int gemini_decode_body(struct prov_decoder *d, const json_t *root)
+{
+	size_t i;
+	json_t *v;
+	int rc = 0;
+
+	if (json_is_object(root))
+		return gemini_decode_chunk(d, root);
+	if (!json_is_array(root) || !json_array_size(root))
+		return PROV_EMALFORMED;
+	json_array_foreach(root, i, v) {
+		rc = json_is_object(v) ? gemini_decode_chunk(d, v) : PROV_EMALFORMED;
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/* Percent-encode all but RFC 3986 unreserved characters. */
+static void sb_add_urlencoded(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			sb_addc(sb, c);
+		} else {
+			sb_addc(sb, '%');
+			sb_addc(sb, hex[c >> 4]);
+			sb_addc(sb, hex[c & 15]);
+		}
+	}
+}
+
+static void gemini_build_url(struct strbuf *sb, const char *model, int stream)
+{
+	if (!strncmp(model, "models/", 7))
+		model += 7;
+	sb_adds(sb, "/models/");
+	sb_add_urlencoded(sb, model);
+	sb_adds(sb, stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+}
+
+static size_t gemini_build_headers(const char *api_key, char *out[])
+{
+	size_t n = 0;
+
+	if (api_key)
+		out[n++] = xasprintf("x-goog-api-key: %s", api_key);
+	return n;
+}
+
+/* The google.rpc detail of this type ("type.googleapis.com/google.rpc.X")
+ * in an error object, or NULL. */
+static const json_t *google_detail(const json_t *err, const char *type)
+{
+	const json_t *d;
+	size_t i, n = strlen(type);
+
+	json_array_foreach(json_object_get(err, "details"), i, d) {
+		const char *t = prov_json_string(d, "@type");
+		size_t tn = t ? strlen(t) : 0;
+		if (tn >= n && !strcmp(t + tn - n, type))
+			return d;
+	}
+	return NULL;
+}
+
+/* A quota that resets daily: no point in waiting seconds for it. */
+static int gemini_never_retry(const json_t *err)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(google_detail(err, "rpc.QuotaFailure"),
+					   "violations"), i, v) {
+		const char *id = prov_json_string(v, "quotaId");
+		if (id && strstr(id, "PerDay"))
+			return 1;
+	}
+	return 0;
+}
+
+/* google.rpc.RetryInfo's "retryDelay": "3s" or "26.5s" (a protobuf
+ * Duration), rounded up */
+static long gemini_retry_after(const json_t *err)
+{
+	const char *delay = prov_json_string(google_detail(err, "rpc.RetryInfo"), "retryDelay");
+	char *end;
+	double d;
+
+	if (!delay)
+		return -1;
+	d = strtod(delay, &end);
+	if (end != delay && !strcmp(end, "s") && d >= 0 && d < 86400)
+		return (long)d + (d > (long)d);
+	return -1;
+}
+
+static int gemini_takes_temperature(const struct prov_info *info, const char *model,
+				    int reasoning_model)
+{
+	(void)info, (void)model, (void)reasoning_model;
+	return 1;
+}
+
+static const char *const gemini_secrets[] = { "x-goog-api-key", NULL };
+
+const struct prov_ops prov_gemini_ops = {
+	.api = PROV_GEMINI,
+	.name = "gemini",
+	.build_body = gemini_build_body,
+	.build_url = gemini_build_url,
+	.build_headers = gemini_build_headers,
+	.secret_headers = gemini_secrets,
+	.decode_event = gemini_decode_event,
+	.decode_body = gemini_decode_body,
+	.retry_after = gemini_retry_after,
+	.never_retry = gemini_never_retry,
+	.takes_temperature = gemini_takes_temperature,
+};

@@ -11,8 +11,6 @@
 #include "http.h"
 #include "timeutil.h"
 
-volatile sig_atomic_t http_interrupted;
-
 static enum { INIT_NONE, INIT_RUNNING, INIT_DONE } init_state;
 static pthread_t init_thread;
 
@@ -195,7 +193,7 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 		}
 		if (!running)
 			break;
-		if (http_interrupted) {
+		if (req->cancel && *req->cancel) {
 			r = HTTP_EINTR;
 			break;
 		}
@@ -215,7 +213,7 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 				code = msg->data.result;
 		if (x.cb_ret)
 			r = x.cb_ret;
-		else if (http_interrupted)
+		else if (req->cancel && *req->cancel)
 			r = HTTP_EINTR;
 		else if (code != CURLE_OK) {
 			r = HTTP_ENET;

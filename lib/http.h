@@ -9,14 +9,11 @@
 #include <signal.h>
 #include <stddef.h>
 
-/* Set by the caller's SIGINT handler; the transfer stops within ~50 ms. */
-extern volatile sig_atomic_t http_interrupted;
-
 enum {
 	HTTP_OK = 0,
 	HTTP_ENET = -30,    /* connect, TLS, DNS, cut off: see errbuf */
 	HTTP_ESTALL = -31,  /* no byte for stall_timeout_s seconds */
-	HTTP_EINTR = -32    /* http_interrupted was set */
+	HTTP_EINTR = -32    /* the request's cancel flag was set */
 };
 
 struct http_req {
@@ -26,6 +23,10 @@ struct http_req {
 	const char *body;
 	long connect_timeout_s;
 	long stall_timeout_s;
+	/* may be NULL; when the caller (a signal handler) sets *cancel, the
+	 * transfer stops within ~50 ms with HTTP_EINTR. Per request: nothing
+	 * here clears it, nor any other request's. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct http_cb {

@@ -14,15 +14,18 @@ static json_t *msg_new(const char *role, const char *text)
 	return m;
 }
 
-int openai_is_proper(const char *provider)
-{
-	return !provider || !strcmp(provider, "openai") || !strcmp(provider, "azure");
-}
+/* the decoder's private state */
+struct openai_state {
+	int think;		/* where a leading <think> block stands */
+	struct strbuf held;	/* text not yet passed on, as it may be part
+				   of a <think> or </think> tag */
+};
 
-json_t *openai_build_body(const struct prov_req *req)
+static int openai_flush(struct prov_decoder *d);
+
+static json_t *openai_build_body(const struct prov_req *req, const struct prov_info *info)
 {
 	json_t *body = json_object(), *msgs = json_array();
-	int mistral = req->provider && !strcmp(req->provider, "mistral");
 	size_t i;
 
 	json_object_set_new(body, "model", prov_json_str(req->model));
@@ -37,7 +40,7 @@ json_t *openai_build_body(const struct prov_req *req)
 				    json_real(req->temperature));
 	/* see provider.h: the same bound under two names */
 	if (req->max_tokens > 0)
-		json_object_set_new(body, openai_is_proper(req->provider) ?
+		json_object_set_new(body, info->quirks & PROV_Q_MAX_COMPLETION_TOKENS ?
 				    "max_completion_tokens" : "max_tokens",
 				    json_integer(req->max_tokens));
 	if (req->reasoning_effort)
@@ -45,7 +48,7 @@ json_t *openai_build_body(const struct prov_req *req)
 				    json_string(req->reasoning_effort));
 	if (req->stream) {
 		json_object_set_new(body, "stream", json_true());
-		if (!mistral) {
+		if (!(info->quirks & PROV_Q_NO_STREAM_OPTIONS)) {
 			json_t *so = json_object();
 			json_object_set_new(so, "include_usage", json_true());
 			json_object_set_new(body, "stream_options", so);
@@ -104,66 +107,68 @@ static size_t tag_start_at_end(const char *s, size_t n, const char *tag, size_t 
 
 static int openai_text(struct prov_decoder *d, const char *s, size_t n)
 {
+	struct openai_state *st = d->state;
 	const char *p;
 	size_t k;
 	int rc;
 
 	if (!n)
 		return 0;
-	switch (d->think) {
+	switch (st->think) {
 	case THINK_TEXT:
 		return prov_emit_text(d, s, n);
 	case THINK_UNDECIDED:
-		sb_add(&d->held, s, n);
-		k = d->held.len < OPEN_LEN ? d->held.len : OPEN_LEN;
-		if (memcmp(d->held.buf, think_open, k)) {
-			d->think = THINK_TEXT;
+		sb_add(&st->held, s, n);
+		k = st->held.len < OPEN_LEN ? st->held.len : OPEN_LEN;
+		if (memcmp(st->held.buf, think_open, k)) {
+			st->think = THINK_TEXT;
 			return openai_flush(d);
 		}
 		if (k < OPEN_LEN)
 			return 0;	/* may still become the tag */
-		d->think = THINK_INSIDE;
-		sb_consume(&d->held, OPEN_LEN);
+		st->think = THINK_INSIDE;
+		sb_consume(&st->held, OPEN_LEN);
 		break;
 	case THINK_INSIDE:
-		sb_add(&d->held, s, n);
+		sb_add(&st->held, s, n);
 		break;
 	case THINK_AFTER:	/* the blank lines after </think> are the tag's */
 		while (n && (*s == '\n' || *s == '\r'))
 			s++, n--;
 		if (!n)
 			return 0;
-		d->think = THINK_TEXT;
+		st->think = THINK_TEXT;
 		return prov_emit_text(d, s, n);
 	}
 	/* inside the block: reasoning up to </think>, keeping back an end
 	 * that may begin it */
-	p = memmem(d->held.buf, d->held.len, think_close, CLOSE_LEN);
+	p = memmem(st->held.buf, st->held.len, think_close, CLOSE_LEN);
 	if (p) {
 		const char *rest = p + CLOSE_LEN;
 		/* what follows goes straight to the sink (THINK_AFTER does
 		 * not touch held), so held is emptied only after it */
-		d->think = THINK_AFTER;
-		rc = prov_emit_reasoning(d, d->held.buf, (size_t)(p - d->held.buf));
+		st->think = THINK_AFTER;
+		rc = prov_emit_reasoning(d, st->held.buf, (size_t)(p - st->held.buf));
 		if (!rc)
-			rc = openai_text(d, rest, (size_t)(d->held.buf + d->held.len - rest));
-		sb_reset(&d->held);
+			rc = openai_text(d, rest, (size_t)(st->held.buf + st->held.len - rest));
+		sb_reset(&st->held);
 		return rc;
 	}
-	k = tag_start_at_end(d->held.buf, d->held.len, think_close, CLOSE_LEN);
-	rc = prov_emit_reasoning(d, d->held.buf, d->held.len - k);
-	sb_consume(&d->held, d->held.len - k);
+	k = tag_start_at_end(st->held.buf, st->held.len, think_close, CLOSE_LEN);
+	rc = prov_emit_reasoning(d, st->held.buf, st->held.len - k);
+	sb_consume(&st->held, st->held.len - k);
 	return rc;
 }
 
-int openai_flush(struct prov_decoder *d)
+static int openai_flush(struct prov_decoder *d)
 {
+	struct openai_state *st = d->state;
 	int rc = 0;
 
-	if (d->held.len)
-		rc = d->think == THINK_INSIDE ? prov_emit_reasoning(d, d->held.buf, d->held.len)
-					      : prov_emit_text(d, d->held.buf, d->held.len);
-	sb_reset(&d->held);
+	if (st->held.len)
+		rc = st->think == THINK_INSIDE ? prov_emit_reasoning(d, st->held.buf, st->held.len)
+					      : prov_emit_text(d, st->held.buf, st->held.len);
+	sb_reset(&st->held);
 	return rc;
 }
 
@@ -268,14 +273,19 @@ static int openai_common(struct prov_decoder *d, const json_t *root,
 	return 0;
 }
 
-int openai_decode_chunk(struct prov_decoder *d, const json_t *root)
+static int openai_decode_chunk(struct prov_decoder *d, const char *type, const json_t *root)
 {
+	(void)type;
 	return openai_common(d, root, "delta");
 }
 
-int openai_decode_response(struct prov_decoder *d, const json_t *root)
+static int openai_decode_response(struct prov_decoder *d, const json_t *root)
 {
-	int rc = openai_common(d, root, "message");
+	int rc;
+
+	if (!json_is_object(root))
+		return PROV_EMALFORMED;
+	rc = openai_common(d, root, "message");
 
 	if (!rc)
 		rc = openai_flush(d);
@@ -283,3 +293,57 @@ int openai_decode_response(struct prov_decoder *d, const json_t *root)
 		return PROV_EMALFORMED;
 	return rc;
 }
+
+static void openai_build_url(struct strbuf *sb, const char *model, int stream)
+{
+	(void)model, (void)stream;
+	sb_adds(sb, "/chat/completions");
+}
+
+static size_t openai_build_headers(const char *api_key, char *out[])
+{
+	size_t n = 0;
+
+	if (api_key)
+		out[n++] = xasprintf("Authorization: Bearer %s", api_key);
+	return n;
+}
+
+/* o-series and gpt-5 refuse any temperature but the default */
+static int openai_takes_temperature(const struct prov_info *info, const char *model,
+				    int reasoning_model)
+{
+	(void)model;
+	return !(reasoning_model && (info->quirks & PROV_Q_REASONING_NO_TEMP));
+}
+
+static void openai_state_init(void *state)
+{
+	struct openai_state *st = state;
+	sb_init(&st->held, 0);
+}
+
+static void openai_state_release(void *state)
+{
+	struct openai_state *st = state;
+	sb_release(&st->held);
+}
+
+static const char *const openai_secrets[] = { "authorization", NULL };
+
+const struct prov_ops prov_openai_ops = {
+	.api = PROV_OPENAI,
+	.name = "openai",
+	.build_body = openai_build_body,
+	.build_url = openai_build_url,
+	.build_headers = openai_build_headers,
+	.secret_headers = openai_secrets,
+	.done_marker = "[DONE]",
+	.decode_event = openai_decode_chunk,
+	.decode_body = openai_decode_response,
+	.end = openai_flush,
+	.takes_temperature = openai_takes_temperature,
+	.state_size = sizeof(struct openai_state),
+	.state_init = openai_state_init,
+	.state_release = openai_state_release,
+};

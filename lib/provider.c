@@ -1,6 +1,6 @@
 /* provider.c: what the three wire formats share -- dispatch to the
  * adapters, the decoder's bookkeeping, error bodies. See provider.h. */
-#include <ctype.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,26 +8,39 @@
 #include "msg.h"
 #include "provider.h"
 
-static const char *const api_names[] = {
-	[PROV_OPENAI] = "openai",
-	[PROV_ANTHROPIC] = "anthropic",
-	[PROV_GEMINI] = "gemini",
-	[PROV_ECHO] = "echo",
+static const struct prov_ops *const ops_table[] = {
+	[PROV_OPENAI] = &prov_openai_ops,
+	[PROV_ANTHROPIC] = &prov_anthropic_ops,
+	[PROV_GEMINI] = &prov_gemini_ops,
+	[PROV_ECHO] = &prov_echo_ops,
 };
+#define NAPIS (sizeof ops_table / sizeof *ops_table)
+
+const struct prov_ops *prov_ops_of(enum prov_api api)
+{
+	return (unsigned)api < NAPIS ? ops_table[api] : NULL;
+}
+
+/* the operations that build and decode: the wire format's */
+static const struct prov_ops *wire_of(enum prov_api api)
+{
+	const struct prov_ops *ops = prov_ops_of(api);
+
+	if (!ops)
+		BUG("unknown api %d", (int)api);
+	return ops->wire ? ops->wire : ops;
+}
 
 const char *prov_api_name(enum prov_api api)
 {
-	if ((unsigned)api >= sizeof(api_names) / sizeof(*api_names))
-		return NULL;
-	return api_names[api];
+	const struct prov_ops *ops = prov_ops_of(api);
+	return ops ? ops->name : NULL;
 }
 
 int prov_api_parse(const char *name, enum prov_api *out)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(api_names) / sizeof(*api_names); i++) {
-		if (name && !strcmp(name, api_names[i])) {
+	for (size_t i = 0; i < NAPIS; i++) {
+		if (name && !strcmp(name, ops_table[i]->name)) {
 			*out = (enum prov_api)i;
 			return 0;
 		}
@@ -35,28 +48,45 @@ int prov_api_parse(const char *name, enum prov_api *out)
 	return -1;
 }
 
+/* ---- the servers ---- */
+
+static const struct prov_info infos[] = {
+	{ "openai", "https://api.openai.com/v1", NULL,
+	  PROV_Q_MAX_COMPLETION_TOKENS | PROV_Q_REASONING_NO_TEMP },
+	{ "azure", NULL, NULL, PROV_Q_MAX_COMPLETION_TOKENS | PROV_Q_REASONING_NO_TEMP },
+	{ "anthropic", "https://api.anthropic.com/v1", NULL, 0 },
+	{ "gemini", "https://generativelanguage.googleapis.com/v1beta", "GOOGLE_API_KEY", 0 },
+	{ "openrouter", "https://openrouter.ai/api/v1", NULL, 0 },
+	{ "groq", "https://api.groq.com/openai/v1", NULL, 0 },
+	{ "deepseek", "https://api.deepseek.com/v1", NULL, 0 },
+	{ "xai", "https://api.x.ai/v1", NULL, 0 },
+	{ "mistral", "https://api.mistral.ai/v1", NULL, PROV_Q_NO_STREAM_OPTIONS },
+	{ "ollama", "http://localhost:11434/v1", NULL, 0 },
+};
+
+const struct prov_info *prov_info_of(const char *provider)
+{
+	static const struct prov_info unknown = { NULL, NULL, NULL, 0 };
+
+	if (!provider)
+		return &infos[0];
+	for (size_t i = 0; i < sizeof infos / sizeof *infos; i++)
+		if (!strcmp(infos[i].provider, provider))
+			return &infos[i];
+	return &unknown;
+}
+
+/* ---- requests ---- */
+
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req)
 {
-	switch (api) {
-	case PROV_ANTHROPIC:
-		return anthropic_build_body(req);
-	case PROV_GEMINI:
-		return gemini_build_body(req);
-	case PROV_OPENAI:
-	case PROV_ECHO:
-		break;
-	}
-	return openai_build_body(req);
+	return wire_of(api)->build_body(req, prov_info_of(req->provider));
 }
 
 int prov_takes_temperature(enum prov_api api, const char *provider, const char *model,
 			   int reasoning_model)
 {
-	if (api == PROV_ANTHROPIC)
-		return anthropic_version(model) < 407;
-	if (api == PROV_OPENAI && reasoning_model)
-		return !openai_is_proper(provider);
-	return 1;
+	return wire_of(api)->takes_temperature(prov_info_of(provider), model, reasoning_model);
 }
 
 char *prov_dump_body(const json_t *body)
@@ -68,23 +98,6 @@ char *prov_dump_body(const json_t *body)
 	return s;
 }
 
-/* Percent-encode all but RFC 3986 unreserved characters. */
-static void sb_add_urlencoded(struct strbuf *sb, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-			sb_addc(sb, c);
-		} else {
-			sb_addc(sb, '%');
-			sb_addc(sb, hex[c >> 4]);
-			sb_addc(sb, hex[c & 15]);
-		}
-	}
-}
-
 char *prov_build_url(enum prov_api api, const char *base_url,
 		     const char *model, int stream)
 {
@@ -94,49 +107,25 @@ char *prov_build_url(enum prov_api api, const char *base_url,
 	while (n && base_url[n - 1] == '/')
 		n--;
 	sb_add(&sb, base_url, n);
-	switch (api) {
-	case PROV_ANTHROPIC:
-		sb_adds(&sb, "/messages");
-		break;
-	case PROV_GEMINI:
-		if (!strncmp(model, "models/", 7))
-			model += 7;
-		sb_adds(&sb, "/models/");
-		sb_add_urlencoded(&sb, model);
-		sb_adds(&sb, stream ? ":streamGenerateContent?alt=sse"
-				    : ":generateContent");
-		break;
-	case PROV_OPENAI:
-	case PROV_ECHO:
-		sb_adds(&sb, "/chat/completions");
-		break;
-	}
+	wire_of(api)->build_url(&sb, model, stream);
 	return sb_detach(&sb, NULL);
 }
 
 size_t prov_build_headers(enum prov_api api, const char *api_key,
 			  char *out[PROV_MAX_HEADERS])
 {
-	size_t n = 0;
-	int key = api_key && *api_key;
+	return wire_of(api)->build_headers(api_key && *api_key ? api_key : NULL, out);
+}
 
-	switch (api) {
-	case PROV_ANTHROPIC:
-		if (key)
-			out[n++] = xasprintf("x-api-key: %s", api_key);
-		out[n++] = xstrdup("anthropic-version: 2023-06-01");
-		break;
-	case PROV_GEMINI:
-		if (key)
-			out[n++] = xasprintf("x-goog-api-key: %s", api_key);
-		break;
-	case PROV_OPENAI:
-	case PROV_ECHO:
-		if (key)
-			out[n++] = xasprintf("Authorization: Bearer %s", api_key);
-		break;
-	}
-	return n;
+int prov_header_is_secret(enum prov_api api, const char *header)
+{
+	const char *const *p = wire_of(api)->secret_headers;
+	size_t n = strcspn(header, ":");
+
+	for (; p && *p; p++)
+		if (strlen(*p) == n && !strncasecmp(header, *p, n))
+			return 1;
+	return 0;
 }
 
 /* ---- decoder ---- */
@@ -146,11 +135,15 @@ void prov_decoder_init(struct prov_decoder *d, enum prov_api api,
 {
 	memset(d, 0, sizeof(*d));
 	d->api = api;
+	d->ops = wire_of(api);
 	if (sink)
 		d->sink = *sink;
 	sb_init(&d->text, 0);
 	sb_init(&d->reasoning, 0);
-	sb_init(&d->held, 0);
+	if (d->ops->state_size)
+		d->state = xcalloc(1, d->ops->state_size);
+	if (d->ops->state_init)
+		d->ops->state_init(d->state);
 }
 
 void prov_decoder_release(struct prov_decoder *d)
@@ -161,7 +154,10 @@ void prov_decoder_release(struct prov_decoder *d)
 	d->res.finish_reason = d->res.error = d->res.model = NULL;
 	sb_release(&d->text);
 	sb_release(&d->reasoning);
-	sb_release(&d->held);
+	if (d->state && d->ops->state_release)
+		d->ops->state_release(d->state);
+	free(d->state);
+	d->state = NULL;
 }
 
 int prov_emit_text(struct prov_decoder *d, const char *s, size_t n)
@@ -253,44 +249,32 @@ static json_t *load_json(const char *s, size_t n)
 
 int prov_decode_event(struct prov_decoder *d, const struct sse_event *ev)
 {
-	json_t *root;
+	const char *marker = d->ops->done_marker;
+	json_t *root, *t;
 	int rc;
 
 	if (!ev->data_len)
 		return 0;	/* an empty "data:" keep-alive carries nothing */
-	if (d->api != PROV_ANTHROPIC && d->api != PROV_GEMINI &&
-	    ev->data_len == 6 && !memcmp(ev->data, "[DONE]", 6)) {
+	if (marker && ev->data_len == strlen(marker) &&
+	    !memcmp(ev->data, marker, ev->data_len)) {
 		d->res.done = 1;
-		return openai_flush(d);
+		return prov_decode_end(d);
 	}
 	root = load_json(ev->data, ev->data_len);
 	if (!json_is_object(root)) {
 		json_decref(root);
 		return PROV_EMALFORMED;
 	}
-	switch (d->api) {
-	case PROV_ANTHROPIC: {
-		json_t *t = json_object_get(root, "type");
-		rc = anthropic_decode_event(d, json_is_string(t) ?
-					    json_string_value(t) : ev->type,
-					    root);
-		break;
-	}
-	case PROV_GEMINI:
-		rc = gemini_decode_chunk(d, root);
-		break;
-	default:
-		rc = openai_decode_chunk(d, root);
-		break;
-	}
+	t = json_object_get(root, "type");
+	rc = d->ops->decode_event(d, json_is_string(t) ? json_string_value(t) : ev->type,
+				  root);
 	json_decref(root);
 	return rc;
 }
 
 int prov_decode_end(struct prov_decoder *d)
 {
-	/* only the OpenAI decoder holds anything back */
-	return openai_flush(d);
+	return d->ops->end ? d->ops->end(d) : 0;
 }
 
 int prov_decode_body(struct prov_decoder *d, const char *body, size_t len)
@@ -303,34 +287,7 @@ int prov_decode_body(struct prov_decoder *d, const char *body, size_t len)
 	d->collect = 1;
 	sb_reset(&d->text);
 	sb_reset(&d->reasoning);
-	switch (d->api) {
-	case PROV_ANTHROPIC:
-		rc = json_is_object(root) ? anthropic_decode_response(d, root)
-					  : PROV_EMALFORMED;
-		break;
-	case PROV_GEMINI:
-		if (json_is_array(root)) {
-			size_t i;
-			json_t *v;
-			if (!json_array_size(root))
-				rc = PROV_EMALFORMED;
-			json_array_foreach(root, i, v) {
-				rc = json_is_object(v) ? gemini_decode_chunk(d, v)
-						       : PROV_EMALFORMED;
-				if (rc)
-					break;
-			}
-		} else if (json_is_object(root)) {
-			rc = gemini_decode_chunk(d, root);
-		} else {
-			rc = PROV_EMALFORMED;
-		}
-		break;
-	default:
-		rc = json_is_object(root) ? openai_decode_response(d, root)
-					  : PROV_EMALFORMED;
-		break;
-	}
+	rc = d->ops->decode_body(d, root);
 	json_decref(root);
 	d->collect = 0;
 	if (!rc)
@@ -387,7 +344,7 @@ static void sb_add_oneline(struct strbuf *sb, const char *s, size_t n,
 	}
 }
 
-static const char *str_or_null(const json_t *obj, const char *key)
+const char *prov_json_string(const json_t *obj, const char *key)
 {
 	json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
 	return json_is_string(v) && *json_string_value(v) ?
@@ -400,7 +357,7 @@ static const char *str_or_null(const json_t *obj, const char *key)
  * FastAPI "detail"; the same inside OpenRouter's first choice
  * ({"choices":[{"error":{...},"finish_reason":"error"}]}). The first
  * element of an array is looked at (Gemini sometimes wraps). */
-static const json_t *error_object(const json_t *root)
+const json_t *prov_error_object(const json_t *root)
 {
 	const json_t *e, *c0;
 
@@ -411,7 +368,7 @@ static const json_t *error_object(const json_t *root)
 	e = json_object_get(root, "error");
 	if (json_is_object(e))
 		return e;
-	if (json_is_string(e) || str_or_null(root, "message") ||
+	if (json_is_string(e) || prov_json_string(root, "message") ||
 	    json_is_array(json_object_get(root, "detail")) ||
 	    json_is_object(json_object_get(root, "message")))
 		return root;
@@ -437,7 +394,7 @@ static char *detail_text(const json_t *err)
 	if (!json_is_array(d))
 		d = json_object_get(json_object_get(err, "message"), "detail");
 	first = json_array_get(d, 0);
-	if (!(msg = str_or_null(first, "msg")))
+	if (!(msg = prov_json_string(first, "msg")))
 		return NULL;
 	json_array_foreach(json_object_get(first, "loc"), i, p) {
 		if (i)
@@ -465,17 +422,17 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 	char num[32], *detail = NULL;
 	json_t *v, *meta;
 
-	code = str_or_null(err, "code");
+	code = prov_json_string(err, "code");
 	if (!code)
-		code = str_or_null(err, "status");
+		code = prov_json_string(err, "status");
 	if (!code)
-		code = str_or_null(err, "type");
+		code = prov_json_string(err, "type");
 	v = json_object_get(err, "code");
 	if (!code && json_is_integer(v) && json_integer_value(v) != status) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
 		code = num;
 	}
-	msg = str_or_null(err, "message");
+	msg = prov_json_string(err, "message");
 	if (!msg && json_is_string(json_object_get(err, "error")))
 		msg = json_string_value(json_object_get(err, "error"));
 	if (!msg && (detail = detail_text(err)))
@@ -493,11 +450,11 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 
 	/* OpenRouter: the upstream provider's own body. */
 	meta = json_object_get(err, "metadata");
-	if (depth < 2 && json_is_object(meta) && str_or_null(meta, "raw")) {
-		const char *raw = str_or_null(meta, "raw");
-		const char *who = str_or_null(meta, "provider_name");
+	if (depth < 2 && json_is_object(meta) && prov_json_string(meta, "raw")) {
+		const char *raw = prov_json_string(meta, "raw");
+		const char *who = prov_json_string(meta, "provider_name");
 		json_t *inner = load_json(raw, strlen(raw));
-		const json_t *ie = error_object(inner);
+		const json_t *ie = prov_error_object(inner);
 		size_t mark;
 
 		sb_adds(sb, " (");
@@ -519,7 +476,7 @@ static int sb_add_error(struct strbuf *sb, const json_t *err, long status,
 int prov_set_error(struct prov_decoder *d, const json_t *root)
 {
 	struct strbuf sb = STRBUF_INIT;
-	const json_t *err = error_object(root);
+	const json_t *err = prov_error_object(root);
 
 	if (!err)
 		err = root;
@@ -535,7 +492,7 @@ char *prov_error_line(enum prov_api api, long http_status, const char *body,
 {
 	struct strbuf sb = STRBUF_INIT, e = STRBUF_INIT;
 	json_t *root = len ? load_json(body, len) : NULL;
-	const json_t *err = error_object(root);
+	const json_t *err = prov_error_object(root);
 	int found = err ? sb_add_error(&e, err, http_status, 0) : 0;
 
 	(void)api;	/* the shapes do not collide; one reader serves all */
@@ -589,53 +546,15 @@ enum prov_finish prov_finish_kind(const char *fr)
 	return PROV_FINISH_OTHER;
 }
 
-/* The google.rpc detail of this type ("type.googleapis.com/google.rpc.X")
- * in a Gemini error object, or NULL. */
-static const json_t *google_detail(const json_t *err, const char *type)
-{
-	const json_t *d;
-	size_t i, n = strlen(type);
-
-	json_array_foreach(json_object_get(err, "details"), i, d) {
-		const char *t = str_or_null(d, "@type");
-		size_t tn = t ? strlen(t) : 0;
-		if (tn >= n && !strcmp(t + tn - n, type))
-			return d;
-	}
-	return NULL;
-}
-
-/* A Gemini quota that resets daily: no point in waiting seconds for it. */
-static int google_daily_quota(const json_t *err)
-{
-	const json_t *v;
-	size_t i;
-
-	json_array_foreach(json_object_get(google_detail(err, "rpc.QuotaFailure"),
-					   "violations"), i, v) {
-		const char *id = str_or_null(v, "quotaId");
-		if (id && strstr(id, "PerDay"))
-			return 1;
-	}
-	return 0;
-}
-
 long prov_error_retry_after(enum prov_api api, const char *body, size_t len)
 {
+	const struct prov_ops *ops = wire_of(api);
 	json_t *root;
-	const char *delay;
-	long s = -1;
+	long s;
 
-	if (api != PROV_GEMINI || !len || !(root = load_json(body, len)))
+	if (!ops->retry_after || !len || !(root = load_json(body, len)))
 		return -1;
-	/* "retryDelay": "3s" or "26.5s" (a protobuf Duration) */
-	delay = str_or_null(google_detail(error_object(root), "rpc.RetryInfo"), "retryDelay");
-	if (delay) {
-		char *end;
-		double d = strtod(delay, &end);
-		if (end != delay && !strcmp(end, "s") && d >= 0 && d < 86400)
-			s = (long)d + (d > (long)d);
-	}
+	s = ops->retry_after(prov_error_object(root));
 	json_decref(root);
 	return s;
 }
@@ -644,16 +563,16 @@ int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 			    size_t len)
 {
 	json_t *root = len ? load_json(body, len) : NULL;
-	const json_t *err = error_object(root);
-	const char *code = str_or_null(err, "code");
-	const char *type = str_or_null(err, "type");
-	const char *gstatus = str_or_null(err, "status");
+	const json_t *err = prov_error_object(root);
+	const char *code = prov_json_string(err, "code");
+	const char *type = prov_json_string(err, "type");
+	const char *gstatus = prov_json_string(err, "status");
 	json_t *num = err ? json_object_get(err, "code") : NULL;
 	int yes;
 
 	if ((code && !strcmp(code, "insufficient_quota")) ||
 	    (type && !strcmp(type, "insufficient_quota")) ||
-	    (api == PROV_GEMINI && err && google_daily_quota(err))) {
+	    (err && wire_of(api)->never_retry && wire_of(api)->never_retry(err))) {
 		yes = 0;
 	} else if (status == 408 || status == 429 || status >= 500) {
 		yes = 1;

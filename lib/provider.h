@@ -4,8 +4,14 @@
  *
  * Three wire formats: OpenAI Chat Completions (also OpenRouter, Azure and
  * other compatible servers), Anthropic Messages, Gemini generateContent.
- * PROV_ECHO (the offline test adapter) has no wire format of its own; where
- * one is needed these functions treat it as PROV_OPENAI.
+ * PROV_ECHO (lib/echo.c, the offline adapter) answers without a network;
+ * where a wire format is asked of it, it speaks OpenAI's.
+ *
+ * Each API is one table of operations (struct prov_ops, looked up once
+ * with prov_ops_of); what differs between the servers that speak one API
+ * (a default base URL, another variable for the key, a field name) is a
+ * row of data (struct prov_info, prov_info_of), never a comparison of
+ * provider names in code.
  *
  * Token counts are normalised across providers so one price table fits:
  *   prompt_tokens      all input tokens, cached ones included (OpenAI's
@@ -24,6 +30,7 @@
 #ifndef T3_PROVIDER_H
 #define T3_PROVIDER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -35,6 +42,8 @@ enum prov_api { PROV_OPENAI, PROV_ANTHROPIC, PROV_GEMINI, PROV_ECHO };
  * own non-zero return; negative and apart from SSE_ETOOLONG. */
 #define PROV_EERROR (-20)     /* the provider reported an error: res.error */
 #define PROV_EMALFORMED (-21) /* not JSON, or not the expected shape */
+/* A local adapter's answer stopped by the caller's cancel flag. */
+#define PROV_ECANCELLED (-22)
 
 /* Anthropic requires max_tokens; used when the request gives none. */
 #define PROV_ANTHROPIC_DEFAULT_MAX_TOKENS 4096
@@ -46,6 +55,28 @@ enum prov_api { PROV_OPENAI, PROV_ANTHROPIC, PROV_GEMINI, PROV_ECHO };
 const char *prov_api_name(enum prov_api api);
 /* The reverse; returns -1 for an unknown name. */
 int prov_api_parse(const char *name, enum prov_api *out);
+
+/* ---- the servers: one row of data each ---- */
+
+/* quirks of a server that speaks an API the common way otherwise */
+#define PROV_Q_MAX_COMPLETION_TOKENS 0x1  /* OpenAI: max_tokens is sent as
+					     max_completion_tokens */
+#define PROV_Q_NO_STREAM_OPTIONS 0x2      /* OpenAI: refuses stream_options
+					     (HTTP 422), sends usage unasked */
+#define PROV_Q_REASONING_NO_TEMP 0x4      /* its reasoning models refuse any
+					     temperature but the default */
+
+struct prov_info {
+	const char *provider;	/* the catalog's provider_name */
+	const char *base_url;	/* the default, NULL: none (must be set) */
+	const char *key_env_alt;	/* read after PROVIDER_API_KEY, or NULL */
+	unsigned quirks;	/* PROV_Q_* */
+};
+
+/* The row of provider (the catalog's provider_name). An unknown provider
+ * gets a row with no default URL and no quirks; NULL gets "openai"'s
+ * (OpenAI's own API). Never NULL. */
+const struct prov_info *prov_info_of(const char *provider);
 
 struct prov_msg {
 	const char *role;	/* "user" or "assistant" */
@@ -73,12 +104,12 @@ struct prov_req {
  * OpenAI: messages with a leading {"role":"system"} message;
  *   "reasoning_effort" top level; streaming adds
  *   "stream_options":{"include_usage":true} to get the usage chunk.
- *   max_tokens is sent as "max_completion_tokens" to provider "openai"
- *   (and "azure"), whose reasoning models (o-series, gpt-5) refuse
- *   "max_tokens"; as "max_tokens" to every other server, as all accept it
- *   and some (Mistral) refuse the newer name. Provider "mistral" gets no
- *   stream_options: it refuses unknown fields (HTTP 422) and sends usage
- *   unasked.
+ *   max_tokens is sent as "max_completion_tokens" to a server with the
+ *   quirk PROV_Q_MAX_COMPLETION_TOKENS (openai, azure), whose reasoning
+ *   models (o-series, gpt-5) refuse "max_tokens"; as "max_tokens" to
+ *   every other server, as all accept it and some (Mistral) refuse the
+ *   newer name. PROV_Q_NO_STREAM_OPTIONS (mistral) gets no stream_options:
+ *   it refuses unknown fields (HTTP 422) and sends usage unasked.
  * Anthropic: "system" top level; "max_tokens" always (defaults above).
  *   How thinking is asked for depends on the model's generation (its
  *   version, read from the name: claude-sonnet-4-6, claude-3-7-sonnet-...):
@@ -104,9 +135,9 @@ struct prov_req {
 json_t *prov_build_body(enum prov_api api, const struct prov_req *req);
 
 /* Whether the model takes a sampling temperature. No for Anthropic's
- * models from Claude 4.7 and 5 on, and for the reasoning models of
- * provider "openai"/"azure" (o-series, gpt-5): their APIs refuse any but
- * the default with HTTP 400. */
+ * models from Claude 4.7 and 5 on, and for the reasoning models of a
+ * server with PROV_Q_REASONING_NO_TEMP (openai, azure: o-series, gpt-5):
+ * their APIs refuse any but the default with HTTP 400. */
 int prov_takes_temperature(enum prov_api api, const char *provider, const char *model,
 			   int reasoning_model);
 
@@ -131,6 +162,8 @@ char *prov_build_url(enum prov_api api, const char *base_url,
 #define PROV_MAX_HEADERS 4
 size_t prov_build_headers(enum prov_api api, const char *api_key,
 			  char *out[PROV_MAX_HEADERS]);
+/* Whether a "Name: value" header of api carries the key. */
+int prov_header_is_secret(enum prov_api api, const char *header);
 
 /* Where decoded text goes. Either callback may be NULL; a non-zero return
  * stops decoding and is returned by prov_decode_*. Text comes in UTF-8
@@ -154,19 +187,72 @@ struct prov_result {
 	char *model;		/* the model the provider reports */
 };
 
+struct prov_ops;
+
 struct prov_decoder {
 	enum prov_api api;
+	const struct prov_ops *ops;
 	struct prov_sink sink;
 	struct prov_result res;
-	/* private */
+	/* private: provider.c's and the adapter's */
 	int collect;		/* prov_decode_body: gather, then one call */
-	long cache_write;	/* Anthropic's cache_creation_input_tokens */
-	int think;		/* OpenAI: where a leading <think> block stands */
-	struct strbuf held;	/* OpenAI: text not yet passed on, as it may
-				   be part of a <think> or </think> tag */
 	struct strbuf text;
 	struct strbuf reasoning;
+	void *state;		/* the adapter's own, ops->state_size bytes */
 };
+
+/* How a local adapter (ops->answer) hands over its answer: text goes
+ * through the decoder's sink; idle, when not NULL, is called after each
+ * piece (the moment to write it out; a non-zero return stops, and is
+ * returned); a non-zero *cancel stops it with PROV_ECANCELLED. */
+struct prov_local {
+	int (*idle)(void *ctx);
+	void *ctx;
+	volatile sig_atomic_t *cancel;
+};
+
+/* One API. Every operation but those marked "may be NULL" is set. */
+struct prov_ops {
+	enum prov_api api;
+	const char *name;
+	/* the wire format, when it is another API's (echo: OpenAI's); the
+	 * build and decode operations below are then that one's */
+	const struct prov_ops *wire;
+	json_t *(*build_body)(const struct prov_req *req, const struct prov_info *info);
+	/* appends to sb, which holds the base URL without a trailing '/' */
+	void (*build_url)(struct strbuf *sb, const char *model, int stream);
+	size_t (*build_headers)(const char *api_key, char *out[]);
+	/* the headers that carry the key (lower case, NULL-terminated):
+	 * shown redacted by -v */
+	const char *const *secret_headers;
+	/* the data of the event that ends a stream without JSON ("[DONE]"),
+	 * or NULL */
+	const char *done_marker;
+	/* a stream's event, its data parsed to an object; type is the JSON
+	 * "type" member or the SSE event name */
+	int (*decode_event)(struct prov_decoder *d, const char *type, const json_t *root);
+	/* a whole response body (an object, or for Gemini also an array) */
+	int (*decode_body)(struct prov_decoder *d, const json_t *root);
+	/* the stream is over: hand on held text (may be NULL) */
+	int (*end)(struct prov_decoder *d);
+	/* the wait an error object asks for, in s, or -1 (may be NULL) */
+	long (*retry_after)(const json_t *err);
+	/* an error object that no wait will cure (a daily quota; may be
+	 * NULL) */
+	int (*never_retry)(const json_t *err);
+	int (*takes_temperature)(const struct prov_info *info, const char *model,
+				 int reasoning_model);
+	size_t state_size;	/* the decoder's private state, zeroed */
+	void (*state_init)(void *state);	/* may be NULL */
+	void (*state_release)(void *state);	/* may be NULL */
+	/* A local adapter's whole answer, without a network (NULL for the
+	 * others): 0 with res.done set, PROV_ECANCELLED, or idle's return. */
+	int (*answer)(struct prov_decoder *d, const struct prov_req *req,
+		      const struct prov_local *io);
+};
+
+/* The table of api. Never NULL for a valid enum value. */
+const struct prov_ops *prov_ops_of(enum prov_api api);
 
 void prov_decoder_init(struct prov_decoder *d, enum prov_api api,
 		       const struct prov_sink *sink);
@@ -229,7 +315,7 @@ long prov_error_retry_after(enum prov_api api, const char *body, size_t len);
 int prov_error_is_retryable(enum prov_api api, long status, const char *body,
 			    size_t len);
 
-/* ---- for the adapters (lib/openai.c, anthropic.c, gemini.c) ---- */
+/* ---- for the adapters (lib/openai.c, anthropic.c, gemini.c, echo.c) ---- */
 
 /* Hand text to the sink (or gather it, for prov_decode_body). */
 int prov_emit_text(struct prov_decoder *d, const char *s, size_t n);
@@ -252,23 +338,17 @@ json_t *prov_json_strn(const char *s, size_t n);
  * too. Returns PROV_EERROR. */
 int prov_set_error(struct prov_decoder *d, const json_t *root);
 
-json_t *openai_build_body(const struct prov_req *req);
-int openai_decode_chunk(struct prov_decoder *d, const json_t *root);
-int openai_decode_response(struct prov_decoder *d, const json_t *root);
-/* Text held back while deciding about a leading <think> block, handed on
- * at the end of the answer. */
-int openai_flush(struct prov_decoder *d);
-/* Whether provider is OpenAI's own API ("openai", "azure", or NULL),
- * whose reasoning models refuse "max_tokens" and any temperature. */
-int openai_is_proper(const char *provider);
-json_t *anthropic_build_body(const struct prov_req *req);
+/* The error object of a body or chunk (see prov_set_error), or NULL;
+ * and a string member of it, NULL when absent or empty. */
+const json_t *prov_error_object(const json_t *root);
+const char *prov_json_string(const json_t *obj, const char *key);
+
 /* A Claude model's version, major * 100 + minor (406 for claude-opus-4-6),
  * 0 when the name has none. */
 int anthropic_version(const char *model);
-int anthropic_decode_event(struct prov_decoder *d, const char *type,
-			   const json_t *root);
-int anthropic_decode_response(struct prov_decoder *d, const json_t *root);
-json_t *gemini_build_body(const struct prov_req *req);
-int gemini_decode_chunk(struct prov_decoder *d, const json_t *root);
+
+/* the adapters' tables, each in its own file */
+extern const struct prov_ops prov_openai_ops, prov_anthropic_ops, prov_gemini_ops,
+	prov_echo_ops;
 
 #endif

@@ -79,8 +79,8 @@ unchanged "refusals before a request leave both databases byte for byte as they 
 # ---- the echo model: offline, deterministic, free, estimated ----
 run tmo t3-chat -m echo "hello  world"
 is_rc 0 "echo model"
-printf 'hello  world' >"$TMP/expected"
-cmp -s "$TMP/expected" "$OUT"; ok $? "echoes the prompt byte for byte (no newline added on a pipe)"
+printf 'hello  world\n' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "echoes the prompt byte for byte, ending the line (also on a pipe)"
 is "$(cat "$ERR")" "" "nothing on stderr"
 first=$(cat "$OUT")
 run tmo t3-chat -m echo "hello  world"
@@ -98,11 +98,12 @@ is "$(sql "$DDB" "SELECT DISTINCT title FROM chat_sessions")" "hello  world" "ti
 
 run tmo t3-chat -m echo --json "hello  world"
 is_rc 0 "--json"
-is "$(jx "$OUT" '$.text' '$.model' '$.provider' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.tokens_estimated' '$.cost_usd' '$.attempts' '$.error')" \
+is "$(jx "$OUT" '$.text' '$.model_name' '$.provider_name' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.tokens_estimated' '$.cost_usd' '$.attempts' '$.error')" \
 	'["hello  world","echo","echo","success","stop",3,3,true,0.0,1,null]' "--json: text, tokens flagged estimated, zero cost"
 is "$(jsql "$OUT" "SELECT group_concat(key, ' ') FROM d, json_each(d.J)")" \
-	"chat_id message_id user_message_id model provider text reasoning status finish_reason prompt_tokens completion_tokens reasoning_tokens cached_tokens tokens_estimated cost_usd first_token_ms total_ms attempts error" \
+	"chat_id message_id user_message_id model_name provider_name timestamp text reasoning status finish_reason prompt_tokens completion_tokens reasoning_tokens cached_tokens tokens_estimated cost_usd first_token_ms total_ms attempts error" \
 	"--json: the documented fields, in order"
+like "$OUT" '"timestamp":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"' "--json: an ISO-8601 UTC timestamp"
 mid=$(jx "$OUT" '$.message_id')
 is "$(sql "$DDB" "SELECT sender_type FROM chat_messages WHERE message_id = '$mid'")" ai "--json message_id is the stored answer"
 
@@ -116,12 +117,12 @@ is "$(wc -l <"$ERR" | tr -d ' ')" 1 "-u: one line"
 printf 'material\nline 2\n\n\n' >"$TMP/in"
 run tmo t3-chat -m echo review this <"$TMP/in"
 is_rc 0 "arguments and stdin"
-printf 'review this\n\nmaterial\nline 2' >"$TMP/expected"
-cmp -s "$TMP/expected" "$OUT"; ok $? "arguments, a blank line, then stdin (trailing newlines dropped)"
+printf 'review this\n\nmaterial\nline 2\n' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "arguments, a blank line, then stdin (trailing newlines dropped, one ends the answer)"
 is "$(sql "$DDB" "SELECT message_text FROM chat_messages WHERE sender_type = 'user' ORDER BY timestamp DESC LIMIT 1")" \
 	"$(cat "$TMP/expected")" "stored as sent"
 run tmo t3-chat -m echo <"$TMP/in"
-printf 'material\nline 2' >"$TMP/expected"
+printf 'material\nline 2\n' >"$TMP/expected"
 cmp -s "$TMP/expected" "$OUT"; ok $? "stdin alone is the prompt"
 printf 'a\000b' >"$TMP/nul"
 snapshot
@@ -259,5 +260,20 @@ is "$(stat -c %a "$DDB-wal") $(stat -c %a "$DDB-shm")" "600 600" "-wal and -shm 
 # 64 frames, plus what one run adds, plus the header: at most ~100 frames
 [ "$max" -le $((32 + 100 * (4096 + 24))) ]; ok $? "the WAL stays bounded (largest $max bytes)"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages")" $((n + 60)) "every message of the 30 runs is there"
+
+
+# ---- the answer ends its line (also into a pipe); --json is unaffected ----
+is "$(tmo t3-chat -m echo one two | wc -l | tr -d ' ')" 1 "the answer is one line for wc -l"
+is "$(printf 'a\nb\n' | tmo t3-chat -m echo | while read -r l; do printf '[%s]' "$l"; done)" "[a][b]" \
+	"while read sees the last line"
+run tmo t3-chat -m echo "$(printf 'ends\n\nx')"
+printf 'ends\n\nx\n' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "one newline added"
+run tmo t3-chat -m echo "ends
+"
+printf 'ends\n' >"$TMP/expected"
+cmp -s "$TMP/expected" "$OUT"; ok $? "an answer that ends its line gets none"
+run tmo t3-chat -m echo --json "one two"
+is "$(jx "$OUT" '$.text')" "one two" "--json: the text as it came, no newline added"
 
 done_testing

@@ -27,7 +27,7 @@ OAI_TEXT='The result of \( 1231 \times 2331 \) is \( 2,869,461 \).'
 mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
 run with_openai t3-chat -m gpt-4o-mini -u -s "You are terse." --temperature 0.7 --max-tokens 300 "What is 1231*2331?"
 is_rc 0 "openai: exit 0"
-is_out_raw "$OAI_TEXT" "openai: the recorded answer, exactly, on stdout"
+is_out "$OAI_TEXT" "openai: the recorded answer, exactly, on stdout"
 like "$ERR" '^t3-chat: gpt-4o-mini: 87 prompt \+ 26 completion tokens, \$0\.000029, first token [0-9]+ ms, total [0-9]+ ms$' "openai: -u line"
 is "$(wc -l <"$ERR" | tr -d ' ')" 1 "openai: nothing else on stderr"
 is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_used, tokens_estimated, http_status, attempt')" \
@@ -51,7 +51,7 @@ is "$(mock_req 1 '$.body')" \
 run with_openai t3-chat -m gpt-4o-mini --json hi
 is_rc 0 "openai --json"
 is "$(jx "$OUT" '$.text')" "$OAI_TEXT" "openai --json: text"
-is "$(jx "$OUT" '$.model' '$.provider' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.reasoning_tokens' '$.cached_tokens' '$.tokens_estimated' '$.attempts' '$.error' '$.reasoning')" \
+is "$(jx "$OUT" '$.model_name' '$.provider_name' '$.status' '$.finish_reason' '$.prompt_tokens' '$.completion_tokens' '$.reasoning_tokens' '$.cached_tokens' '$.tokens_estimated' '$.attempts' '$.error' '$.reasoning')" \
 	'["gpt-4o-mini","openai","success","stop",87,26,0,0,false,1,null,null]' \
 	"openai --json: model, status, finish reason, tokens"
 is "$(jsql "$OUT" "SELECT printf('%.12f', json_extract(J, '\$.cost_usd')) FROM d")" "$(cost_of gpt-4o-mini 87 26 0 0)" "openai --json: cost"
@@ -65,7 +65,7 @@ is_rc 0 "openai --jsonl"
 is "$(jsonl_types "$OUT")" "start delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta delta usage done" \
 	"openai --jsonl: start, one delta per recorded delta, usage, done"
 is "$(jsonl_text "$OUT" delta)" "$OAI_TEXT" "openai --jsonl: the deltas add up to the answer"
-is "$(jx "$OUT.json" '$[0].chat_id' '$[0].model' '$[0].provider')" "[\"$(last_ai chat_id)\",\"gpt-4o-mini\",\"openai\"]" "openai --jsonl: start event"
+is "$(jx "$OUT.json" '$[0].chat_id' '$[0].model_name' '$[0].provider_name')" "[\"$(last_ai chat_id)\",\"gpt-4o-mini\",\"openai\"]" "openai --jsonl: start event"
 is "$(jx "$OUT.json" '$[#-2].prompt_tokens' '$[#-2].completion_tokens' '$[#-2].reasoning_tokens' '$[#-2].cached_tokens' '$[#-2].tokens_estimated')" '[87,26,0,0,false]' "openai --jsonl: usage event"
 is "$(jx "$OUT.json" '$[#-1].status' '$[#-1].finish_reason' '$[#-1].message_id')" "[\"success\",\"stop\",\"$(last_ai message_id)\"]" "openai --jsonl: done event"
 
@@ -74,7 +74,7 @@ sed 's/"cached_tokens":0/"cached_tokens":64/' "$F/openai/chat-stream-gpt4omini-i
 mock_script "{\"file\":\"$TMP/cached.sse\"}"
 run with_openai t3-chat -m gpt-4o-mini hi
 is_rc 0 "openai cached: exit 0"
-is_out_raw "$OAI_TEXT" "openai cached: the same answer"
+is_out "$OAI_TEXT" "openai cached: the same answer"
 is "$(last_usage 'prompt_tokens, completion_tokens, cached_tokens')" "87|26|64" "openai: cached tokens recorded"
 is_cost gpt-4o-mini 87 26 0 64 "openai cached"
 
@@ -82,7 +82,7 @@ is_cost gpt-4o-mini 87 26 0 64 "openai cached"
 mock_script "{\"file\":\"$F/openai/chat-nonstream-gpt4omini.json\"}"
 run with_openai t3-chat -m gpt-4o-mini --no-stream hi
 is_rc 0 "openai --no-stream"
-is_out_raw "YES" "openai --no-stream: the answer"
+is_out "YES" "openai --no-stream: the answer"
 is "$(mock_req 1 '$.body')" '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}' \
 	"openai --no-stream: no stream, no stream_options"
 is "$(last_usage 'status_code, prompt_tokens, completion_tokens, tokens_estimated')" "success|146|3|0" "openai --no-stream: usage"
@@ -108,7 +108,7 @@ if have taskset 2; then
 	mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\"}"
 	run with_openai taskset -c 0 t3-chat -m gpt-4o-mini "What is 1231*2331?"
 	is_rc 0 "openai on one CPU: exit 0"
-	is_out_raw "$OAI_TEXT" "openai on one CPU: the answer"
+	is_out "$OAI_TEXT" "openai on one CPU: the answer"
 fi
 
 # reasoning: gpt-5-nano, reasoning_effort
@@ -130,7 +130,7 @@ is "$(mock_keys 1 '$.body')" contents "a blank system prompt: the body is the co
 mock_script "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -s "Be brief." --temperature 0.2 -u "Say hello"
 is_rc 0 "anthropic: exit 0"
-is_out_raw "Hello" "anthropic: the recorded answer"
+is_out "Hello" "anthropic: the recorded answer"
 like "$ERR" '^t3-chat: claude-haiku-4-5-20251001: 10 prompt \+ 4 completion tokens, \$0\.000030, first token [0-9]+ ms, total [0-9]+ ms$' "anthropic: -u line"
 is "$(last_usage 'status_code, provider_name, prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_estimated')" \
 	"success|anthropic|10|4|0|0|0" "anthropic: input tokens from message_start, output from message_delta"
@@ -159,7 +159,7 @@ Some good options:
 - Wing
 
 Let me give two brief, catchy names:"
-is_out_raw "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
+is_out "$ANT_TEXT" "anthropic thinking: only the answer on stdout"
 is "$(cat "$ERR")" "$ANT_THINK" "anthropic thinking: --show-reasoning puts the thinking on stderr"
 is "$(tail -c 1 "$ERR" | od -An -tx1 | tr -d ' ')" 0a "anthropic thinking: its line ended before the answer"
 is "$(mock_req 1 '$.body.thinking' '$.body.max_tokens' '$.body.temperature')" \
@@ -173,7 +173,7 @@ is_cost claude-haiku-4-5-20251001 46 133 0 0 "anthropic thinking"
 # is refused before anything is sent or stored
 run with_anthropic t3-chat -m sonnet --reasoning-effort high --show-reasoning "pelican names"
 is_rc 0 "claude 5 thinking"
-is_out_raw "$ANT_TEXT" "claude 5 thinking: the answer"
+is_out "$ANT_TEXT" "claude 5 thinking: the answer"
 is "$(mock_req "$(mock_count)" '$.body.model' '$.body.thinking' '$.body.output_config' '$.body.max_tokens' '$.body.temperature')" \
 	'["claude-sonnet-5",{"type":"adaptive","display":"summarized"},{"effort":"high"},32000,null]' \
 	"claude 5: adaptive thinking, output_config.effort, no budget, max_tokens 32000"
@@ -198,7 +198,7 @@ is "$(cat "$ERR")" "" "anthropic --jsonl: nothing on stderr"
 mock_script "{\"file\":\"$F/anthropic/messages-nonstream-claude3opus.json\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 --no-stream Nietzsche
 is_rc 0 "anthropic --no-stream"
-is_out_raw 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
+is_out 'When Nietzsche famously declared "God is dead" in his' "anthropic --no-stream: the answer"
 is "$(mock_req 1 '$.body.stream')" "" "anthropic --no-stream: no stream field"
 is "$(mock_keys 1 '$.body')" "model,messages,max_tokens" "anthropic --no-stream: the body's members (stream absent, not null)"
 is "$(last_ai 'finish_reason, prompt_tokens, completion_tokens')" "max_tokens|22|15" "anthropic --no-stream: finish reason max_tokens, tokens"
@@ -246,7 +246,7 @@ is "$(last_ai 'finish_reason, status')" "STOP|complete" "gemini --no-stream: sto
 mock_script "{\"file\":\"$F/openrouter/chat-stream-gpt4o-usage.sse\"}"
 run with_openrouter t3-chat -m anthropic/claude-sonnet-4.5 "name two pets"
 is_rc 0 "openrouter: exit 0"
-is_out_raw "Pebbles and Skipper." "openrouter: the recorded answer (comments skipped)"
+is_out "Pebbles and Skipper." "openrouter: the recorded answer (comments skipped)"
 is "$(last_usage 'status_code, provider_name, model_name, prompt_tokens, completion_tokens')" \
 	"success|openrouter|anthropic/claude-sonnet-4.5|17|6" "openrouter: usage row"
 is_cost anthropic/claude-sonnet-4.5 17 6 0 0 openrouter
@@ -259,7 +259,7 @@ is "$(mock_req 1 '$.path' '$.headers.authorization' '$.body.model' '$.body.strea
 mock_script '{"gen_events":2}'
 run with_provider MISTRAL /v1 t3-chat -m mistral-small-latest --max-tokens 50 "hello"
 is_rc 0 "mistral: exit 0"
-is_out_raw "tok0 tok1 " "mistral: the answer"
+is_out "tok0 tok1 " "mistral: the answer"
 is "$(last_usage 'status_code, provider_name, model_name')" "success|mistral|mistral-small-latest" "mistral: usage row"
 is "$(mock_req 1 '$.path' '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream' '$.body.stream_options')" \
 	'["/v1/chat/completions",50,null,true,null]' \
@@ -268,7 +268,7 @@ is "$(mock_keys 1 '$.body')" "model,messages,max_tokens,stream" "mistral: no oth
 mock_script '{"gen_events":2}'
 run with_provider GROQ /v1 t3-chat -m llama-3.3-70b-versatile --max-tokens 50 "hello"
 is_rc 0 "groq: exit 0"
-is_out_raw "tok0 tok1 " "groq: the answer"
+is_out "tok0 tok1 " "groq: the answer"
 is "$(mock_req 1 '$.body.max_tokens' '$.body.max_completion_tokens' '$.body.stream_options')" \
 	'[50,null,{"include_usage":true}]' "groq: max_tokens, stream_options"
 is "$(mock_keys 1 '$.body')" "model,messages,max_tokens,stream,stream_options" "groq: no max_completion_tokens member, not even a null one"

@@ -35,7 +35,7 @@ mock_script "{\"status\":429,\"headers\":{\"Retry-After\":\"0\"},\"file\":\"$F/o
 mark
 cont with_openai -m gpt-4o-mini "again"
 is_rc 0 "429 then success: exit 0"
-is_out_raw "$OAI_TEXT" "429 then success: the answer once on stdout"
+is_out "$OAI_TEXT" "429 then success: the answer once on stdout"
 is_err "t3-chat: openai: HTTP 429 rate_limit_exceeded: Rate limit reached for gpt-4o-mini in organization org-2UNBOwAjq6LkaA8Fl347aXVc on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms. Visit https://platform.openai.com/account/rate-limits to learn more.; retrying in 0.0 s" \
 	"429: the retry announced on stderr with the decoded error"
 is "$(mock_count)" 2 "429: retried once"
@@ -209,7 +209,7 @@ mock_script "{\"file\":\"$OAI_SSE\",\"cut_at\":1500}"
 mark
 cont with_openai -m gpt-4o-mini "again"
 is_rc 4 "cut_at: exit 4"
-is_out_raw 'The result of' "cut_at: the partial answer was printed"
+is_out 'The result of' "cut_at: the partial answer was printed, its line ended"
 like "$ERR" '^t3-chat: error: stream cut off: ' "cut_at: says the stream was cut off"
 is "$(last_ai 'message_text, status, finish_reason IS NULL')" "The result of|incomplete|1" "cut_at: the partial answer stored, flagged incomplete"
 is "$(usage_rows)" "incomplete,200,1" "cut_at: usage row incomplete"

@@ -175,7 +175,7 @@ EOF
 	grep -q False "$TMP/fields" && diag "$(cat "$TMP/fields")"
 	# the error event, which echo never sends: its fields as printed
 	grep -q '^\.Li status ,$' "$MAN1" && grep -q '"type", "error", "status"' "$TOP/cmd/t3-chat.c" &&
-		grep -q '"message", run->message' "$TOP/cmd/t3-chat.c"
+		grep -q '"message", t->message' "$TOP/cmd/t3-chat.c"
 	ok $? "--jsonl: the error event's fields are those of the source"
 else
 	ok 0 "# SKIP $PYTHON not installed"
@@ -287,7 +287,7 @@ fi
 [ -s "$TMP/ex.err" ] && diag "stderr of the examples:" "$(cat "$TMP/ex.err")"
 
 # What the examples printed and stored. echo answers with the prompt.
-printf 'hello, world' >"$TMP/expected"
+printf 'hello, world\n' >"$TMP/expected"
 cmp -s "$TMP/expected" "$EXD/$(exn "'hello, world'").out"
 ok $? "echo: the answer is the prompt, byte for byte"
 is "$(exout 'sticky bit')" "What does the sticky bit do on a directory?" "a question"

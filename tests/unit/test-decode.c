@@ -958,6 +958,34 @@ static void test_bodies_build(void)
 	}
 }
 
+/* The tables: one per API, looked up by enum; the servers as rows. */
+static void test_tables(void)
+{
+	const struct prov_ops *echo = prov_ops_of(PROV_ECHO);
+
+	ok(prov_ops_of(PROV_OPENAI)->api == PROV_OPENAI &&
+	   prov_ops_of(PROV_ANTHROPIC)->api == PROV_ANTHROPIC &&
+	   prov_ops_of(PROV_GEMINI)->api == PROV_GEMINI && echo->api == PROV_ECHO &&
+	   prov_ops_of((enum prov_api)99) == NULL, "one table per API");
+	ok(echo->answer && echo->wire == prov_ops_of(PROV_OPENAI) &&
+	   !prov_ops_of(PROV_OPENAI)->answer, "echo answers locally, in OpenAI's wire format");
+	ok((prov_info_of("openai")->quirks & PROV_Q_MAX_COMPLETION_TOKENS) &&
+	   (prov_info_of(NULL)->quirks & PROV_Q_MAX_COMPLETION_TOKENS) &&
+	   (prov_info_of("mistral")->quirks & PROV_Q_NO_STREAM_OPTIONS) &&
+	   !prov_info_of("groq")->quirks, "quirks are rows");
+	ok(!strcmp(prov_info_of("gemini")->key_env_alt, "GOOGLE_API_KEY") &&
+	   !strcmp(prov_info_of("ollama")->base_url, "http://localhost:11434/v1") &&
+	   !prov_info_of("my-vllm")->base_url && !prov_info_of("my-vllm")->quirks,
+	   "default URLs and key variables are rows; an unknown server has none");
+	ok(prov_header_is_secret(PROV_OPENAI, "Authorization: Bearer x") &&
+	   prov_header_is_secret(PROV_ECHO, "authorization: x") &&
+	   prov_header_is_secret(PROV_ANTHROPIC, "x-api-key: k") &&
+	   !prov_header_is_secret(PROV_ANTHROPIC, "anthropic-version: 2023-06-01") &&
+	   prov_header_is_secret(PROV_GEMINI, "X-Goog-Api-Key: g") &&
+	   !prov_header_is_secret(PROV_GEMINI, "x-goog-api-key-not: g"),
+	   "each API names the headers that carry its key");
+}
+
 static void test_urls(void)
 {
 	char *u;
@@ -1289,5 +1317,6 @@ int main(void)
 	test_openai_variants();
 	test_finish_kinds();
 	test_urls();
+	test_tables();
 	return done_testing();
 }
