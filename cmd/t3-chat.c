@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "chat-history.h"
 #include "chats.h"
 #include "common.h"
 #include "config.h"
@@ -905,6 +906,9 @@ int main(int argc, char **argv)
 	const char *cv, *sys;
 	int opt, r, have_chat = 0, have_call = 0;
 
+	/* --list, --show, --search, --rm, ...: the history, never a turn */
+	if ((r = chat_history_main(argc, argv, &opt)), opt)
+		return r;
 	common_init(&o.c, "t3-chat");
 	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
 	opterr = 0;

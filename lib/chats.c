@@ -157,10 +157,15 @@ int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct c
 	return rc == T3_ENEG ? t3_error(T3_ENEG, "chat '%s' not found", key) : rc;
 }
 
+int chats_last(struct db *ddb, const char *user_id, struct chat *out)
+{
+	return find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND ?2 IS NULL "
+		    "ORDER BY updated_at DESC, chat_id DESC LIMIT 1", user_id, NULL, out);
+}
+
 int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 {
-	int r = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND ?2 IS NULL "
-		     "ORDER BY updated_at DESC, chat_id DESC LIMIT 1", user_id, NULL, out);
+	int r = chats_last(ddb, user_id, out);
 	if (r == T3_ENEG)
 		return t3_error(T3_ENEG, "no chat to continue");
 	return r;

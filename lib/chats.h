@@ -65,6 +65,8 @@ int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_ST
  * characters. Not found (another user's chat too): T3_ENEG; a prefix too
  * short or ambiguous: T3_EUSAGE, the candidates listed on stderr. */
 int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct chat *out);
+/* chats_latest without a message: T3_ENEG quietly when there is none. */
+int chats_last(struct db *ddb, const char *user_id, struct chat *out);
 
 /* Rows are handed over as serialised JSON objects (SQLite's
  * json_object()), for out_row_text(); a non-zero return stops. */
