@@ -536,8 +536,9 @@ static int do_import(struct hist *h, int argc, char **argv)
 {
 	json_error_t jerr;
 	json_t *in, *chats, *chat;
-	struct strbuf ids = STRBUF_INIT;
+	struct strbuf ids = STRBUF_INIT, notes = STRBUF_INIT;
 	char what[64], id[UUID_STRLEN + 1];
+	long long version;
 	size_t i;
 	int r;
 
@@ -552,12 +553,11 @@ static int do_import(struct hist *h, int argc, char **argv)
 		json_decref(in);
 		return t3_error(T3_EUSAGE, "'%s' is not an export of t3-chat", argv[0]);
 	}
-	if (json_integer_value(json_object_get(in, "version")) != EXPORT_VERSION) {
+	version = json_integer_value(json_object_get(in, "version"));
+	if (version != EXPORT_VERSION) {
 		json_decref(in);
 		return t3_error(T3_EUSAGE, "'%s' is an export of version %lld; this t3-chat reads "
-				"version %d", argv[0],
-				(long long)json_integer_value(json_object_get(in, "version")),
-				EXPORT_VERSION);
+				"version %d", argv[0], version, EXPORT_VERSION);
 	}
 	/* the account last: a bad file leaves even the local one unmade */
 	if ((r = find_user(h, 1)) || (r = db_begin(&h->c.ddb)))
@@ -570,16 +570,19 @@ static int do_import(struct hist *h, int argc, char **argv)
 		if (r)
 			break;
 		if (strcmp(id, member(chat, "chat_id")))
-			fprintf(stderr, "%s: chat '%s' exists already: imported as '%s'\n",
+			sb_addf(&notes, "%s: chat '%s' exists already: imported as '%s'\n",
 				t3_progname, member(chat, "chat_id"), id);
 		sb_addf(&ids, "%s\n", id);
 	}
-	if (r || (r = db_commit(&h->c.ddb)))
+	if (r || (r = db_commit(&h->c.ddb))) {
 		db_rollback(&h->c.ddb);
-	else
+	} else {
+		fputs(notes.buf, stderr);
 		fwrite(ids.buf, 1, ids.len, stdout);
+	}
 out:
 	sb_release(&ids);
+	sb_release(&notes);
 	json_decref(in);
 	return r;
 }
