@@ -67,6 +67,9 @@ static const struct option longopts[] = {
 	{ 0 }
 };
 static const char optstring[] = ":lm:n:yqs:cuv";
+/* finding the mode: -n as a turn takes it (--no-log), so that in
+ * 't3-chat -n -l' the -l is seen */
+static const char scan_optstring[] = ":lm:nyqs:cuv";
 
 /* the options a mode may or may not take, as bits for common_only */
 enum { K_MODEL, K_N, K_SINCE, K_UNTIL, K_OLDER, K_YES, K_FORMAT, K_JSON, K_JSONL, K_TSV,
@@ -95,6 +98,7 @@ struct hist {
 	long limit;
 	int64_t since, until, older;
 	struct user u;     /* the acting user; user_id "" when the local one is not made yet */
+	int user_tx;       /* the local account is being made: user.db's transaction is open */
 	struct config cfg;
 };
 
@@ -148,7 +152,7 @@ static enum mode scan_mode(int argc, char **argv, int *twice)
 	memcpy(copy, argv, (size_t)argc * sizeof *copy);
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, copy, optstring, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, copy, scan_optstring, longopts, NULL)) != -1) {
 		enum mode this = opt == 'l' ? M_LIST : opt >= H_SHOW && opt <= H_IMPORT ?
 				 (enum mode)(M_SHOW + (opt - H_SHOW)) : M_NONE;
 		if (this == M_NONE)
@@ -197,8 +201,9 @@ static int parse_when(const char *s, const char *opt, int64_t *out)
 }
 
 /* The acting user, as a chat turn finds it; create: make the local
- * account when it is the one and does not exist yet (for --import),
- * else leave user_id empty, so that every query finds nothing. */
+ * account when it is the one and does not exist yet (for --import), in
+ * a transaction left open (h->user_tx) for the caller to end, else leave
+ * user_id empty, so that every query finds nothing. */
 static int find_user(struct hist *h, int create)
 {
 	const char *who = h->user ? h->user : getenv("T3_USER");
@@ -226,8 +231,9 @@ static int find_user(struct hist *h, int create)
 	h->u.subscription_plan = xstrdup(LOCAL_PLAN);
 	h->u.timezone = xstrdup("UTC");
 	h->u.token_quota = LOCAL_ALLOWANCE;
-	if ((r = users_insert(&h->c.udb, &h->u)) || (r = db_commit(&h->c.udb)))
+	if ((r = users_insert(&h->c.udb, &h->u)))
 		goto fail;
+	h->user_tx = 1;
 	return 0;
 fail:
 	db_rollback(&h->c.udb);
@@ -559,7 +565,6 @@ static int do_import(struct hist *h, int argc, char **argv)
 		return t3_error(T3_EUSAGE, "'%s' is an export of version %lld; this t3-chat reads "
 				"version %d", argv[0], version, EXPORT_VERSION);
 	}
-	/* the account last: a bad file leaves even the local one unmade */
 	if ((r = find_user(h, 1)) || (r = db_begin(&h->c.ddb)))
 		goto out;
 	json_array_foreach(chats, i, chat) {
@@ -574,6 +579,10 @@ static int do_import(struct hist *h, int argc, char **argv)
 				t3_progname, member(chat, "chat_id"), id);
 		sb_addf(&ids, "%s\n", id);
 	}
+	/* the account made for the import, then the chats: a file that
+	 * fails leaves neither */
+	if (!r && h->user_tx && !(r = db_commit(&h->c.udb)))
+		h->user_tx = 0;
 	if (r || (r = db_commit(&h->c.ddb))) {
 		db_rollback(&h->c.ddb);
 	} else {
@@ -581,6 +590,8 @@ static int do_import(struct hist *h, int argc, char **argv)
 		fwrite(ids.buf, 1, ids.len, stdout);
 	}
 out:
+	if (h->user_tx)
+		db_rollback(&h->c.udb);
 	sb_release(&ids);
 	sb_release(&notes);
 	json_decref(in);

@@ -132,6 +132,9 @@ is "$rc:$(cat "$OUT")" "0:hello" "the value of -s is not a mode"
 is "$(sql "$DDB" "SELECT system_prompt FROM chat_sessions WHERE title = 'hello'")" "--list" "and is the system prompt"
 run t3-chat -q -l --user bob@example.com
 is_out "$C4" "the mode option after others"
+run t3-chat -n -l
+is_rc 2 "-n -l: -l is the mode, and -n wants a count"
+is "$(head -1 "$ERR")" "t3-chat: error: count '-l' must be an integer from 1 to 1000000000" "says so"
 
 # ---- --help ----
 run t3-chat --list --help

@@ -151,8 +151,16 @@ UDB=$T3_HOME/user.db DDB=$T3_HOME/data.db
 t3-chat -l >/dev/null
 snapshot
 run t3-chat --import "$TMP/bad.json"
-is_rc 2 "a bad file into a fresh installation"
+is_rc 2 "a file of another version into a fresh installation"
 unchanged "makes nothing, not even the local account"
+sed 's/"sender_type":"ai","message_text":"Day one/"sender_type":"bot","message_text":"Day one/' "$TMP/a.json" >"$TMP/bad.json"
+run t3-chat --import "$TMP/bad.json"
+is_rc 2 "a file with a bad message in its last chat"
+unchanged "makes nothing either: the local account is made with the chats or not at all"
+run t3-chat --import "$TMP/a.json"
+is "$rc $(sql "$UDB" "SELECT email FROM user_accounts")" "0 local@localhost" "a good one makes it"
+sqlite3 "$DDB" "PRAGMA foreign_keys = ON; DELETE FROM usage_metrics; DELETE FROM chat_sessions"
+sqlite3 "$UDB" "DELETE FROM user_accounts"
 t3-user add carol@example.com >/dev/null
 run t3-chat --import --user carol@example.com "$TMP/a.json"
 is_rc 0 "--import --user carol"
