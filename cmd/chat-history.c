@@ -397,56 +397,71 @@ static const char *member(json_t *o, const char *key)
 }
 
 /* Text, then a newline unless it ends with one. */
-static void put_block(struct safe_out *so, const char *s)
+static void put_block(struct safe_out *so, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	safe_out_write(so, s, n);
 	if (!n || s[n - 1] != '\n')
 		put(so, "\n");
 }
 
-/* One chat as a transcript: plain (md = 0) or Markdown. */
-static void put_transcript(struct safe_out *so, json_t *chat, int md)
-{
-	json_t *msgs = json_object_get(chat, "messages"), *m;
-	const char *sys = member(chat, "system_prompt");
-	size_t i;
+struct transcript {
+	struct safe_out so;
+	int md;
+};
 
+static int put_message(void *ctx, const struct chat_row *m)
+{
+	struct transcript *t = ctx;
+	struct safe_out *so = &t->so;
+	char iso[TIME_ISO_LEN + 1];
+	int ai = !strcmp(m->sender_type, "ai"), md = t->md;
+
+	put(so, md ? "\n## " : "\n--- ");
+	put(so, ai ? *m->model_used ? m->model_used : "ai" : "user");
+	put(so, md ? " · " : ", ");
+	put(so, time_fmt_iso(iso, m->timestamp));
+	if (ai && strcmp(m->status, "complete")) {
+		put(so, md ? " · *" : ", ");
+		put(so, m->status);
+		put(so, md ? "*" : "");
+	}
+	put(so, md ? "\n\n" : "\n");
+	put_block(so, m->text, m->text_len);
+	if (!m->answered)
+		put(so, md ? "\n*(no answer)*\n" : "--- no answer\n");
+	return 0;
+}
+
+/* One chat as a transcript: plain (md = 0) or Markdown. */
+static int put_transcript(struct db *ddb, const struct chat *c, int md)
+{
+	struct transcript t = { .md = md };
+	struct safe_out *so = &t.so;
+	char iso[TIME_ISO_LEN + 1];
+	int r;
+
+	safe_out_init(so, stdout);
 	put(so, md ? "# " : "");
-	put(so, *member(chat, "title") ? member(chat, "title") : "(untitled)");
+	put(so, *c->title ? c->title : "(untitled)");
 	put(so, md ? "\n\n- chat: `" : "\nchat ");
-	put(so, member(chat, "chat_id"));
+	put(so, c->chat_id);
 	put(so, md ? "`\n- created: " : ", created ");
-	put(so, member(chat, "created_at"));
-	if (*member(chat, "model_default")) {
+	put(so, time_fmt_iso(iso, c->created_at));
+	if (c->model_default && *c->model_default) {
 		put(so, md ? "\n- model: " : ", model ");
-		put(so, member(chat, "model_default"));
+		put(so, c->model_default);
 	}
 	put(so, "\n");
-	if (*sys) {
+	if (c->system_prompt && *c->system_prompt) {
 		put(so, md ? "- system prompt:\n\n```\n" : "system: ");
-		put_block(so, sys);
+		put_block(so, c->system_prompt, strlen(c->system_prompt));
 		if (md)
 			put(so, "```\n");
 	}
-	json_array_foreach(msgs, i, m) {
-		int ai = !strcmp(member(m, "sender_type"), "ai");
-		const char *status = member(m, "status");
-		put(so, md ? "\n## " : "\n--- ");
-		put(so, ai ? *member(m, "model_used") ? member(m, "model_used") : "ai" : "user");
-		put(so, md ? " · " : ", ");
-		put(so, member(m, "timestamp"));
-		if (ai && strcmp(status, "complete")) {
-			put(so, md ? " · *" : ", ");
-			put(so, status);
-			put(so, md ? "*" : "");
-		}
-		put(so, md ? "\n\n" : "\n");
-		put_block(so, member(m, "message_text"));
-		if (json_is_false(json_object_get(m, "answered")))
-			put(so, md ? "\n*(no answer)*\n" : "--- no answer\n");
-	}
+	r = chats_each_message(ddb, c->chat_id, put_message, &t);
 	safe_out_end(so);
+	out_check_pipe(stdout);
+	return r;
 }
 
 /* --format for --show (text, md, json) and --export (json, md). */
@@ -463,18 +478,10 @@ static int pick_format(struct hist *h, int show, int *fmt)
 	return 0;
 }
 
-static void put_json(json_t *j)
-{
-	json_dumpf(j, stdout, OUT_JSON_FLAGS);
-	fputc('\n', stdout);
-	out_check_pipe(stdout);
-}
-
 static int do_show(struct hist *h, int argc, char **argv)
 {
+	struct strbuf sb = STRBUF_INIT;
 	struct chat c;
-	struct safe_out so;
-	json_t *j;
 	int fmt, r;
 
 	if ((r = pick_format(h, 1, &fmt)) || (r = common_nargs("--show", argc, 0, 1)))
@@ -485,24 +492,22 @@ static int do_show(struct hist *h, int argc, char **argv)
 		return t3_error(T3_ENEG, "no chat to show");
 	if (r)
 		return r;
-	r = chats_to_json(&h->c.ddb, c.chat_id, &j);
-	chat_release(&c);
-	if (r)
-		return r;
-	if (fmt == 2) {
-		put_json(j);
-	} else {
-		safe_out_init(&so, stdout);
-		put_transcript(&so, j, fmt);
+	if (fmt != 2) {
+		r = put_transcript(&h->c.ddb, &c, fmt);
+	} else if (!(r = chats_json(&h->c.ddb, c.chat_id, &sb))) {
+		sb_addc(&sb, '\n');
+		fwrite(sb.buf, 1, sb.len, stdout);
 	}
-	json_decref(j);
-	return 0;
+	sb_release(&sb);
+	chat_release(&c);
+	return r;
 }
 
+/* One JSON line: {"format":..., "version":..., "chats":[...]}, the
+ * chats as --show --json writes them. */
 static int do_export(struct hist *h, int argc, char **argv)
 {
-	struct safe_out so;
-	json_t *all = NULL, *j;
+	struct strbuf sb = STRBUF_INIT;
 	char **ids;
 	size_t n;
 	int fmt, r;
@@ -513,27 +518,30 @@ static int do_export(struct hist *h, int argc, char **argv)
 		return common_bad_usage("--export needs chat ids, or '-' to read them from standard input");
 	if ((r = resolve_ids(h, argc, argv, &ids, &n)))
 		goto out;
-	if (fmt == 2) {
-		all = json_pack("{s:s, s:i, s:[]}", "format", EXPORT_FORMAT, "version",
-				EXPORT_VERSION, "chats");
-	}
-	safe_out_init(&so, stdout);
+	if (fmt == 2)
+		sb_addf(&sb, "{\"format\":\"%s\",\"version\":%d,\"chats\":[", EXPORT_FORMAT,
+			EXPORT_VERSION);
 	for (size_t i = 0; i < n && !r; i++) {
-		if ((r = chats_to_json(&h->c.ddb, ids[i], &j)))
-			break;
-		if (all) {
-			json_array_append_new(json_object_get(all, "chats"), j);
+		struct chat c;
+		if (fmt == 2) {
+			if (i)
+				sb_addc(&sb, ',');
+			r = chats_json(&h->c.ddb, ids[i], &sb);
 			continue;
 		}
 		if (i)
-			put(&so, "\n---\n\n");
-		put_transcript(&so, j, 1);
-		json_decref(j);
+			fputs("\n---\n\n", stdout);
+		if (!(r = chats_resolve(&h->c.ddb, h->u.user_id, ids[i], &c))) {
+			r = put_transcript(&h->c.ddb, &c, 1);
+			chat_release(&c);
+		}
 	}
-	if (!r && all)
-		put_json(all);
+	if (!r && fmt == 2) {
+		sb_adds(&sb, "]}\n");
+		fwrite(sb.buf, 1, sb.len, stdout);
+	}
 out:
-	json_decref(all);
+	sb_release(&sb);
 	chats_ids_free(ids, n);
 	return r;
 }

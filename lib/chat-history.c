@@ -7,7 +7,6 @@
 #include "buf.h"
 #include "chats.h"
 #include "msg.h"
-#include "provider.h"
 #include "timeutil.h"
 
 /* Step st to its end, handing column 0 (JSON text) of each row to fn. */
@@ -212,104 +211,171 @@ static void add_col_names(struct strbuf *sb, const char *prefix, const struct co
 		sb_addf(sb, "%s%s%s", i ? ", " : "", prefix, cols[i].name);
 }
 
-/* Column i of a row as JSON by its kind; text that is not UTF-8 has
- * U+FFFD for the bytes that are not. */
-static json_t *col_json(sqlite3_stmt *st, int i, enum col_kind kind)
+/* json_object()'s arguments for cols: names, then values in their JSON
+ * form (times ISO-8601, text valid UTF-8). */
+static void add_json_cols(struct strbuf *sb, const char *prefix, const struct col *cols, int n)
 {
-	char iso[TIME_ISO_LEN + 1];
-
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
-		return json_null();
-	case SQLITE_INTEGER:
-		if (kind == COL_TIME)
-			return json_string(time_fmt_iso(iso, sqlite3_column_int64(st, i)));
-		if (kind == COL_REAL)
-			return json_real((double)sqlite3_column_int64(st, i));
-		return json_integer(sqlite3_column_int64(st, i));
-	case SQLITE_FLOAT:
-		return json_real(sqlite3_column_double(st, i));
-	default:
-		return prov_json_strn(db_col_text(st, i), (size_t)sqlite3_column_bytes(st, i));
+	for (int i = 0; i < n; i++) {
+		const char *f = cols[i].kind == COL_TIME ? "t3_iso" :
+				cols[i].kind == COL_TEXT ? "t3_utf8" : "";
+		sb_addf(sb, "%s'%s', %s(%s%s)", i ? ", " : "", cols[i].name, f, prefix, cols[i].name);
 	}
 }
 
-static void row_into(json_t *obj, sqlite3_stmt *st, const struct col *cols, int n)
+/* t3_utf8(x): text with each byte that is not part of valid UTF-8
+ * replaced by U+FFFD, so that JSON made of it is valid; NULL stays. */
+static size_t utf8_valid_len(const unsigned char *p, size_t n)
 {
-	for (int i = 0; i < n; i++)
-		json_object_set_new(obj, cols[i].name, col_json(st, i, cols[i].kind));
+	unsigned c = p[0];
+	size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		     (c & 0xf8) == 0xf0 ? 4 : 0;
+	unsigned cp;
+
+	if (!len || len > n || (len == 2 && c < 0xc2))
+		return 0;
+	cp = len == 1 ? c : c & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
 }
 
-/* The rows of SQL (?1 = chat_id) as an array of objects; cols, then
- * perhaps an "answered" column. */
-static int rows_json(struct db *ddb, const char *sql, const char *chat_id, const struct col *cols,
-		     int n, int answered, json_t **out)
+static void utf8_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *p = sqlite3_value_text(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]), i = 0, k;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	while (i < n && (k = utf8_valid_len(p + i, n - i)))
+		i += k;
+	if (i == n) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	sb_add(&sb, p, i);
+	while (i < n) {
+		if ((k = utf8_valid_len(p + i, n - i))) {
+			sb_add(&sb, p + i, k);
+			i += k;
+		} else {
+			sb_adds(&sb, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	sqlite3_result_text(ctx, sb.buf, (int)sb.len, SQLITE_TRANSIENT);
+	sb_release(&sb);
+}
+
+/* Append ",\"name\":[" and the JSON objects of the rows of sql (?1 =
+ * chat_id, column 0 a json_object()) and "]". */
+static int json_rows(struct db *ddb, const char *name, const char *sql, const char *chat_id,
+		     struct strbuf *out)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc, n = 0;
 
-	*out = json_array();
 	if (db_prepare(ddb, &st, sql))
 		return T3_EDATA;
 	db_bind_text(st, 1, chat_id);
+	sb_addf(out, ",\"%s\":[", name);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_object();
-		row_into(row, st, cols, n);
-		if (answered)
-			json_object_set_new(row, "answered", sqlite3_column_type(st, n) == SQLITE_NULL ?
-					    json_null() : json_boolean(sqlite3_column_int(st, n)));
-		json_array_append_new(*out, row);
+		if (n++)
+			sb_addc(out, ',');
+		sb_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
 	}
+	sb_addc(out, ']');
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(ddb, "read chat");
 }
 
-int chats_to_json(struct db *ddb, const char *chat_id, json_t **out)
+int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 {
 	struct strbuf sql = STRBUF_INIT;
 	sqlite3_stmt *st;
-	json_t *msgs = NULL, *usage = NULL;
+	size_t start = out->len;
 	int rc, r;
 
-	*out = NULL;
-	sb_adds(&sql, "SELECT ");
-	add_col_names(&sql, "", chat_cols, NCOLS(chat_cols));
-	sb_adds(&sql, " FROM chat_sessions WHERE chat_id = ?1");
+	sqlite3_create_function(ddb->h, "t3_utf8", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				SQLITE_INNOCUOUS, NULL, utf8_fn, NULL, NULL);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "", chat_cols, NCOLS(chat_cols));
+	sb_adds(&sql, ") FROM chat_sessions WHERE chat_id = ?1");
 	r = db_prepare(ddb, &st, sql.buf);
-	sb_release(&sql);
-	if (r)
+	if (r) {
+		sb_release(&sql);
 		return T3_EDATA;
+	}
 	db_bind_text(st, 1, chat_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = json_object();
-		row_into(*out, st, chat_cols, NCOLS(chat_cols));
-	}
+	/* the object without its '}': the arrays follow */
+	if (rc == SQLITE_ROW)
+		sb_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0) - 1);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	if (rc != SQLITE_ROW) {
+		sb_release(&sql);
 		return rc == SQLITE_DONE ? t3_error(T3_ENEG, "chat '%s' not found", chat_id) :
 		       db_error(ddb, "read chat");
-
-	/* a user message is answered when an answer follows it */
-	sb_adds(&sql, "SELECT ");
-	add_col_names(&sql, "m.", msg_cols, NCOLS(msg_cols));
-	sb_adds(&sql, ", CASE WHEN m.sender_type = 'user' THEN EXISTS (SELECT 1 FROM chat_messages a "
-		"WHERE a.parent_id = m.message_id AND a.sender_type = 'ai') END "
-		"FROM chat_messages m WHERE m.chat_id = ?1 ORDER BY m.timestamp, m.message_id");
-	r = rows_json(ddb, sql.buf, chat_id, msg_cols, NCOLS(msg_cols), 1, &msgs);
-	sb_reset(&sql);
-	sb_adds(&sql, "SELECT ");
-	add_col_names(&sql, "", usage_cols, NCOLS(usage_cols));
-	sb_adds(&sql, " FROM usage_metrics WHERE chat_id = ?1 ORDER BY timestamp, usage_id");
-	if (!r)
-		r = rows_json(ddb, sql.buf, chat_id, usage_cols, NCOLS(usage_cols), 0, &usage);
-	sb_release(&sql);
-	json_object_set_new(*out, "messages", msgs);
-	json_object_set_new(*out, "usage", usage ? usage : json_array());
-	if (r) {
-		json_decref(*out);
-		*out = NULL;
 	}
+	/* a question is answered when an answer follows it */
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "m.", msg_cols, NCOLS(msg_cols));
+	sb_adds(&sql, ", 'answered', CASE WHEN m.sender_type = 'user' THEN json(CASE WHEN EXISTS "
+		"(SELECT 1 FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type "
+		"= 'ai') THEN 'true' ELSE 'false' END) END) FROM chat_messages m "
+		"WHERE m.chat_id = ?1 ORDER BY m.timestamp, m.message_id");
+	r = json_rows(ddb, "messages", sql.buf, chat_id, out);
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "", usage_cols, NCOLS(usage_cols));
+	sb_adds(&sql, ") FROM usage_metrics WHERE chat_id = ?1 ORDER BY timestamp, usage_id");
+	if (!r)
+		r = json_rows(ddb, "usage", sql.buf, chat_id, out);
+	sb_release(&sql);
+	sb_addc(out, '}');
+	if (r) {
+		out->len = start;
+		out->buf[start] = '\0';
+	}
+	return r;
+}
+
+int chats_each_message(struct db *ddb, const char *chat_id,
+		       int (*fn)(void *ctx, const struct chat_row *m), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if (db_prepare(ddb, &st, "SELECT m.message_id, m.sender_type, m.message_text, m.model_used, "
+		       "m.status, m.timestamp, CASE WHEN m.sender_type = 'user' THEN EXISTS (SELECT 1 "
+		       "FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type = 'ai') "
+		       "ELSE -1 END FROM chat_messages m WHERE m.chat_id = ?1 "
+		       "ORDER BY m.timestamp, m.message_id"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct chat_row m = {
+			.message_id = db_col_text(st, 0), .sender_type = db_col_text(st, 1),
+			.text = db_col_text(st, 2), .text_len = (size_t)sqlite3_column_bytes(st, 2),
+			.model_used = db_col_text(st, 3), .status = db_col_text(st, 4),
+			.timestamp = sqlite3_column_int64(st, 5), .answered = sqlite3_column_int(st, 6),
+		};
+		if ((r = fn(ctx, &m)))
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = db_error(ddb, "read messages");
+	sqlite3_finalize(st);
 	return r;
 }
 

@@ -58,6 +58,8 @@ int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_ST
 
 #include <jansson.h>
 
+#include "buf.h"
+
 /* The shortest chat id prefix the history commands take. */
 #define CHATS_PREFIX_MIN 4
 
@@ -101,11 +103,25 @@ void chats_ids_free(char **ids, size_t n);
 int chats_remove(struct db *ddb, const char *user_id, const char *chat_id);
 int chats_rename(struct db *ddb, const char *chat_id, const char *title);
 
-/* A chat as one JSON object: chat_id, title, created_at, updated_at,
- * model_default, system_prompt, messages (every column, oldest first,
- * "answered" on user messages) and usage (its usage_metrics rows). */
-int chats_to_json(struct db *ddb, const char *chat_id, json_t **out);
-/* Store a chat object of chats_to_json's form for user_id, in the
+/* A chat as one serialised JSON object (appended to out): chat_id,
+ * title, created_at, updated_at, model_default, system_prompt, messages
+ * (every column, oldest first, "answered" on user messages) and usage
+ * (its usage_metrics rows). Text that is not UTF-8 has U+FFFD for each
+ * byte that is not. */
+int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out);
+
+/* One message of a chat, for a transcript. */
+struct chat_row {
+	const char *message_id, *sender_type, *text, *model_used, *status;
+	size_t text_len;
+	int64_t timestamp;
+	int answered;   /* a question: 1 or 0 (no answer came); an answer: -1 */
+};
+/* Each message of a chat, oldest first; a non-zero return stops. */
+int chats_each_message(struct db *ddb, const char *chat_id,
+		       int (*fn)(void *ctx, const struct chat_row *m), void *ctx);
+
+/* Store a chat object of chats_json's form for user_id, in the
  * caller's transaction: ids kept, new ones where taken already (out_id:
  * the chat's). A malformed object: T3_EUSAGE, nothing written by this
  * call that the caller's rollback would not undo. */

@@ -54,9 +54,15 @@ static const char *const fixture =
 	"'success', '01900000-0000-7000-8000-000000000001', '01900000-0000-7000-8000-0000000000a2', "
 	"1e-7);";
 
-static char *dump(json_t *j)
+/* chats_json of chat_id, parsed (NULL after an error) and as text */
+static json_t *load(struct db *db, const char *chat_id, char **text)
 {
-	return json_dumps(j, OUT_JSON_FLAGS);
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j = NULL;
+	if (!chats_json(db, chat_id, &sb))
+		j = json_loads(sb.buf, 0, NULL);
+	*text = sb_detach(&sb, NULL);
+	return j;
 }
 
 static void test_json(void)
@@ -70,25 +76,25 @@ static void test_json(void)
 
 	ok(!db_open(&a, pa, DB_DATA) && !db_open(&b, pb, DB_DATA), "two data.db");
 	ok(!run_sql(&a, fixture), "a chat of 3 messages and a usage row");
-	ok(!chats_to_json(&a, "01900000-0000-7000-8000-000000000001", &ja), "to JSON");
-	sa = dump(ja);
+	ok((ja = load(&a, "01900000-0000-7000-8000-000000000001", &sa)) != NULL, "to JSON");
 	is_str(json_string_value(json_object_get(json_array_get(json_object_get(ja, "messages"), 2),
 						 "parent_id")),
 	       "01900000-0000-7000-8000-0000000000a2", "the parent link");
 	ok(json_is_false(json_object_get(json_array_get(json_object_get(ja, "messages"), 2), "answered")),
 	   "the last question is unanswered");
-	is_int(chats_to_json(&a, "01900000-0000-7000-8000-00000000ffff", &jc), T3_ENEG,
+	struct strbuf none = STRBUF_INIT;
+	is_int(chats_json(&a, "01900000-0000-7000-8000-00000000ffff", &none), T3_ENEG,
 	       "an unknown chat is not found");
+	is_int((long long)none.len, 0, "and nothing is written");
 
 	ok(!db_begin(&b) && !chats_from_json(&b, "u2", ja, id) && !db_commit(&b), "from JSON into b");
 	is_str(id, "01900000-0000-7000-8000-000000000001", "the id kept");
-	ok(!chats_to_json(&b, id, &jb), "b to JSON");
-	sb = dump(jb);
+	ok((jb = load(&b, id, &sb)) != NULL, "b to JSON");
 	is_str(sb, sa, "the same JSON, the real 0.1 + 0.2 and 1e-7 included");
 
 	ok(!db_begin(&b) && !chats_from_json(&b, "u2", ja, id) && !db_commit(&b), "again: ids taken");
 	ok(strcmp(id, "01900000-0000-7000-8000-000000000001") != 0, "a new chat id");
-	ok(!chats_to_json(&b, id, &jc), "the copy to JSON");
+	ok((jc = load(&b, id, &sc)) != NULL, "the copy to JSON");
 	json_t *m = json_object_get(jc, "messages");
 	ok(strcmp(json_string_value(json_object_get(json_array_get(m, 0), "message_id")),
 		  "01900000-0000-7000-8000-0000000000a1") != 0, "a new message id");
@@ -99,7 +105,6 @@ static void test_json(void)
 						 "message_id")),
 	       json_string_value(json_object_get(json_array_get(m, 1), "message_id")),
 	       "the usage link too");
-	sc = dump(jc);
 
 	/* a parent outside the chat: refused, rolled back by the caller */
 	json_t *bad = json_deep_copy(ja);
@@ -109,6 +114,24 @@ static void test_json(void)
 	is_int(chats_from_json(&b, "u2", bad, id), T3_EUSAGE, "a parent outside the chat is refused");
 	db_rollback(&b);
 	json_decref(bad);
+
+	/* bytes that are not UTF-8: U+FFFD in the JSON, which stays valid */
+	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01950000-0000-7000-8000-000000000009', "
+		    "'u3', CAST(X'54C3A9FF' AS TEXT), 0, NULL, 0, NULL);"
+		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
+		    "VALUES ('01950000-0000-7000-8000-0000000000f9', '01950000-0000-7000-8000-000000000009', "
+		    "'user', CAST(X'61FF62C0AFE282AC' AS TEXT), 0)"), "a chat with bytes that are not UTF-8");
+	char *st9;
+	json_t *j9 = load(&b, "01950000-0000-7000-8000-000000000009", &st9);
+	ok(j9 != NULL, "its JSON parses");
+	is_str(json_string_value(json_object_get(j9, "title")), "T\xc3\xa9\xef\xbf\xbd",
+	       "the title: a stray byte replaced, the valid é kept");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(j9, "messages"), 0),
+						 "message_text")),
+	       "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd\xe2\x82\xac",
+	       "the text: each bad byte (an overlong C0 AF too) replaced, the euro sign kept");
+	json_decref(j9);
+	free(st9);
 
 	is_int(chats_resolve(&b, "u2", "019", &c), T3_EUSAGE, "a 3-character prefix is too short");
 	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000002', "
