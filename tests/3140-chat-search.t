@@ -97,8 +97,8 @@ is "$(jx "$OUT" '$[3].snippet')" "...passing and briefly, is the **kernel**, but
 # ---- the index follows the messages ----
 run t3-chat -m echo 'a fresh question about zebras'
 run t3-chat --search --json zebras
-is "$(jsql "$OUT" "SELECT json_array_length(J) || ' ' || json_extract(J, '\$[0].sender_type') || ' ' || json_extract(J, '\$[1].sender_type') FROM d")" "2 ai user" \
-	"a new turn's question and answer are found at once (a tie: the newer first)"
+is "$(jsql "$OUT" "SELECT json_array_length(J) || ' ' || json_extract(J, '\$[0].sender_type') || ' ' || json_extract(J, '\$[1].sender_type') FROM d")" "2 user ai" \
+	"a new turn's question and answer are found at once (a tie: in the index's order, the older first)"
 sqlite3 "$DDB" "UPDATE chat_messages SET message_text = 'now about giraffes' WHERE message_text = 'a fresh question about zebras' AND sender_type = 'user'"
 t3-chat --search --json zebras >"$TMP/z.json"
 is "$(jsql "$TMP/z.json" "SELECT json_array_length(J) FROM d") $(t3-chat --search -q giraffes | wc -l)" "1 1" \
