@@ -904,10 +904,11 @@ int main(int argc, char **argv)
 	char user_msg_id[UUID_STRLEN + 1] = "", ai_msg_id[UUID_STRLEN + 1] = "",
 	     parent[UUID_STRLEN + 1] = "";
 	const char *cv, *sys;
-	int opt, r, have_chat = 0, have_call = 0;
+	int opt, r, have_chat = 0, have_call = 0, handled;
 
 	/* --list, --show, --search, --rm, ...: the history, never a turn */
-	if ((r = chat_history_main(argc, argv, &opt)), opt)
+	r = chat_history_main(argc, argv, &handled);
+	if (handled)
 		return r;
 	common_init(&o.c, "t3-chat");
 	memset(&m, 0, sizeof m);   /* models_resolve fills it; model_init would leak */
