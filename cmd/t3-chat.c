@@ -8,8 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chat-history.h"
 #include "common.h"
 #include "http.h"
+#include "num.h"
 #include "safe.h"
 #include "timeutil.h"
 #include "turn.h"
@@ -48,6 +50,8 @@ static void usage(FILE *fp)
 	      "               [--reasoning-effort low|medium|high] [--show-reasoning]\n"
 	      "               [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
 	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
+	      "history: --list, --show, --search, --rm, --rename, --export, --import\n"
+	      "         (t3-chat --list --help)\n"
 	      "\n"
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
@@ -78,7 +82,6 @@ static void usage(FILE *fp)
 
 static void on_sigint(int sig)
 {
-	(void)sig;
 	interrupted = 1;
 }
 
@@ -100,7 +103,7 @@ static int out_flush(void *ctx)
 
 	if (w->gone || !out_flush_stdout())
 		return w->gone;
-	return w->gone = errno == EPIPE ? 141 : T3_EDATA;
+	return w->gone = errno == EPIPE ? T3_EPIPE : T3_EDATA;
 }
 
 /* One JSON line; ev (taken over) may be NULL: a json_pack that failed. */
@@ -168,7 +171,6 @@ static int sink_reasoning(void *ctx, const char *s, size_t n)
 
 static void sink_start(void *ctx, const struct turn *t)
 {
-	(void)ctx;
 	if (o.c.fmt == OUT_JSONL)
 		emit_event(json_pack("{s:s, s:o, s:s, s:s}", "type", "start", "chat_id",
 				     t->chat_id ? json_string(t->chat_id) : json_null(),
@@ -180,7 +182,6 @@ static void sink_start(void *ctx, const struct turn *t)
 
 static void sink_notice(void *ctx, const char *msg)
 {
-	(void)ctx;
 	fprintf(stderr, "%s: %s\n", t3_progname, msg);
 }
 
@@ -192,7 +193,6 @@ static void sink_retry(void *ctx, const char *why, long wait_ms)
 
 static void sink_request(void *ctx, const char *url, char *const *headers, size_t n)
 {
-	(void)ctx;
 	fprintf(stderr, "%s: POST %s\n", t3_progname, url);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "%s:   %s\n", t3_progname, headers[i]);
@@ -200,7 +200,6 @@ static void sink_request(void *ctx, const char *url, char *const *headers, size_
 
 static void sink_error(void *ctx, int code, const char *message)
 {
-	(void)ctx;
 	t3_error(code, "%s", message);
 }
 
@@ -379,7 +378,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ 0 }
 	};
-	static const char optstring[] = ":m:s:cunvq";
+	static const char optstring[] = ":m:s:cunvqh";
 	struct config cfg = { 0 };
 	struct turn t;
 	struct writer w = { .first = 1 };
@@ -387,9 +386,13 @@ int main(int argc, char **argv)
 		sink_start, sink_text, sink_reasoning, out_flush, sink_notice, sink_retry,
 		NULL, sink_done, sink_error, &w
 	};
-	char *prompt = NULL, *endp;
-	int opt, r;
+	char *prompt = NULL;
+	int opt, r, handled;
 
+	/* --list, --show, --search, --rm, ...: the history, never a turn */
+	r = chat_history_main(argc, argv, &handled);
+	if (handled)
+		return r;
 	common_init(&o.c, "t3-chat");
 	turn_init(&t);
 	opterr = 0;
@@ -411,9 +414,7 @@ int main(int argc, char **argv)
 			o.t.user = optarg;
 			break;
 		case OPT_TEMPERATURE:
-			errno = 0;
-			o.t.temperature = strtod(optarg, &endp);
-			if (!*optarg || *endp || errno || !(o.t.temperature >= 0 && o.t.temperature <= 2)) {
+			if (num_parse_double(optarg, 0, 2, &o.t.temperature)) {
 				r = t3_error(T3_EUSAGE, "temperature '%s' must be a number from 0 to 2", optarg);
 				goto out;
 			}

@@ -89,6 +89,9 @@ _t3_chat()
 		[[ ${words[i]} == -- ]] && return 0
 	done
 
+	# the history modes: see the block at the end of this file
+	_t3_chat_history "$cur" "$prev" && return 0
+
 	case $prev in
 	-m | --model)
 		COMPREPLY=($(compgen -W "$(_t3_chat_models)" -- "$cur"))
@@ -111,7 +114,7 @@ _t3_chat()
 				--user --temperature --max-tokens --reasoning-effort
 				--show-reasoning --no-stream --json --jsonl -u --usage
 				-n --no-log -v --verbose --retries --timeout --user-db
-				--data-db --help --version" -- "$cur"))
+				--data-db --help --version $_t3_chat_history_opts" -- "$cur"))
 		fi
 		;;
 	esac
@@ -126,6 +129,66 @@ _t3_chat()
 				COMPREPLY=("${COMPREPLY[@]#"$pre"}")
 				break
 			fi
+		done
+	fi
+	return 0
+}
+
+# ---- the history modes: --list, --show, --search, --rm, --rename,
+# --export, --import (t3-chat(1), CHAT HISTORY) ----
+
+_t3_chat_history_opts="-l --list --show --search --rm --rename --export --import
+	--since --until --older-than -y --yes --format -q"
+
+# The acting user's 30 most recent chats, "ID<tab>TITLE" a line, only when
+# both databases exist.
+_t3_chat_history_ids()
+{
+	local udb ddb tool user
+	udb=$(_t3_chat_db_path user.db "$(_t3_chat_optval --user-db)" "${T3_USER_DB-}")
+	ddb=$(_t3_chat_db_path data.db "$(_t3_chat_optval --data-db)" "${T3_DATA_DB-}")
+	[[ -f $udb && -f $ddb ]] || return
+	tool=$(_t3_chat_tool t3-chat)
+	user=$(_t3_chat_optval --user)
+	"$tool" --user-db "$udb" --data-db "$ddb" ${user:+--user "$user"} --list --tsv -n 30 \
+		2>/dev/null </dev/null | tail -n +2 | cut -f1,5
+}
+
+# Complete $1 (after $2) when a history mode is on the line: chat ids,
+# shown with their titles while several match; 1 when it is not for us.
+_t3_chat_history()
+{
+	local cur=$1 prev=$2 w mode= id title
+	local -a ids=() titles=()
+	for w in "${_t3_chat_words[@]:1:${#_t3_chat_words[@]}-2}"; do
+		case $w in
+		--) return 1 ;;
+		-l | --list | --show | --search | --rm | --rename | --export | --import) mode=$w ;;
+		esac
+	done
+	[[ -n $mode ]] || return 1
+	case $prev in
+	--format) COMPREPLY=($(compgen -W "text md json" -- "$cur")); return 0 ;;
+	--since | --until | --older-than | -n) return 0 ;;
+	-m | --user | --user-db | --data-db) return 1 ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$_t3_chat_history_opts -m -n --user --user-db --data-db
+			--json --jsonl --tsv --csv --help" -- "$cur"))
+		return 0
+	fi
+	case $mode in
+	--import) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return 0 ;;
+	-l | --list | --search) return 0 ;;
+	esac
+	while IFS=$'\t' read -r id title; do
+		[[ $id == "$cur"* ]] && ids+=("$id") && titles+=("$title")
+	done < <(_t3_chat_history_ids)
+	if ((${#ids[@]} == 1)); then
+		COMPREPLY=("${ids[0]}")
+	else
+		for ((w = 0; w < ${#ids[@]}; w++)); do
+			COMPREPLY+=("${ids[w]}  ${titles[w]}")
 		done
 	fi
 	return 0

@@ -87,3 +87,43 @@ complete -c t3-chat -l user-db -r -F -d 'user database'
 complete -c t3-chat -l data-db -r -F -d 'chat and usage database'
 complete -c t3-chat -l help -d 'print the options and exit'
 complete -c t3-chat -l version -d 'print the version and exit'
+
+# ---- the history modes: --list, --show, --search, --rm, --rename,
+# --export, --import (t3-chat(1), CHAT HISTORY) ----
+
+# The acting user's 30 most recent chats as "ID<tab>TITLE": fish shows the
+# title beside the id. Only when both databases exist.
+function __t3_chat_history_ids
+    set -l udb (__t3_chat_db_path user.db (__t3_chat_optval --user-db) "$T3_USER_DB")
+    set -l ddb (__t3_chat_db_path data.db (__t3_chat_optval --data-db) "$T3_DATA_DB")
+    test -f "$udb"; and test -f "$ddb"; or return
+    set -l tool (__t3_chat_tool t3-chat)
+    set -l user (__t3_chat_optval --user)
+    set -l as
+    test -n "$user"; and set as --user $user
+    $tool --user-db $udb --data-db $ddb $as --list --tsv -n 30 2>/dev/null </dev/null | tail -n +2 | cut -f1,5
+end
+
+# A mode that takes chat ids is on the line.
+function __t3_chat_history_ids_wanted
+    set -l t (commandline -opc)
+    contains -- -- $t; and return 1
+    contains -- --show $t; or contains -- --rm $t; or contains -- --rename $t; or contains -- --export $t
+end
+
+complete -c t3-chat -n __t3_chat_history_ids_wanted -a "(__t3_chat_history_ids)"
+complete -c t3-chat -s l -l list -d 'list your chats, newest first'
+complete -c t3-chat -l show -d 'show a chat (the latest without an id)'
+complete -c t3-chat -l search -d 'search your messages'
+complete -c t3-chat -l rm -d 'remove chats'
+complete -c t3-chat -l rename -d 'set a chat title'
+complete -c t3-chat -l export -d 'write chats as JSON or Markdown'
+complete -c t3-chat -l import -r -F -d 'store chats of an export'
+complete -c t3-chat -l since -x -d 'chats active since DATE or age (30d)'
+complete -c t3-chat -l until -x -d 'chats active before DATE or age'
+complete -c t3-chat -l older-than -x -d 'with --rm: chats last active before DATE or age'
+complete -c t3-chat -s y -l yes -d 'with --rm: do not ask'
+complete -c t3-chat -l format -x -a 'text md json' -d 'transcript format'
+complete -c t3-chat -s q -l quiet -d 'chat ids only'
+complete -c t3-chat -l tsv -d 'tab-separated (--list, --search)'
+complete -c t3-chat -l csv -d 'comma-separated (--list, --search)'

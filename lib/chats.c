@@ -1,9 +1,11 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "chats.h"
 #include "msg.h"
+#include "safe.h"
 #include "timeutil.h"
 #include "users.h"
 
@@ -106,10 +108,64 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 	return r;
 }
 
+int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct chat *out)
+{
+	sqlite3_stmt *st;
+	struct strbuf sb = STRBUF_INIT;
+	char first[UUID_STRLEN + 1] = "";
+	size_t len = strlen(key);
+	int rc, n = 0;
+
+	memset(out, 0, sizeof *out);
+	if (len < CHATS_PREFIX_MIN)
+		return t3_error(T3_EUSAGE, "chat id prefix '%s' is too short (at least %d characters)",
+				key, CHATS_PREFIX_MIN);
+	if (len > UUID_STRLEN || strspn(key, "0123456789abcdefABCDEF-") != len)
+		return t3_error(T3_ENEG, "chat '%s' not found", key);
+	if (db_prepare(ddb, &st, "SELECT chat_id, title FROM chat_sessions WHERE user_id = ?1 AND "
+		       "chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' ORDER BY chat_id LIMIT 11"))
+		return T3_EDATA;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = db_col_text(st, 0), *title = db_col_text(st, 1);
+		if (!n++)
+			snprintf(first, sizeof first, "%s", id);
+		if (n > 10) {
+			sb_addf(&sb, "%s:   and more\n", t3_progname);
+			break;
+		}
+		sb_addf(&sb, "%s:   %s  ", t3_progname, id);
+		safe_append(&sb, title, strlen(title));
+		sb_addc(&sb, '\n');
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sb_release(&sb);
+		return db_error(ddb, "read chats");
+	}
+	if (n > 1) {
+		t3_error(T3_EUSAGE, "chat id prefix '%s' is ambiguous; the candidates are:", key);
+		fputs(sb.buf, stderr);
+		sb_release(&sb);
+		return T3_EUSAGE;
+	}
+	sb_release(&sb);
+	if (!n)
+		return t3_error(T3_ENEG, "chat '%s' not found", key);
+	rc = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND chat_id = ?2", user_id, first, out);
+	return rc == T3_ENEG ? t3_error(T3_ENEG, "chat '%s' not found", key) : rc;
+}
+
+int chats_last(struct db *ddb, const char *user_id, struct chat *out)
+{
+	return find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND ?2 IS NULL "
+		    "ORDER BY updated_at DESC, chat_id DESC LIMIT 1", user_id, NULL, out);
+}
+
 int chats_latest(struct db *ddb, const char *user_id, struct chat *out)
 {
-	int r = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND ?2 IS NULL "
-		     "ORDER BY updated_at DESC, chat_id DESC LIMIT 1", user_id, NULL, out);
+	int r = chats_last(ddb, user_id, out);
 	if (r == T3_ENEG)
 		return t3_error(T3_ENEG, "no chat to continue");
 	return r;

@@ -55,4 +55,78 @@ int chats_add_user(struct db *ddb, const char *chat_id, const char *parent_id,
 /* Store an answer under the id in out_id, or a new one when it is "". */
 int chats_add_ai(struct db *ddb, const struct ai_message *m, char out_id[UUID_STRLEN + 1]);
 
+/* ---- history management (lib/chats.c, lib/chat-history.c) ---- */
+
+#include <jansson.h>
+
+#include "buf.h"
+
+/* The shortest chat id prefix the history commands take. */
+#define CHATS_PREFIX_MIN 4
+
+/* A chat of this user by id or unique prefix of CHATS_PREFIX_MIN or more
+ * characters. Not found (another user's chat too): T3_ENEG; a prefix too
+ * short or ambiguous: T3_EUSAGE, the candidates listed on stderr. */
+int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct chat *out);
+/* chats_latest without a message: T3_ENEG quietly when there is none. */
+int chats_last(struct db *ddb, const char *user_id, struct chat *out);
+
+/* Rows are handed over as serialised JSON objects (SQLite's
+ * json_object()), for out_row_text(); a non-zero return stops. */
+typedef int (*chats_row_fn)(void *ctx, const char *json, size_t len);
+
+struct chats_filter {
+	const char *user_id;
+	const char *model;      /* a chat's model or one of its answers'; NULL: any */
+	int64_t since, until;   /* since <= updated_at < until; -1: open */
+	const char *text;       /* in the title or a message; NULL: any */
+	long limit;             /* the newest so many; <= 0: all */
+};
+/* The user's chats, most recently active first: chat_id, title,
+ * created_at, updated_at, model_default, message_count. */
+int chats_list(struct db *ddb, const struct chats_filter *f, chats_row_fn fn, void *ctx);
+/* Words as an FTS5 query: each word a quoted phrase (so any text is a
+ * valid query), all of them required, a trailing '*' a prefix. NULL
+ * when there is no word. */
+char *chats_fts_query(const char *text);
+/* The user's messages that contain every word of text, best first
+ * (bm25): chat_id, message_id, title, sender_type, timestamp, snippet
+ * (the match between '**'), score (higher is better). */
+int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
+		 chats_row_fn fn, void *ctx);
+/* The ids of the user's chats last active before before_ms, oldest first
+ * (a NULL-terminated array; free with chats_ids_free). */
+int chats_older_than(struct db *ddb, const char *user_id, int64_t before_ms, char ***out,
+		     size_t *n);
+void chats_ids_free(char **ids, size_t n);
+/* Delete a chat of the user's with its messages; its usage rows stay,
+ * unlinked (metering is kept). In the caller's transaction. */
+int chats_remove(struct db *ddb, const char *user_id, const char *chat_id);
+int chats_rename(struct db *ddb, const char *chat_id, const char *title);
+
+/* A chat as one serialised JSON object (appended to out): chat_id,
+ * title, created_at, updated_at, model_default, system_prompt, messages
+ * (every column, oldest first, "answered" on user messages) and usage
+ * (its usage_metrics rows). Text that is not UTF-8 has U+FFFD for each
+ * byte that is not. */
+int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out);
+
+/* One message of a chat, for a transcript. */
+struct chat_row {
+	const char *message_id, *sender_type, *text, *model_used, *status;
+	size_t text_len;
+	int64_t timestamp;
+	int answered;   /* a question: 1 or 0 (no answer came); an answer: -1 */
+};
+/* Each message of a chat, oldest first; a non-zero return stops. */
+int chats_each_message(struct db *ddb, const char *chat_id,
+		       int (*fn)(void *ctx, const struct chat_row *m), void *ctx);
+
+/* Store a chat object of chats_json's form for user_id, in the
+ * caller's transaction: ids kept, new ones where taken already (out_id:
+ * the chat's). A malformed object: T3_EUSAGE, nothing written by this
+ * call that the caller's rollback would not undo. */
+int chats_from_json(struct db *ddb, const char *user_id, json_t *chat,
+		    char out_id[UUID_STRLEN + 1]);
+
 #endif

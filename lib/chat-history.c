@@ -1,0 +1,628 @@
+/* chat-history.c: listing, searching, removing, exporting and importing
+ * chats (see chats.h). */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "chats.h"
+#include "msg.h"
+#include "timeutil.h"
+
+/* Step st to its end, handing column 0 (JSON text) of each row to fn. */
+static int each_json_row(struct db *ddb, sqlite3_stmt *st, chats_row_fn fn, void *ctx,
+			 const char *what)
+{
+	int rc, r = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		if ((r = fn(ctx, s ? s : "{}", (size_t)sqlite3_column_bytes(st, 0))))
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = db_error(ddb, what);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void bind_opt_int64(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+int chats_list(struct db *ddb, const struct chats_filter *f, chats_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	char *match = f->text ? chats_fts_query(f->text) : NULL;
+
+	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', s.chat_id, 'title', s.title, "
+		       "'created_at', " DB_SQL_ISO("s.created_at") ", 'updated_at', "
+		       DB_SQL_ISO("s.updated_at") ", 'model_default', s.model_default, "
+		       "'message_count', (SELECT count(*) FROM chat_messages m WHERE m.chat_id = s.chat_id)) "
+		       "FROM chat_sessions s WHERE s.user_id = ?1 "
+		       "AND (?2 IS NULL OR s.model_default = ?2 OR EXISTS (SELECT 1 FROM chat_messages m "
+		       "WHERE m.chat_id = s.chat_id AND m.model_used = ?2)) "
+		       "AND (?3 IS NULL OR s.updated_at >= ?3) AND (?4 IS NULL OR s.updated_at < ?4) "
+		       "AND (?5 IS NULL OR instr(lower(s.title), lower(?5)) OR s.chat_id IN "
+		       "(SELECT m.chat_id FROM chat_messages m WHERE m.rowid IN (SELECT rowid FROM "
+		       "chat_messages_fts WHERE chat_messages_fts MATCH ?6))) "
+		       "ORDER BY s.updated_at DESC, s.chat_id DESC LIMIT ?7")) {
+		free(match);
+		return T3_EDATA;
+	}
+	db_bind_text(st, 1, f->user_id);
+	db_bind_text(st, 2, f->model);
+	bind_opt_int64(st, 3, f->since);
+	bind_opt_int64(st, 4, f->until);
+	db_bind_text(st, 5, f->text);
+	/* text with no word in it: the title test alone */
+	db_bind_text(st, 6, match ? match : "\"\"");
+	sqlite3_bind_int64(st, 7, f->limit > 0 ? f->limit : -1);
+	free(match);
+	return each_json_row(ddb, st, fn, ctx, "list chats");
+}
+
+char *chats_fts_query(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text;
+	const char *ws = " \t\r\n\f\v";
+
+	for (;;) {
+		p += strspn(p, ws);
+		size_t n = strcspn(p, ws);
+		if (!n)
+			break;
+		int prefix = n > 1 && p[n - 1] == '*';
+		if (sb.len)
+			sb_addc(&sb, ' ');
+		sb_addc(&sb, '"');
+		for (size_t i = 0; i < n - (size_t)prefix; i++) {
+			if (p[i] == '"')
+				sb_addc(&sb, '"');
+			sb_addc(&sb, p[i]);
+		}
+		sb_addc(&sb, '"');
+		if (prefix)
+			sb_addc(&sb, '*');
+		p += n;
+	}
+	if (!sb.len) {
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb, NULL);
+}
+
+int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
+		 chats_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	char *match = chats_fts_query(text);
+
+	if (!match)
+		return t3_error(T3_EUSAGE, "nothing to search for");
+	/* the best of the matches that are the user's, in the index's own
+	 * order by rank (another ORDER BY term would sort every match
+	 * joined to its message: twice the time for a common word), then a
+	 * snippet for each of those only: a snippet reads the text */
+	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', t.chat_id, 'message_id', t.message_id, "
+		       "'title', t.title, 'sender_type', t.sender_type, 'timestamp', "
+		       DB_SQL_ISO("t.timestamp") ", 'snippet', (SELECT snippet(chat_messages_fts, 0, "
+		       "'**', '**', '...', 12) FROM chat_messages_fts WHERE chat_messages_fts MATCH ?1 "
+		       "AND rowid = t.r), 'score', round(-t.k, 4)) FROM "
+		       "(SELECT f.r, f.k, m.chat_id, m.message_id, s.title, m.sender_type, m.timestamp "
+		       "FROM (SELECT rowid AS r, rank AS k FROM chat_messages_fts "
+		       "WHERE chat_messages_fts MATCH ?1 ORDER BY rank) f "
+		       "JOIN chat_messages m ON m.rowid = f.r JOIN chat_sessions s ON s.chat_id = m.chat_id "
+		       "WHERE s.user_id = ?2 ORDER BY f.k LIMIT ?3) t ORDER BY t.k")) {
+		free(match);
+		return T3_EDATA;
+	}
+	db_bind_text(st, 1, match);
+	db_bind_text(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	free(match);
+	return each_json_row(ddb, st, fn, ctx, "search messages");
+}
+
+int chats_older_than(struct db *ddb, const char *user_id, int64_t before_ms, char ***out,
+		     size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*out = xcalloc(1, sizeof **out);
+	*n = 0;
+	if (db_prepare(ddb, &st, "SELECT chat_id FROM chat_sessions WHERE user_id = ?1 AND "
+		       "updated_at < ?2 ORDER BY updated_at, chat_id"))
+		return T3_EDATA;
+	db_bind_text(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, before_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n + 2 > cap) {
+			cap = cap ? cap * 2 : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = xstrdup(db_col_text(st, 0));
+		(*out)[*n] = NULL;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(ddb, "read chats");
+}
+
+void chats_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int chats_remove(struct db *ddb, const char *user_id, const char *chat_id)
+{
+	if (db_exec_text(ddb, "DELETE FROM chat_sessions WHERE chat_id = ?1 AND user_id = ?2",
+			 chat_id, user_id))
+		return T3_EDATA;
+	return sqlite3_changes(ddb->h) ? 0 : t3_error(T3_ENEG, "chat '%s' not found", chat_id);
+}
+
+int chats_rename(struct db *ddb, const char *chat_id, const char *title)
+{
+	return db_exec_text(ddb, "UPDATE chat_sessions SET title = ?2 WHERE chat_id = ?1",
+			    chat_id, title);
+}
+
+/* ---- export and import ----
+ * One column list per table serves both ways, so that what is exported
+ * is what is imported. Times are INTEGER unix ms stored, ISO-8601 in
+ * JSON. */
+
+enum col_kind { COL_TEXT, COL_INT, COL_REAL, COL_TIME };
+
+struct col {
+	const char *name;
+	enum col_kind kind;
+};
+
+static const struct col chat_cols[] = {
+	{ "chat_id", COL_TEXT }, { "title", COL_TEXT }, { "created_at", COL_TIME },
+	{ "updated_at", COL_TIME }, { "model_default", COL_TEXT }, { "system_prompt", COL_TEXT },
+};
+static const struct col msg_cols[] = {
+	{ "message_id", COL_TEXT }, { "parent_id", COL_TEXT }, { "sender_type", COL_TEXT },
+	{ "message_text", COL_TEXT }, { "timestamp", COL_TIME }, { "model_used", COL_TEXT },
+	{ "tokens_used", COL_INT }, { "prompt_tokens", COL_INT }, { "completion_tokens", COL_INT },
+	{ "reasoning_tokens", COL_INT }, { "cost_usd", COL_REAL }, { "first_token_ms", COL_INT },
+	{ "total_ms", COL_INT }, { "finish_reason", COL_TEXT }, { "status", COL_TEXT },
+	{ "reasoning_text", COL_TEXT },
+};
+static const struct col usage_cols[] = {
+	{ "usage_id", COL_TEXT }, { "message_id", COL_TEXT }, { "timestamp", COL_TIME },
+	{ "model_name", COL_TEXT }, { "provider_name", COL_TEXT }, { "status_code", COL_TEXT },
+	{ "tokens_used", COL_INT }, { "prompt_tokens", COL_INT }, { "completion_tokens", COL_INT },
+	{ "reasoning_tokens", COL_INT }, { "cached_tokens", COL_INT },
+	{ "tokens_estimated", COL_INT }, { "cost_usd", COL_REAL }, { "first_token_ms", COL_INT },
+	{ "total_ms", COL_INT }, { "http_status", COL_INT }, { "attempt", COL_INT },
+};
+#define NCOLS(a) ((int)(sizeof a / sizeof a[0]))
+
+static void add_col_names(struct strbuf *sb, const char *prefix, const struct col *cols, int n)
+{
+	for (int i = 0; i < n; i++)
+		sb_addf(sb, "%s%s%s", i ? ", " : "", prefix, cols[i].name);
+}
+
+/* json_object()'s arguments for cols: names, then values in their JSON
+ * form (times ISO-8601, text valid UTF-8). */
+static void add_json_cols(struct strbuf *sb, const char *prefix, const struct col *cols, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *f = cols[i].kind == COL_TIME ? "t3_iso" :
+				cols[i].kind == COL_TEXT ? "t3_utf8" : "";
+		sb_addf(sb, "%s'%s', %s(%s%s)", i ? ", " : "", cols[i].name, f, prefix, cols[i].name);
+	}
+}
+
+/* t3_utf8(x): text with each byte that is not part of valid UTF-8
+ * replaced by U+FFFD, so that JSON made of it is valid; NULL stays. */
+static size_t utf8_valid_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+	size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		     (c & 0xf8) == 0xf0 ? 4 : 0;
+	unsigned cp;
+
+	if (!len || len > n || (len == 2 && c < 0xc2))
+		return 0;
+	cp = len == 1 ? c : c & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+static void utf8_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *p = sqlite3_value_text(argv[0]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[0]), i = 0, k;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	while (i < n && (k = utf8_valid_len(p + i, n - i)))
+		i += k;
+	if (i == n) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	sb_add(&sb, p, i);
+	while (i < n) {
+		if ((k = utf8_valid_len(p + i, n - i))) {
+			sb_add(&sb, p + i, k);
+			i += k;
+		} else {
+			sb_adds(&sb, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	sqlite3_result_text(ctx, sb.buf, (int)sb.len, SQLITE_TRANSIENT);
+	sb_release(&sb);
+}
+
+/* Append ",\"name\":[" and the JSON objects of the rows of sql (?1 =
+ * chat_id, column 0 a json_object()) and "]". */
+static int json_rows(struct db *ddb, const char *name, const char *sql, const char *chat_id,
+		     struct strbuf *out)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (db_prepare(ddb, &st, sql))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	sb_addf(out, ",\"%s\":[", name);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++)
+			sb_addc(out, ',');
+		sb_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	}
+	sb_addc(out, ']');
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_error(ddb, "read chat");
+}
+
+int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
+{
+	struct strbuf sql = STRBUF_INIT;
+	sqlite3_stmt *st;
+	size_t start = out->len;
+	int rc, r;
+
+	sqlite3_create_function(ddb->h, "t3_utf8", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+				SQLITE_INNOCUOUS, NULL, utf8_fn, NULL, NULL);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "", chat_cols, NCOLS(chat_cols));
+	sb_adds(&sql, ") FROM chat_sessions WHERE chat_id = ?1");
+	r = db_prepare(ddb, &st, sql.buf);
+	if (r) {
+		sb_release(&sql);
+		return T3_EDATA;
+	}
+	db_bind_text(st, 1, chat_id);
+	rc = sqlite3_step(st);
+	/* the object without its '}': the arrays follow */
+	if (rc == SQLITE_ROW)
+		sb_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0) - 1);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		sb_release(&sql);
+		return rc == SQLITE_DONE ? t3_error(T3_ENEG, "chat '%s' not found", chat_id) :
+		       db_error(ddb, "read chat");
+	}
+	/* a question is answered when an answer follows it */
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "m.", msg_cols, NCOLS(msg_cols));
+	sb_adds(&sql, ", 'answered', CASE WHEN m.sender_type = 'user' THEN json(CASE WHEN EXISTS "
+		"(SELECT 1 FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type "
+		"= 'ai') THEN 'true' ELSE 'false' END) END) FROM chat_messages m "
+		"WHERE m.chat_id = ?1 ORDER BY m.timestamp, m.message_id");
+	r = json_rows(ddb, "messages", sql.buf, chat_id, out);
+	sb_reset(&sql);
+	sb_adds(&sql, "SELECT json_object(");
+	add_json_cols(&sql, "", usage_cols, NCOLS(usage_cols));
+	sb_adds(&sql, ") FROM usage_metrics WHERE chat_id = ?1 ORDER BY timestamp, usage_id");
+	if (!r)
+		r = json_rows(ddb, "usage", sql.buf, chat_id, out);
+	sb_release(&sql);
+	sb_addc(out, '}');
+	if (r) {
+		out->len = start;
+		out->buf[start] = '\0';
+	}
+	return r;
+}
+
+int chats_each_message(struct db *ddb, const char *chat_id,
+		       int (*fn)(void *ctx, const struct chat_row *m), void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if (db_prepare(ddb, &st, "SELECT m.message_id, m.sender_type, m.message_text, m.model_used, "
+		       "m.status, m.timestamp, CASE WHEN m.sender_type = 'user' THEN EXISTS (SELECT 1 "
+		       "FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type = 'ai') "
+		       "ELSE -1 END FROM chat_messages m WHERE m.chat_id = ?1 "
+		       "ORDER BY m.timestamp, m.message_id"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct chat_row m = {
+			.message_id = db_col_text(st, 0), .sender_type = db_col_text(st, 1),
+			.text = db_col_text(st, 2), .text_len = (size_t)sqlite3_column_bytes(st, 2),
+			.model_used = db_col_text(st, 3), .status = db_col_text(st, 4),
+			.timestamp = sqlite3_column_int64(st, 5), .answered = sqlite3_column_int(st, 6),
+		};
+		if ((r = fn(ctx, &m)))
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = db_error(ddb, "read messages");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Import: where in the input an error is ("messages[3].parent_id") */
+static int bad(const char *where, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad(const char *where, const char *field, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	int r;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	r = t3_error(T3_EUSAGE, "%s%s%s: %s", where, *where && field ? "." : "", field ? field : "",
+		     sb.buf);
+	sb_release(&sb);
+	return r;
+}
+
+/* Bind member cols[i].name of obj to parameter i + 1 of st, checked
+ * against its kind. */
+static int bind_cols(sqlite3_stmt *st, json_t *obj, const struct col *cols, int n,
+		     const char *where)
+{
+	for (int i = 0; i < n; i++) {
+		json_t *v = json_object_get(obj, cols[i].name);
+		int64_t ms;
+
+		if (!v || json_is_null(v)) {
+			sqlite3_bind_null(st, i + 1);
+			continue;
+		}
+		switch (cols[i].kind) {
+		case COL_TEXT:
+			if (!json_is_string(v))
+				return bad(where, cols[i].name, "%s", "not a string");
+			sqlite3_bind_text(st, i + 1, json_string_value(v), (int)json_string_length(v),
+					  SQLITE_TRANSIENT);
+			break;
+		case COL_TIME:
+			if (!json_is_string(v) || time_parse_iso(json_string_value(v), &ms))
+				return bad(where, cols[i].name, "%s", "not an ISO-8601 time");
+			sqlite3_bind_int64(st, i + 1, ms);
+			break;
+		case COL_INT:
+			if (!json_is_integer(v))
+				return bad(where, cols[i].name, "%s", "not an integer");
+			sqlite3_bind_int64(st, i + 1, json_integer_value(v));
+			break;
+		case COL_REAL:
+			if (!json_is_number(v))
+				return bad(where, cols[i].name, "%s", "not a number");
+			sqlite3_bind_double(st, i + 1, json_number_value(v));
+			break;
+		}
+	}
+	return 0;
+}
+
+/* An INSERT of cols (and the extra columns, bound after them). */
+static int prepare_insert(struct db *ddb, sqlite3_stmt **st, const char *table,
+			  const struct col *cols, int n, const char *extra, int nextra)
+{
+	struct strbuf sql = STRBUF_INIT;
+	int r;
+
+	sb_addf(&sql, "INSERT INTO %s (", table);
+	add_col_names(&sql, "", cols, n);
+	sb_addf(&sql, "%s) VALUES (", extra);
+	for (int i = 0; i < n + nextra; i++)
+		sb_addf(&sql, "%s?%d", i ? ", " : "", i + 1);
+	sb_addc(&sql, ')');
+	r = db_prepare(ddb, st, sql.buf);
+	sb_release(&sql);
+	return r ? T3_EDATA : 0;
+}
+
+/* Step an import INSERT: a constraint the input breaks is its mistake. */
+static int step_insert(struct db *ddb, sqlite3_stmt *st, const char *where)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return bad(where, NULL, "%s", sqlite3_errmsg(ddb->h));
+	return db_error(ddb, "import");
+}
+
+/* The id the row will have: its own unless taken (in the table, or by an
+ * earlier row of this import: seen), then a new one for time ms. */
+static int pick_id(struct db *ddb, const char *sql, json_t *seen, const char *id, int64_t ms,
+		   char out[UUID_STRLEN + 1])
+{
+	int e = db_exists(ddb, sql, id, "import");
+	if (e < 0)
+		return T3_EDATA;
+	if (!e && !json_object_get(seen, id))
+		snprintf(out, UUID_STRLEN + 1, "%s", id);
+	else
+		uuid_v7_at(out, ms);
+	json_object_set_new(seen, out, json_true());
+	return 0;
+}
+
+/* obj's member name as a valid id (lower-cased in place of nothing:
+ * ids are taken as given) and its time member tname in ms. */
+static int id_and_time(json_t *obj, const char *name, const char *tname, const char *where,
+		       const char **id, int64_t *ms)
+{
+	json_t *v = json_object_get(obj, name), *t = json_object_get(obj, tname);
+
+	if (!json_is_object(obj))
+		return bad(where, NULL, "%s", "not an object");
+	if (!json_is_string(v) || !uuid_valid(json_string_value(v)))
+		return bad(where, name, "%s", "not a UUID");
+	if (!json_is_string(t) || time_parse_iso(json_string_value(t), ms))
+		return bad(where, tname, "%s", "not an ISO-8601 time");
+	*id = json_string_value(v);
+	return 0;
+}
+
+/* Replace member name of obj (an old message id) by its new id in map;
+ * one that is not a message of the chat is a mistake. */
+static int remap(json_t *obj, const char *name, json_t *map, const char *where)
+{
+	json_t *v = json_object_get(obj, name), *to;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !(to = json_object_get(map, json_string_value(v))))
+		return bad(where, name, "%s", "not a message of this chat");
+	json_object_set(obj, name, to);
+	return 0;
+}
+
+static int import_rows(struct db *ddb, json_t *rows, const char *what, const char *table,
+		       const struct col *cols, int n, const char *idsql, const char *chat_id,
+		       const char *user_id, json_t *map, json_t *seen)
+{
+	sqlite3_stmt *st;
+	char where[64], id[UUID_STRLEN + 1];
+	const char *old;
+	size_t i;
+	json_t *row;
+	int64_t ms;
+	int r = 0, usage = !strcmp(what, "usage");
+
+	if (!json_is_array(rows))
+		return bad(what, NULL, "%s", "not an array");
+	if (prepare_insert(ddb, &st, table, cols, n, usage ? ", chat_id, user_id" : ", chat_id",
+			   usage ? 2 : 1))
+		return T3_EDATA;
+	/* messages: every new id first, so that a parent may come later */
+	if (!usage)
+		json_array_foreach(rows, i, row) {
+			snprintf(where, sizeof where, "%s[%zu]", what, i);
+			if ((r = id_and_time(row, cols[0].name, "timestamp", where, &old, &ms)))
+				goto out;
+			if (json_object_get(map, old)) {
+				r = bad(where, cols[0].name, "'%s' appears twice", old);
+				goto out;
+			}
+			if ((r = pick_id(ddb, idsql, seen, old, ms, id)))
+				goto out;
+			json_object_set_new(map, old, json_string(id));
+		}
+	json_array_foreach(rows, i, row) {
+		json_t *copy;
+		snprintf(where, sizeof where, "%s[%zu]", what, i);
+		if ((r = id_and_time(row, cols[0].name, "timestamp", where, &old, &ms)))
+			goto out;
+		copy = json_copy(row);
+		if (usage) {
+			if (!(r = pick_id(ddb, idsql, seen, old, ms, id)))
+				json_object_set_new(copy, cols[0].name, json_string(id));
+		} else {
+			json_object_set(copy, cols[0].name, json_object_get(map, old));
+			r = remap(copy, "parent_id", map, where);
+		}
+		if (!r && usage)
+			r = remap(copy, "message_id", map, where);
+		if (!r && !(r = bind_cols(st, copy, cols, n, where))) {
+			db_bind_text(st, n + 1, chat_id);
+			if (usage)
+				db_bind_text(st, n + 2, user_id);
+			r = step_insert(ddb, st, where);
+		}
+		json_decref(copy);
+		if (r)
+			goto out;
+	}
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int chats_from_json(struct db *ddb, const char *user_id, json_t *chat,
+		    char out_id[UUID_STRLEN + 1])
+{
+	sqlite3_stmt *st;
+	json_t *copy = NULL, *map = json_object(), *seen = json_object();
+	const char *old;
+	int64_t ms;
+	int r;
+
+	if ((r = id_and_time(chat, "chat_id", "created_at", "", &old, &ms)))
+		goto out;
+	/* a parent may follow its child in the file: the keys are checked
+	 * at COMMIT (the pragma ends with the transaction) */
+	if ((r = db_exec(ddb, "PRAGMA defer_foreign_keys = ON")))
+		goto out;
+	if ((r = pick_id(ddb, "SELECT 1 FROM chat_sessions WHERE chat_id = ?1", seen, old, ms,
+			 out_id)))
+		goto out;
+	copy = json_copy(chat);
+	json_object_set_new(copy, "chat_id", json_string(out_id));
+	if (!json_is_string(json_object_get(copy, "title")))
+		json_object_set_new(copy, "title", json_string(""));
+	if ((r = prepare_insert(ddb, &st, "chat_sessions", chat_cols, NCOLS(chat_cols), ", user_id", 1)))
+		goto out;
+	if (!(r = bind_cols(st, copy, chat_cols, NCOLS(chat_cols), ""))) {
+		db_bind_text(st, NCOLS(chat_cols) + 1, user_id);
+		r = step_insert(ddb, st, "chat");
+	}
+	sqlite3_finalize(st);
+	if (r)
+		goto out;
+	json_object_clear(seen);
+	if ((r = import_rows(ddb, json_object_get(chat, "messages"), "messages", "chat_messages",
+			     msg_cols, NCOLS(msg_cols), "SELECT 1 FROM chat_messages WHERE message_id = ?1",
+			     out_id, user_id, map, seen)))
+		goto out;
+	json_object_clear(seen);
+	r = import_rows(ddb, json_object_get(chat, "usage"), "usage", "usage_metrics", usage_cols,
+			NCOLS(usage_cols), "SELECT 1 FROM usage_metrics WHERE usage_id = ?1", out_id,
+			user_id, map, seen);
+out:
+	json_decref(copy);
+	json_decref(map);
+	json_decref(seen);
+	return r;
+}

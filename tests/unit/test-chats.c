@@ -1,0 +1,168 @@
+/* test-chats.c: the history parts of lib/chats: words to FTS5 queries,
+ * chats to JSON and back (ids kept, or new ones with the links
+ * following), id prefixes. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "buf.h"
+#include "chats.h"
+#include "msg.h"
+#include "out.h"
+
+static char tmpdir[] = "/tmp/t3-unit-chats.XXXXXX";
+
+static void test_fts_query(void)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "rust", "\"rust\"" },
+		{ "  rust \t lifetimes\n", "\"rust\" \"lifetimes\"" },
+		{ "lifet*", "\"lifet\"*" },
+		{ "*", "\"*\"" },
+		{ "say \"hi\"", "\"say\" \"\"\"hi\"\"\"" },
+		{ "NOT (a OR b)", "\"NOT\" \"(a\" \"OR\" \"b)\"" },
+		{ "NEAR(x y)", "\"NEAR(x\" \"y)\"" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *q = chats_fts_query(cases[i].in);
+		is_str(q, cases[i].want, "fts query %zu: %s", i, cases[i].want);
+		free(q);
+	}
+	ok(chats_fts_query(" \t\n") == NULL, "no word: no query");
+}
+
+static int run_sql(struct db *db, const char *sql)
+{
+	return db_exec(db, sql);
+}
+
+static const char *const fixture =
+	"INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000001', 'u1', 'T', 1000, "
+	"'sys', 5000, 'm');"
+	"INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) "
+	"VALUES ('01900000-0000-7000-8000-0000000000a1', '01900000-0000-7000-8000-000000000001', "
+	"'user', 'q', 1000, NULL);"
+	"INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id, "
+	"cost_usd, status) VALUES ('01900000-0000-7000-8000-0000000000a2', "
+	"'01900000-0000-7000-8000-000000000001', 'ai', 'a', 2000, "
+	"'01900000-0000-7000-8000-0000000000a1', 0.1 + 0.2, 'complete');"
+	"INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) "
+	"VALUES ('01900000-0000-7000-8000-0000000000a3', '01900000-0000-7000-8000-000000000001', "
+	"'user', 'q2', 3000, '01900000-0000-7000-8000-0000000000a2');"
+	"INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, status_code, chat_id, "
+	"message_id, cost_usd) VALUES ('01900000-0000-7000-8000-0000000000e1', 'u1', 2000, 'm', "
+	"'success', '01900000-0000-7000-8000-000000000001', '01900000-0000-7000-8000-0000000000a2', "
+	"1e-7);";
+
+/* chats_json of chat_id, parsed (NULL after an error) and as text */
+static json_t *load(struct db *db, const char *chat_id, char **text)
+{
+	struct strbuf sb = STRBUF_INIT;
+	json_t *j = NULL;
+	if (!chats_json(db, chat_id, &sb))
+		j = json_loads(sb.buf, 0, NULL);
+	*text = sb_detach(&sb, NULL);
+	return j;
+}
+
+static void test_json(void)
+{
+	struct db a, b;
+	char *pa = xasprintf("%s/a.db", tmpdir), *pb = xasprintf("%s/b.db", tmpdir);
+	char id[UUID_STRLEN + 1];
+	json_t *ja = NULL, *jb = NULL, *jc = NULL;
+	char *sa, *sb, *sc;
+	struct chat c;
+
+	ok(!db_open(&a, pa, DB_DATA) && !db_open(&b, pb, DB_DATA), "two data.db");
+	ok(!run_sql(&a, fixture), "a chat of 3 messages and a usage row");
+	ok((ja = load(&a, "01900000-0000-7000-8000-000000000001", &sa)) != NULL, "to JSON");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(ja, "messages"), 2),
+						 "parent_id")),
+	       "01900000-0000-7000-8000-0000000000a2", "the parent link");
+	ok(json_is_false(json_object_get(json_array_get(json_object_get(ja, "messages"), 2), "answered")),
+	   "the last question is unanswered");
+	struct strbuf none = STRBUF_INIT;
+	is_int(chats_json(&a, "01900000-0000-7000-8000-00000000ffff", &none), T3_ENEG,
+	       "an unknown chat is not found");
+	is_int((long long)none.len, 0, "and nothing is written");
+
+	ok(!db_begin(&b) && !chats_from_json(&b, "u2", ja, id) && !db_commit(&b), "from JSON into b");
+	is_str(id, "01900000-0000-7000-8000-000000000001", "the id kept");
+	ok((jb = load(&b, id, &sb)) != NULL, "b to JSON");
+	is_str(sb, sa, "the same JSON, the real 0.1 + 0.2 and 1e-7 included");
+
+	ok(!db_begin(&b) && !chats_from_json(&b, "u2", ja, id) && !db_commit(&b), "again: ids taken");
+	ok(strcmp(id, "01900000-0000-7000-8000-000000000001") != 0, "a new chat id");
+	ok((jc = load(&b, id, &sc)) != NULL, "the copy to JSON");
+	json_t *m = json_object_get(jc, "messages");
+	ok(strcmp(json_string_value(json_object_get(json_array_get(m, 0), "message_id")),
+		  "01900000-0000-7000-8000-0000000000a1") != 0, "a new message id");
+	is_str(json_string_value(json_object_get(json_array_get(m, 2), "parent_id")),
+	       json_string_value(json_object_get(json_array_get(m, 1), "message_id")),
+	       "the parent link follows the new id");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(jc, "usage"), 0),
+						 "message_id")),
+	       json_string_value(json_object_get(json_array_get(m, 1), "message_id")),
+	       "the usage link too");
+
+	/* a parent outside the chat: refused, rolled back by the caller */
+	json_t *bad = json_deep_copy(ja);
+	json_object_set_new(json_array_get(json_object_get(bad, "messages"), 0), "parent_id",
+			    json_string("01900000-0000-7000-8000-0000000000ff"));
+	ok(!db_begin(&b), "begin");
+	is_int(chats_from_json(&b, "u2", bad, id), T3_EUSAGE, "a parent outside the chat is refused");
+	db_rollback(&b);
+	json_decref(bad);
+
+	/* bytes that are not UTF-8: U+FFFD in the JSON, which stays valid */
+	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01950000-0000-7000-8000-000000000009', "
+		    "'u3', CAST(X'54C3A9FF' AS TEXT), 0, NULL, 0, NULL);"
+		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
+		    "VALUES ('01950000-0000-7000-8000-0000000000f9', '01950000-0000-7000-8000-000000000009', "
+		    "'user', CAST(X'61FF62C0AFE282AC' AS TEXT), 0)"), "a chat with bytes that are not UTF-8");
+	char *st9;
+	json_t *j9 = load(&b, "01950000-0000-7000-8000-000000000009", &st9);
+	ok(j9 != NULL, "its JSON parses");
+	is_str(json_string_value(json_object_get(j9, "title")), "T\xc3\xa9\xef\xbf\xbd",
+	       "the title: a stray byte replaced, the valid é kept");
+	is_str(json_string_value(json_object_get(json_array_get(json_object_get(j9, "messages"), 0),
+						 "message_text")),
+	       "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd\xe2\x82\xac",
+	       "the text: each bad byte (an overlong C0 AF too) replaced, the euro sign kept");
+	json_decref(j9);
+	free(st9);
+
+	is_int(chats_resolve(&b, "u2", "019", &c), T3_EUSAGE, "a 3-character prefix is too short");
+	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000002', "
+		    "'u2', 'T2', 1000, NULL, 1000, NULL)"), "a second chat of u2 starting 0190");
+	is_int(chats_resolve(&b, "u2", "0190", &c), T3_EUSAGE, "a prefix of both chats is ambiguous");
+	is_int(chats_resolve(&b, "u1", "0190", &c), T3_ENEG, "another user's chats are not found");
+	ok(!chats_resolve(&b, "u2", "01900000-0000-7000-8000-000000000001", &c), "a whole id");
+	is_str(c.title, "T", "finds its chat");
+	chat_release(&c);
+
+	free(sa);
+	free(sb);
+	free(sc);
+	json_decref(ja);
+	json_decref(jb);
+	json_decref(jc);
+	db_close(&a);
+	db_close(&b);
+	free(pa);
+	free(pb);
+}
+
+int main(void)
+{
+	t3_progname = "test-chats";
+	if (!mkdtemp(tmpdir))
+		return 1;
+	test_fts_query();
+	test_json();
+	char *cmd = xasprintf("rm -rf %s", tmpdir);
+	ok(system(cmd) == 0, "clean up");
+	free(cmd);
+	return done_testing();
+}
