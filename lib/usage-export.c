@@ -126,7 +126,8 @@ static int each_row(struct db *ddb, const char *user_id, int64_t since, int64_t 
 		return T3_EDATA;
 	do {
 		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, since);
+		/* the range starts at the last row seen, not at since */
+		sqlite3_bind_int64(st, 1, last_ts > since ? last_ts : since);
 		sqlite3_bind_int64(st, 2, until);
 		sqlite3_bind_int64(st, 3, last_ts);
 		sqlite3_bind_int64(st, 4, last_rowid);
