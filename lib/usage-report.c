@@ -327,6 +327,11 @@ static int finest_key(const struct usage_report_opts *o)
 #define WHERE " FROM usage_metrics INDEXED BY usage_metrics_report WHERE user_id = ?1 " \
 	      "AND timestamp >= ?2 AND timestamp < ?3 ORDER BY timestamp"
 
+const char *usage_report_sql(int with_chat)
+{
+	return with_chat ? "SELECT " COLS ", chat_id" WHERE : "SELECT " COLS WHERE;
+}
+
 struct user_ctx {
 	const char *user_id, *email;
 	struct usage_zone *zone;
@@ -564,8 +569,7 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	p->o = o;
 	for (int i = 0; i < o->nby; i++)
 		p->want[o->by[i]] = 1;
-	if (db_prepare(ddb, &st, p->want[USAGE_BY_CHAT] ? "SELECT " COLS ", chat_id" WHERE :
-		       "SELECT " COLS WHERE) ||
+	if (db_prepare(ddb, &st, usage_report_sql(p->want[USAGE_BY_CHAT])) ||
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
 			       "WHERE user_id = ?1"))) {
 		ret = T3_EDATA;

@@ -133,6 +133,8 @@ struct usage_report {
 int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_opts *o,
 		     struct usage_report *r);
 void usage_report_release(struct usage_report *r);
+/* The statement that reads one user's rows (for EXPLAIN in the tests). */
+const char *usage_report_sql(int with_chat);
 
 /* The label of a time key: hour "2026-03-08T01:00-07:00", day and week
  * "2026-03-08", month "2026-03", window as hour. buf of 32 bytes. */
