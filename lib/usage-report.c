@@ -346,6 +346,7 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 	const struct usage_report_opts *o = p->o;
 	struct col_cache cm = { 0 }, cp = { 0 }, cs = { 0 }, cc = { 0 };
 	int64_t from = u->lo, n = 0, last = 0;
+	int64_t chunk = o->chunk > 0 ? o->chunk : USAGE_REPORT_CHUNK;
 	int rc;
 
 	u->block_end = INT64_MIN;
@@ -359,7 +360,7 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 			int64_t ts = sqlite3_column_int64(st, 0);
 			/* a chunk ends between two timestamps, so that the
 			 * next one can start after the last */
-			if (n >= USAGE_REPORT_CHUNK && ts != last)
+			if (n >= chunk && ts != last)
 				break;
 			n++;
 			last = ts;

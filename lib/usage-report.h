@@ -116,6 +116,7 @@ struct usage_report_opts {
 	int week_start;		/* 0 Sunday .. 6 Saturday */
 	int64_t window_s;	/* --window length */
 	int64_t now_ms;
+	int chunk;		/* rows a statement; 0: USAGE_REPORT_CHUNK */
 };
 
 struct usage_report {

@@ -319,9 +319,9 @@ static void setup(void)
 
 /* Run a report by user + one time key (and model when with_model) in
  * each user's zone (tz NULL) or in tz, and compare every group. */
-static void check_report(int tkey, int with_model, const char *tz, int week_start)
+static void check_report(int tkey, int with_model, const char *tz, int week_start, int chunk)
 {
-	struct usage_report_opts o = { .week_start = week_start, .tz = tz };
+	struct usage_report_opts o = { .week_start = week_start, .tz = tz, .chunk = chunk };
 	struct usage_report r;
 	struct expect e = { 0 };
 	char key[160], label[64], buf[32];
@@ -349,8 +349,9 @@ static void check_report(int tkey, int with_model, const char *tz, int week_star
 		unsetenv("TZ");
 		tzset();
 	}
-	if (!ok(!usage_report_run(&ddb, &udb, &o, &r), "report by user,%s%s%s%s", usage_key_name(tkey),
-		with_model ? ",model" : "", tz ? " --tz " : "", tz ? tz : ""))
+	if (!ok(!usage_report_run(&ddb, &udb, &o, &r), "report by user,%s%s%s%s, chunks of %d rows",
+		usage_key_name(tkey), with_model ? ",model" : "", tz ? " --tz " : "", tz ? tz : "",
+		chunk ? chunk : USAGE_REPORT_CHUNK))
 		return;
 	for (size_t i = 0; i < r.n; i++) {
 		const struct usage_group *g = &r.g[i];
@@ -379,17 +380,19 @@ static void check_report(int tkey, int with_model, const char *tz, int week_star
 static void test_report(void)
 {
 	setup();
-	check_report(USAGE_BY_DAY, 0, NULL, 1);
-	check_report(USAGE_BY_HOUR, 0, NULL, 1);
-	check_report(USAGE_BY_WEEK, 0, NULL, 1);
-	check_report(USAGE_BY_WEEK, 0, NULL, 0);
-	check_report(USAGE_BY_WEEK, 0, NULL, 6);
-	check_report(USAGE_BY_MONTH, 1, NULL, 1);
-	check_report(USAGE_BY_DAY, 1, NULL, 1);
+	check_report(USAGE_BY_DAY, 0, NULL, 1, 0);
+	check_report(USAGE_BY_DAY, 0, NULL, 1, 7);	/* chunks end in ties */
+	check_report(USAGE_BY_DAY, 0, NULL, 1, 1);
+	check_report(USAGE_BY_HOUR, 0, NULL, 1, 0);
+	check_report(USAGE_BY_WEEK, 0, NULL, 1, 0);
+	check_report(USAGE_BY_WEEK, 0, NULL, 0, 0);
+	check_report(USAGE_BY_WEEK, 0, NULL, 6, 0);
+	check_report(USAGE_BY_MONTH, 1, NULL, 1, 0);
+	check_report(USAGE_BY_DAY, 1, NULL, 1, 0);
 	for (size_t i = 0; i < NZONES; i++)
-		check_report(USAGE_BY_DAY, 0, zones[i], 1);
-	check_report(USAGE_BY_HOUR, 0, "Pacific/Chatham", 1);
-	check_report(USAGE_BY_HOUR, 0, "Australia/Lord_Howe", 1);
+		check_report(USAGE_BY_DAY, 0, zones[i], 1, 0);
+	check_report(USAGE_BY_HOUR, 0, "Pacific/Chatham", 1, 0);
+	check_report(USAGE_BY_HOUR, 0, "Australia/Lord_Howe", 1, 0);
 }
 
 /* The main report's statement reads the covering index, in its order:
