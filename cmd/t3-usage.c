@@ -592,6 +592,7 @@ static int cmd_quota(int argc, char **argv)
 	ro.tz = rg.tz;
 	ro.now_ms = rg.now_ms;
 	ro.since = &this_month;
+	ro.until = &this_month;
 	ro.user_ids = list_or_null(o.users, o.nusers);
 	if ((r = usage_report_run(&o.c.ddb, &o.c.udb, &ro, &month))) {
 		usage_report_release(&month);
