@@ -90,6 +90,10 @@ without=$(ins "$BTMP/noidx.db")
 awk -v a="$with" -v b="$without" 'BEGIN { printf "insert, one row a transaction: %.1f us with usage_metrics_report, %.1f us with (user_id, timestamp) instead: +%.1f us a row\n", a / 1000, b / 1000, (a - b) / 1000 }'
 
 # --- the peer: ccusage daily --offline --json over the same records ------
+if [ "$PEER_ROWS" -eq 0 ]; then
+	echo "ccusage: skipped (USAGE_PEER_ROWS=0)"
+	exit 0
+fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "ccusage: skipped (node and npm not installed)"
 	exit 0
@@ -120,3 +124,4 @@ e=$(date +%s%N)
 c=$(awk -v n=$((e - s)) 'BEGIN { printf "%.3f", n / 1e6 }')
 t=$(median_ms t3-usage daily --json)
 report "t3-usage daily --json, $PEER_ROWS rows" "$t" "ccusage@$CCUSAGE daily --offline" "$c"
+awk -v t="$t" -v c="$c" 'BEGIN { printf "ccusage takes %.0fx as long as t3-usage\n", c / t }'

@@ -2,6 +2,7 @@
 /* usage-report.c: grouping usage_metrics rows for t3-usage (see
  * usage-report.h). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,8 +323,9 @@ static int finest_key(const struct usage_report_opts *o)
 	return -1;
 }
 
-#define COLS "timestamp, model_name, provider_name, status_code, prompt_tokens, " \
-	     "completion_tokens, reasoning_tokens, cached_tokens, tokens_used, cost_usd"
+#define COLS "timestamp, model_name, provider_name, status_code, status_code <> 'success', " \
+	     "prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_used, cost_usd"
+#define COL_CHAT 11
 #define WHERE " FROM usage_metrics INDEXED BY usage_metrics_report WHERE user_id = ?1 " \
 	      "AND timestamp >= ?2 AND timestamp < ?3 ORDER BY timestamp"
 
@@ -338,7 +340,27 @@ struct user_ctx {
 	int64_t lo, hi;		/* ms */
 	int64_t block_end;	/* --window: the current block's end (s) */
 	int64_t block, block_off;
+	/* the keys of one local day at one offset, valid over [c_lo, c_hi) */
+	struct tkeys c;
+	int64_t c_lo, c_hi;
 };
+
+/* time_keys through the user's one-day cache: rows come in time order */
+static void user_time_keys(struct user_ctx *u, int64_t t, int week_start, struct tkeys *k)
+{
+	if (t < u->c_lo || t >= u->c_hi) {
+		struct usage_zone *z = u->zone;
+		time_keys(z, t, week_start, &u->c);
+		/* the offset holds over segment z->cur, the day over its hours */
+		int64_t seg_lo = z->start[z->cur];
+		int64_t seg_hi = z->cur + 1 < z->n ? z->start[z->cur + 1] : z->hi;
+		int64_t day_lo = u->c.day * DAY_S - u->c.off, day_hi = day_lo + DAY_S;
+		u->c_lo = seg_lo > day_lo ? seg_lo : day_lo;
+		u->c_hi = seg_hi < day_hi ? seg_hi : day_hi;
+	}
+	*k = u->c;
+	k->hour = floor_div(t + k->off, 3600) * 3600 - k->off;
+}
 
 static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 		     struct priv *p, struct user_ctx *u)
@@ -347,9 +369,14 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 	struct col_cache cm = { 0 }, cp = { 0 }, cs = { 0 }, cc = { 0 };
 	int64_t from = u->lo, n = 0, last = 0;
 	int64_t chunk = o->chunk > 0 ? o->chunk : USAGE_REPORT_CHUNK;
+	int need_model = p->want[USAGE_BY_MODEL] || o->models;
+	int need_prov = p->want[USAGE_BY_PROVIDER] || o->providers;
+	int need_status = p->want[USAGE_BY_STATUS] || o->statuses;
+	size_t prev = SIZE_MAX;	/* the group of the row before, if any */
 	int rc;
 
 	u->block_end = INT64_MIN;
+	u->c_lo = u->c_hi = 0;
 	for (;;) {
 		sqlite3_reset(st);
 		db_bind_text(st, 1, u->user_id);
@@ -364,28 +391,37 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 				break;
 			n++;
 			last = ts;
-			const char *model = (const char *)sqlite3_column_text(st, 1);
-			const char *prov = (const char *)sqlite3_column_text(st, 2);
-			const char *status = (const char *)sqlite3_column_text(st, 3);
-			if (!in_list(o->models, model) || !in_list(o->providers, prov) ||
-			    !in_list(o->statuses, status))
-				continue;
 			struct usage_group key = { 0 };
+			if (need_model) {
+				key.model = intern_col(&p->strs, &cm, st, 1);
+				if (!in_list(o->models, key.model))
+					continue;
+			}
+			if (need_prov) {
+				key.provider = intern_col(&p->strs, &cp, st, 2);
+				if (!in_list(o->providers, key.provider))
+					continue;
+			}
+			if (need_status) {
+				key.status = intern_col(&p->strs, &cs, st, 3);
+				if (!in_list(o->statuses, key.status))
+					continue;
+			}
+			if (!p->want[USAGE_BY_MODEL])
+				key.model = NULL;
+			if (!p->want[USAGE_BY_PROVIDER])
+				key.provider = NULL;
+			if (!p->want[USAGE_BY_STATUS])
+				key.status = NULL;
 			struct tkeys tk;
 			int64_t t = floor_div(ts, 1000);
 			if (p->want[USAGE_BY_USER]) {
 				key.user_id = u->user_id;
 				key.email = u->email;
 			}
-			if (p->want[USAGE_BY_MODEL])
-				key.model = intern_col(&p->strs, &cm, st, 1);
-			if (p->want[USAGE_BY_PROVIDER])
-				key.provider = intern_col(&p->strs, &cp, st, 2);
-			if (p->want[USAGE_BY_STATUS])
-				key.status = intern_col(&p->strs, &cs, st, 3);
 			if (p->want[USAGE_BY_CHAT])
-				key.chat = intern_col(&p->strs, &cc, st, 10);
-			time_keys(u->zone, t, o->week_start, &tk);
+				key.chat = intern_col(&p->strs, &cc, st, COL_CHAT);
+			user_time_keys(u, t, o->week_start, &tk);
 			if (p->want[USAGE_BY_HOUR]) {
 				key.hour = tk.hour;
 				key.hour_off = tk.off;
@@ -405,16 +441,21 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 				key.window = u->block;
 				key.window_off = (int32_t)u->block_off;
 			}
-			struct usage_group *g = group_get(r, p, &key);
+			struct usage_group *g;
+			if (prev != SIZE_MAX && group_eq(&r->g[prev], &key))
+				g = &r->g[prev];
+			else
+				g = group_get(r, p, &key);
+			prev = (size_t)(g - r->g);
 			struct usage_sum *s = &g->sum;
 			s->requests++;
-			s->errors += !status || strcmp(status, "success") != 0;
-			s->prompt += sqlite3_column_int64(st, 4);
-			s->completion += sqlite3_column_int64(st, 5);
-			s->reasoning += sqlite3_column_int64(st, 6);
-			s->cached += sqlite3_column_int64(st, 7);
-			s->tokens += sqlite3_column_int64(st, 8);
-			s->cost_nusd += usage_cost_nusd(sqlite3_column_double(st, 9));
+			s->errors += sqlite3_column_int(st, 4);
+			s->prompt += sqlite3_column_int64(st, 5);
+			s->completion += sqlite3_column_int64(st, 6);
+			s->reasoning += sqlite3_column_int64(st, 7);
+			s->cached += sqlite3_column_int64(st, 8);
+			s->tokens += sqlite3_column_int64(st, 9);
+			s->cost_nusd += usage_cost_nusd(sqlite3_column_double(st, 10));
 		}
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 			sqlite3_reset(st);
