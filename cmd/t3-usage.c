@@ -257,26 +257,13 @@ static json_t *sum_row(json_t *row, const struct usage_sum *s)
 	return row;
 }
 
-/* A row to out: for JSON the object's text with cost_usd appended as a
- * plain decimal (jansson would write 1e-05); for the text formats the
- * cost as text, padded to width so that a table aligns it right. */
+/* A row to a table (or -q): the cost as text, padded to width so that
+ * the table aligns it right (jansson would write 1e-05). The machine
+ * formats go through fast_rows instead. */
 static void emit(struct out *out, json_t *row, int64_t nusd, int width)
 {
-	char cost[32];
+	char cost[32], padded[48];
 	usage_cost_fmt(nusd, cost);
-	if (out->fmt == OUT_JSON || out->fmt == OUT_JSONL) {
-		char *s = json_dumps(row, OUT_JSON_FLAGS);
-		struct strbuf sb = STRBUF_INIT;
-		size_t n = strlen(s);
-		sb_add(&sb, s, n - 1);
-		sb_addf(&sb, "%s\"cost_usd\":%s}", n > 2 ? "," : "", cost);
-		out_row_text(out, sb.buf, sb.len);
-		free(s);
-		sb_release(&sb);
-		json_decref(row);
-		return;
-	}
-	char padded[48];
 	snprintf(padded, sizeof padded, "%*s", out->fmt == OUT_TABLE ? width : 0, cost);
 	json_object_set_new(row, "cost_usd", json_string(padded));
 	out_row_new(out, row);
@@ -334,6 +321,95 @@ static void chart(const struct usage_report *r, const struct usage_report_opts *
 				printf(" %lld\n", (long long)v);
 		}
 	sb_release(&label);
+}
+
+/* One field of a row for the machine formats, written as text (no
+ * jansson on the way: a report by user and day can have millions of
+ * rows). */
+static void fast_field(struct strbuf *sb, enum out_fmt fmt, int i, const char *key,
+		       const char *s, int is_string)
+{
+	if (i)
+		sb_addc(sb, fmt == OUT_TSV ? '\t' : ',');
+	if (fmt == OUT_JSON || fmt == OUT_JSONL) {
+		sb_addc(sb, '"');
+		sb_adds(sb, key);
+		sb_add(sb, "\":", 2);
+		if (!s)
+			sb_adds(sb, "null");
+		else if (is_string)
+			usage_text_json(sb, (const unsigned char *)s, strlen(s));
+		else
+			sb_adds(sb, s);
+	} else if (s) {
+		if (fmt == OUT_TSV)
+			usage_text_tsv(sb, s, strlen(s));
+		else
+			usage_text_csv(sb, s, strlen(s));
+	}
+}
+
+static void fast_rows(const struct usage_report *rep, const struct usage_report_opts *ro,
+		      const struct out_col *cols, int ncols, enum out_fmt fmt)
+{
+	struct strbuf sb = STRBUF_INIT, num = STRBUF_INIT;
+	int json = fmt == OUT_JSON || fmt == OUT_JSONL;
+	char buf[32];
+
+	if (fmt == OUT_JSON)
+		fputc('[', stdout);
+	if (!json) {
+		for (int c = 0; c < ncols; c++) {
+			if (c)
+				sb_addc(&sb, fmt == OUT_TSV ? '\t' : ',');
+			sb_adds(&sb, cols[c].key);
+		}
+		sb_addc(&sb, '\n');
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct usage_group *g = &rep->g[i];
+		const int64_t v[] = { g->sum.requests, g->sum.errors, g->sum.prompt,
+				      g->sum.completion, g->sum.reasoning, g->sum.cached,
+				      g->sum.tokens };
+		int f = 0;
+		if (fmt == OUT_JSON)
+			sb_adds(&sb, i ? ",\n" : "\n");
+		if (json)
+			sb_addc(&sb, '{');
+		for (int k = 0; k < ro->nby; k++) {
+			const char *m = usage_key_member(ro->by[k]);
+			switch (ro->by[k]) {
+			case USAGE_BY_USER:
+				fast_field(&sb, fmt, f++, m, g->user_id, 1);
+				fast_field(&sb, fmt, f++, "email", g->email, 1);
+				break;
+			case USAGE_BY_MODEL: fast_field(&sb, fmt, f++, m, g->model, 1); break;
+			case USAGE_BY_PROVIDER: fast_field(&sb, fmt, f++, m, g->provider, 1); break;
+			case USAGE_BY_STATUS: fast_field(&sb, fmt, f++, m, g->status, 1); break;
+			case USAGE_BY_CHAT: fast_field(&sb, fmt, f++, m, g->chat, 1); break;
+			default:
+				fast_field(&sb, fmt, f++, m, usage_group_label(g, ro->by[k], buf), 1);
+			}
+		}
+		for (int c = 0; c < NCOLS(v); c++) {
+			sb_reset(&num);
+			usage_text_int(&num, v[c]);
+			fast_field(&sb, fmt, f++, sum_cols[c].key, num.buf, 0);
+		}
+		fast_field(&sb, fmt, f++, "cost_usd", usage_cost_fmt(g->sum.cost_nusd, buf), 0);
+		sb_adds(&sb, json ? (fmt == OUT_JSONL ? "}\n" : "}") : "\n");
+		if (sb.len >= 65536) {
+			fwrite(sb.buf, 1, sb.len, stdout);
+			out_check_pipe(stdout);
+			sb_reset(&sb);
+		}
+	}
+	if (fmt == OUT_JSON)
+		sb_adds(&sb, rep->n ? "\n]\n" : "]\n");
+	fwrite(sb.buf, 1, sb.len, stdout);
+	out_check_pipe(stdout);
+	sb_release(&sb);
+	sb_release(&num);
 }
 
 static int run_report(const char *cmd, const char *default_by)
@@ -440,6 +516,11 @@ static int run_report(const char *cmd, const char *default_by)
 	for (int i = 0; i < NCOLS(sum_cols); i++) {
 		cols[ncols].key = sum_cols[i].key;
 		cols[ncols++].label = sum_cols[i].label;
+	}
+	if (o.c.fmt != OUT_TABLE && o.c.fmt != OUT_IDS) {
+		fast_rows(&rep, &ro, cols, ncols, o.c.fmt);
+		usage_report_release(&rep);
+		goto done;
 	}
 	if (table) {
 		int w = (int)strlen(usage_cost_fmt(rep.total.cost_nusd, buf));

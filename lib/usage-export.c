@@ -33,7 +33,7 @@ const char *usage_export_header(void)
 	       "cost_usd,chat_id,message_id,first_token_ms,total_ms,http_status,attempt";
 }
 
-static void json_text(struct strbuf *sb, const unsigned char *s, size_t n)
+void usage_text_json(struct strbuf *sb, const unsigned char *s, size_t n)
 {
 	sb_addc(sb, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -50,7 +50,32 @@ static void json_text(struct strbuf *sb, const unsigned char *s, size_t n)
 	sb_addc(sb, '"');
 }
 
-static void csv_text(struct strbuf *sb, const char *s, size_t n)
+void usage_text_tsv(struct strbuf *sb, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '\t': sb_add(sb, "\\t", 2); break;
+		case '\n': sb_add(sb, "\\n", 2); break;
+		case '\r': sb_add(sb, "\\r", 2); break;
+		case '\\': sb_add(sb, "\\\\", 2); break;
+		default: sb_addc(sb, s[i]);
+		}
+	}
+}
+
+void usage_text_int(struct strbuf *sb, int64_t v)
+{
+	char buf[24], *p = buf + sizeof buf;
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + a % 10);
+	while (a /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_add(sb, p, (size_t)(buf + sizeof buf - p));
+}
+
+void usage_text_csv(struct strbuf *sb, const char *s, size_t n)
 {
 	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n)) {
 		sb_add(sb, s, n);
@@ -82,7 +107,7 @@ static void export_line(sqlite3_stmt *st, int csv, struct strbuf *sb)
 			if (!csv) {
 				sb->len -= strlen(buf);
 				sb->buf[sb->len] = '\0';
-				json_text(sb, (const unsigned char *)buf, strlen(buf));
+				usage_text_json(sb, (const unsigned char *)buf, strlen(buf));
 			}
 		} else if (i == COL_COST) {
 			/* nano-dollars, as the reports count them: no exponent */
@@ -99,9 +124,9 @@ static void export_line(sqlite3_stmt *st, int csv, struct strbuf *sb)
 			const unsigned char *s = sqlite3_column_text(st, i);
 			size_t n = (size_t)sqlite3_column_bytes(st, i);
 			if (csv)
-				csv_text(sb, (const char *)s, n);
+				usage_text_csv(sb, (const char *)s, n);
 			else
-				json_text(sb, s, n);
+				usage_text_json(sb, s, n);
 		}
 	}
 	sb_adds(sb, csv ? "\n" : "}\n");

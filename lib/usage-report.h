@@ -157,6 +157,13 @@ const char *usage_export_header(void);
  * is left in fp's error flag (T3_EDATA, no message). */
 int usage_export(struct db *ddb, const char *user_id, int64_t since, int64_t until, int csv,
 		 FILE *fp, int64_t *n);
+/* A value appended as a JSON string (quoted, escaped), a CSV field
+ * (quoted when it must be, RFC 4180), a TSV field (\t \n \r \\ escaped
+ * as out.h does), or an integer in decimal. */
+void usage_text_json(struct strbuf *sb, const unsigned char *s, size_t n);
+void usage_text_csv(struct strbuf *sb, const char *s, size_t n);
+void usage_text_tsv(struct strbuf *sb, const char *s, size_t n);
+void usage_text_int(struct strbuf *sb, int64_t v);
 /* Delete the rows older than before (UTC ms) in batches of a few
  * thousand, each its own short write transaction; with archive, each
  * batch is first appended to it as NDJSON and synced. *deleted gets the
