@@ -634,7 +634,8 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 		ret = T3_EDATA;
 sort:
 	if (!ret) {
-		qsort_r(r->g, r->n, sizeof *r->g, group_cmp, (void *)o);
+		if (r->n)
+			qsort_r(r->g, r->n, sizeof *r->g, group_cmp, (void *)o);
 		for (size_t i = 0; i < r->n; i++)
 			sum_add(&r->total, &r->g[i].sum);
 	}
