@@ -139,6 +139,14 @@ run t3-usage report --by user --window 3h --user alice@example.com --csv
 is "$(csv_totals)" "$ALICE,alice@example.com,2026-03-07T23:00-07:00,2,0,110,70,5,40,180,0.001510 $ALICE,alice@example.com,2026-03-08T04:00-06:00,1,1,7,0,0,0,7,0.000000" \
 	"--window 3h: 06:30Z and 08:30Z fall in the block from 06:00Z, 10:00Z starts the next"
 
+# --by chat reads chat_id from the table
+sql "$DDB" "UPDATE usage_metrics SET chat_id = '00000000-0000-7000-8000-0000000000c1' WHERE usage_id IN ('00000000-0000-7000-8000-000000000001', '00000000-0000-7000-8000-000000000002')"
+run t3-usage report --by chat,user --user alice@example.com --csv
+is "$(csv_totals)" ",$ALICE,alice@example.com,1,1,7,0,0,0,7,0.000000 00000000-0000-7000-8000-0000000000c1,$ALICE,alice@example.com,2,0,110,70,5,40,180,0.001510" \
+	"--by chat: rows without a chat come first, as an empty field"
+run t3-usage report --by chat --user alice@example.com --json
+like "$OUT" '^\{"chat_id":null,' "and as null in JSON"
+
 # --chart
 run t3-usage report --by user --utc --chart --ascii --user alice@example.com,bob@example.com
 is_out "alice@example.com #######+ 187
