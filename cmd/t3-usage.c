@@ -36,7 +36,7 @@ static struct {
 	const char *users[MAX_LIST], *models[MAX_LIST], *providers[MAX_LIST],
 		*statuses[MAX_LIST];
 	int nusers, nmodels, nproviders, nstatuses;
-	char *owned[4 * MAX_LIST];
+	char *owned[5 * MAX_LIST];
 	int nowned;
 } o;
 
@@ -75,7 +75,7 @@ static int only(const char *cmd, unsigned long long allowed)
 static int add_list(const char *opt, const char *arg, const char **list, int *n)
 {
 	char *s = xstrdup(arg), *p, *save = NULL;
-	o.owned[o.nowned++ % (4 * MAX_LIST)] = s;
+	o.owned[o.nowned++ % (5 * MAX_LIST)] = s;
 	for (p = strtok_r(s, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
 		if (*n >= MAX_LIST - 1)
 			return t3_error(T3_EUSAGE, "too many values for '%s'", opt);
@@ -210,7 +210,7 @@ static int resolve_users(void)
 		if (r)
 			return r;
 		char *id = xstrdup(u.user_id);
-		o.owned[o.nowned++ % (4 * MAX_LIST)] = id;
+		o.owned[o.nowned++ % (5 * MAX_LIST)] = id;
 		o.users[i] = id;
 		user_release(&u);
 	}
@@ -834,7 +834,7 @@ int main(int argc, char **argv)
 			o.seen |= BIT(opt);
 	}
 	r = common_dispatch(cmds, sizeof cmds / sizeof cmds[0], argc - optind, argv + optind, usage);
-	for (int i = 0; i < o.nowned && i < 4 * MAX_LIST; i++)
+	for (int i = 0; i < o.nowned && i < 5 * MAX_LIST; i++)
 		free(o.owned[i]);
 	return common_exit(&o.c, r);
 }
