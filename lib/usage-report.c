@@ -2,6 +2,7 @@
 /* usage-report.c: grouping usage_metrics rows for t3-usage (see
  * usage-report.h). */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,43 +560,165 @@ static void sum_add(struct usage_sum *t, const struct usage_sum *s)
 	t->cost_nusd += s->cost_nusd;
 }
 
-static int one_user(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *ust, struct db *udb,
-		    struct usage_report *r, struct priv *p, const char *user_id)
+/* Everything about one user but the scan: zone, email, the span. 1 when
+ * there is something to read, 0 when the span is empty. */
+static int prepare_user(sqlite3_stmt *ust, struct db *udb, struct priv *p, const char *user_id,
+			struct user_ctx *u, size_t *zone)
 {
 	const struct usage_report_opts *o = p->o;
-	struct user_ctx u = { .lo = INT64_MIN, .hi = INT64_MAX };
+	struct usage_zone *z;
 	const char *tz;
 	int bad, ret;
 
-	u.user_id = intern(&p->strs, user_id, strlen(user_id));
-	if ((ret = lookup_user(udb, ust, p, user_id, &u.email, &tz)))
-		return ret;
+	memset(u, 0, sizeof *u);
+	u->lo = INT64_MIN;
+	u->hi = INT64_MAX;
+	u->user_id = intern(&p->strs, user_id, strlen(user_id));
+	if ((ret = lookup_user(udb, ust, p, user_id, &u->email, &tz)))
+		return -ret;
 	if (o->tz)
 		tz = o->tz;
-	if (!(u.zone = zone_get(p, tz, &bad))) {
+	if (!(z = zone_get(p, tz, &bad))) {
 		if (o->tz)
-			return t3_error(T3_EUSAGE, "unknown time zone '%s'", tz);
+			return -t3_error(T3_EUSAGE, "unknown time zone '%s'", tz);
 		t3_warning("user '%s' has an unknown time zone '%s': using UTC", user_id, tz);
-		u.zone = zone_get(p, "UTC", &bad);
+		z = zone_get(p, "UTC", &bad);
 	}
+	*zone = (size_t)(z - p->zones);
 	if (o->since) {
 		int64_t s, e;
-		usage_when_span(o->since, u.zone, o->now_ms, &s, &e);
-		u.lo = s;
+		usage_when_span(o->since, z, o->now_ms, &s, &e);
+		u->lo = s;
 	}
 	if (o->until) {
 		int64_t s, e;
-		usage_when_span(o->until, u.zone, o->now_ms, &s, &e);
-		u.hi = e;
+		usage_when_span(o->until, z, o->now_ms, &s, &e);
+		u->hi = e;
 	}
 	if (o->last > 0) {
-		int64_t s = last_start(o, u.zone, finest_key(o));
-		if (s > u.lo)
-			u.lo = s;
+		int64_t s = last_start(o, z, finest_key(o));
+		if (s > u->lo)
+			u->lo = s;
 	}
-	if (u.lo >= u.hi)
-		return 0;
-	return scan_user(ddb, st, r, p, &u);
+	return u->lo < u->hi;
+}
+
+/* ---- two readers: the users split in two halves, one on a thread
+ * with its own connection, zones and groups, merged at the end ---- */
+
+struct half {
+	struct usage_report r;
+	struct priv p;
+	sqlite3 *h;
+	struct db db;
+	sqlite3_stmt *st;
+	struct user_ctx *users;
+	size_t *zone, n;
+	int ret;
+};
+
+static int scan_half(struct half *hf)
+{
+	for (size_t i = 0; i < hf->n && !hf->ret; i++) {
+		hf->users[i].zone = &hf->p.zones[hf->zone[i]];
+		hf->ret = scan_user(&hf->db, hf->st, &hf->r, &hf->p, &hf->users[i]);
+	}
+	return hf->ret;
+}
+
+static void *scan_thread(void *arg)
+{
+	scan_half(arg);
+	return NULL;
+}
+
+static void zone_copy(struct usage_zone *dst, const struct usage_zone *src)
+{
+	*dst = *src;
+	dst->name = xstrdup(src->name);
+	dst->start = xmalloc(src->n * sizeof *src->start);
+	dst->off = xmalloc(src->n * sizeof *src->off);
+	memcpy(dst->start, src->start, src->n * sizeof *src->start);
+	memcpy(dst->off, src->off, src->n * sizeof *src->off);
+}
+
+/* The second half's groups into the first report: its strings interned
+ * again in the first's table, so that pointers compare equal. */
+static void merge(struct usage_report *r, struct priv *p, struct half *hf)
+{
+	for (size_t i = 0; i < hf->r.n; i++) {
+		struct usage_group key = hf->r.g[i];
+#define REINTERN(f) key.f = key.f ? intern(&p->strs, key.f, strlen(key.f)) : NULL
+		REINTERN(model);
+		REINTERN(provider);
+		REINTERN(status);
+		REINTERN(chat);
+#undef REINTERN
+		sum_add(&group_get(r, p, &key)->sum, &hf->r.g[i].sum);
+	}
+}
+
+#define THREAD_MIN_USERS 2
+
+/* Scan the prepared users, on two threads when there are enough. The
+ * zones are first extended over all the data, so that no thread needs
+ * TZ (usage_zone_load sets it) while the other runs. */
+static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, struct priv *p,
+		    struct user_ctx *users, size_t *zone, size_t n)
+{
+	struct half b = { 0 };
+	pthread_t tid;
+	int64_t lo, hi;
+	int ret = 0, threaded = 0;
+
+	if (n >= THREAD_MIN_USERS &&
+	    !db_read_int64(ddb, "SELECT min(timestamp) FROM usage_metrics", NULL, &lo, "read usage") &&
+	    !db_read_int64(ddb, "SELECT max(timestamp) FROM usage_metrics", NULL, &hi, "read usage") &&
+	    sqlite3_open_v2(ddb->path, &b.h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
+		    SQLITE_OK) {
+		sqlite3_busy_timeout(b.h, 10000);
+		b.db.h = b.h;
+		b.db.path = ddb->path;
+		b.db.kind = DB_DATA;
+		for (size_t i = 0; i < p->nzones; i++) {
+			usage_zone_offset(&p->zones[i], lo / 1000 - 2 * DAY_S);
+			usage_zone_offset(&p->zones[i], hi / 1000 + 2 * DAY_S);
+		}
+		b.p.o = p->o;
+		memcpy(b.p.want, p->want, sizeof b.p.want);
+		b.p.zones = xcalloc(p->nzones, sizeof *b.p.zones);
+		for (size_t i = 0; i < p->nzones; i++)
+			zone_copy(&b.p.zones[i], &p->zones[i]);
+		b.p.nzones = p->nzones;
+		b.users = users + n / 2;
+		b.zone = zone + n / 2;
+		b.n = n - n / 2;
+		if (!db_prepare(&b.db, &b.st, usage_report_sql(p->want[USAGE_BY_CHAT])) &&
+		    !pthread_create(&tid, NULL, scan_thread, &b)) {
+			threaded = 1;
+			n /= 2;
+		}
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		users[i].zone = &p->zones[zone[i]];
+		ret = scan_user(ddb, st, r, p, &users[i]);
+	}
+	if (threaded) {
+		pthread_join(tid, NULL);
+		if (!ret && !(ret = b.ret))
+			merge(r, p, &b);
+	}
+	sqlite3_finalize(b.st);
+	if (b.h)
+		sqlite3_close_v2(b.h);
+	b.r.priv = NULL;
+	free(b.r.g);
+	strtab_release(&b.p.strs);
+	for (size_t i = 0; i < b.p.nzones; i++)
+		usage_zone_release(&b.p.zones[i]);
+	free(b.p.zones);
+	free(b.p.slot);
+	return ret;
 }
 
 int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_opts *o,
@@ -604,7 +727,10 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	struct priv *p = xcalloc(1, sizeof *p);
 	sqlite3_stmt *st = NULL, *users = NULL, *ust = NULL;
 	struct strbuf prev = STRBUF_INIT;
-	int ret = 0, more;
+	struct user_ctx *u = NULL;
+	size_t *zone = NULL, n = 0, alloc = 0;
+	int ret = 0, more = 0, k;
+	const char *const *given = o->user_ids;
 
 	memset(r, 0, sizeof *r);
 	r->priv = p;
@@ -613,37 +739,49 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 		p->want[o->by[i]] = 1;
 	if (db_prepare(ddb, &st, usage_report_sql(p->want[USAGE_BY_CHAT])) ||
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
-			       "WHERE user_id = ?1"))) {
+			       "WHERE user_id = ?1")) ||
+	    /* every user with usage: one index seek each */
+	    (!given && db_prepare(ddb, &users, "SELECT user_id FROM usage_metrics INDEXED BY "
+				  "usage_metrics_report WHERE user_id > ?1 ORDER BY user_id LIMIT 1"))) {
 		ret = T3_EDATA;
 		goto out;
 	}
-	if (o->user_ids) {
-		for (const char *const *u = o->user_ids; *u && !ret; u++)
-			ret = one_user(ddb, st, ust, udb, r, p, *u);
-		goto sort;
+	for (;;) {
+		const char *id;
+		if (given) {
+			if (!(id = *given++))
+				break;
+		} else {
+			if ((more = next_user(ddb, users, prev.buf, &prev)) != 1)
+				break;
+			id = prev.buf;
+		}
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			u = xrealloc(u, alloc * sizeof *u);
+			zone = xrealloc(zone, alloc * sizeof *zone);
+		}
+		if ((k = prepare_user(ust, udb, p, id, &u[n], &zone[n])) < 0) {
+			ret = -k;
+			goto out;
+		}
+		n += k;
 	}
-	/* every user with usage: one index seek each */
-	if (db_prepare(ddb, &users, "SELECT user_id FROM usage_metrics INDEXED BY "
-		       "usage_metrics_report WHERE user_id > ?1 ORDER BY user_id LIMIT 1")) {
-		ret = T3_EDATA;
+	if (more < 0 || (ret = scan_all(ddb, st, r, p, u, zone, n))) {
+		ret = ret ? ret : T3_EDATA;
 		goto out;
 	}
-	while (!ret && (more = next_user(ddb, users, prev.buf, &prev)) == 1)
-		ret = one_user(ddb, st, ust, udb, r, p, prev.buf);
-	if (!ret && more < 0)
-		ret = T3_EDATA;
-sort:
-	if (!ret) {
-		if (r->n)
-			qsort_r(r->g, r->n, sizeof *r->g, group_cmp, (void *)o);
-		for (size_t i = 0; i < r->n; i++)
-			sum_add(&r->total, &r->g[i].sum);
-	}
+	if (r->n)
+		qsort_r(r->g, r->n, sizeof *r->g, group_cmp, (void *)o);
+	for (size_t i = 0; i < r->n; i++)
+		sum_add(&r->total, &r->g[i].sum);
 out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(users);
 	sqlite3_finalize(ust);
 	sb_release(&prev);
+	free(u);
+	free(zone);
 	free(p->slot);
 	p->slot = NULL;
 	p->cap = 0;

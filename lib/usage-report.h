@@ -5,7 +5,9 @@
  * Rows are read user by user through the covering index
  * usage_metrics_report (share/sql/data-0003.sql), in statements of at
  * most USAGE_REPORT_CHUNK rows, so that no read transaction lasts long
- * enough to hold back a checkpoint while chats write. Grouping happens
+ * enough to hold back a checkpoint while chats write. With two users or
+ * more, the second half of the users is read on a thread of its own, with
+ * its own read-only connection, and its groups merged at the end. Grouping happens
  * here, in C, with the zone's UTC offsets taken from the system's tz
  * database (never SQLite's 'localtime', which knows only the process's
  * zone). */
