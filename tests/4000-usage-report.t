@@ -147,6 +147,30 @@ is "$(csv_totals)" ",$ALICE,alice@example.com,1,1,7,0,0,0,7,0.000000 00000000-00
 run t3-usage report --by chat --user alice@example.com --json
 like "$OUT" '^\{"chat_id":null,' "and as null in JSON"
 
+# a chat writing (a write transaction open, not committed) does not
+# block a report, nor does the report see the uncommitted row
+"$PYTHON" -c '
+import sqlite3, sys, os, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, status_code, tokens_used) VALUES (?, ?, 1772950000000, ?, ?, 5)",
+	("00000000-0000-7000-8000-0000000000ff", sys.argv[2], "gpt-4o", "success"))
+open(sys.argv[3], "w").close()
+while not os.path.exists(sys.argv[4]):
+	time.sleep(0.01)
+db.execute("COMMIT")
+' "$DDB" "$ALICE" "$TMP/locked" "$TMP/release" &
+writer=$!
+while [ ! -f "$TMP/locked" ]; do sleep 0.05; done
+run t3-usage report --by user --user alice@example.com --csv
+: >"$TMP/release"
+wait $writer
+is_rc 0 "a report runs while a chat holds the write lock"
+is "$(csv_totals)" "$ALICE,alice@example.com,3,1,117,70,5,40,187,0.001510" "and sees only committed rows"
+run t3-usage report --by user --user alice@example.com --csv
+is "$(csv_totals)" "$ALICE,alice@example.com,4,1,117,70,5,40,192,0.001510" "the row is there once committed"
+sql "$DDB" "DELETE FROM usage_metrics WHERE usage_id = '00000000-0000-7000-8000-0000000000ff'"
+
 # --chart
 run t3-usage report --by user --utc --chart --ascii --user alice@example.com,bob@example.com
 is_out "alice@example.com #######+ 187
