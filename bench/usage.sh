@@ -16,12 +16,14 @@
 # USAGE_ROWS=1000000 for a quicker run; USAGE_PEER_ROWS=0 skips ccusage,
 # which takes minutes over a million records.
 #
-# Measured on the 2-core VM (2026-12-06, other jobs running):
-#   10M rows: full history by user+local day 3.9 s (naive 9.4 s), last
-#   30 days 434 ms (naive 1.37 s), one user's 30 days 3.5 ms (4.4 ms);
-#   table 152 bytes a row, usage_metrics_report 105; the index adds
-#   10-25 us to a 320 us single-row insert transaction (sqlite3 shell).
-#   1M rows: t3-usage daily --json 0.39 s, ccusage@17 136 s.
+# Measured on the 2-core VM (2026-12-06, other jobs running), two
+# reader threads: 10M rows: full history by user+local day 2.19 s (naive
+# 8.72 s; one thread 3.9 s), last 30 days 211 ms (naive 1.16 s), one
+# user's 30 days 3.1 ms (naive 2.5 ms); table 152 bytes a row,
+# usage_metrics_report 105; the index costs 2-25 us more than the
+# (user_id, timestamp) one it replaces on a ~250-320 us single-row insert
+# transaction (sqlite3 shell). 1M rows: t3-usage daily --json 0.39 s
+# (one thread), ccusage@17 136 s.
 . "$(dirname "$0")/lib.sh"
 ROWS=${USAGE_ROWS:-10000000}
 PEER_ROWS=${USAGE_PEER_ROWS:-1000000}
