@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "common.h"
+#include "num.h"
 #include "safe.h"
 #include "timeutil.h"
 #include "usage-report.h"
@@ -40,32 +41,6 @@ static struct {
 	int nowned;
 } o;
 
-static void usage(FILE *fp)
-{
-	fputs("usage: t3-usage [--user-db PATH] [--data-db PATH] COMMAND [OPTIONS]\n"
-	      "\n"
-	      "  report [--by KEY,...] [FILTERS] [--last N] [ZONE] [--breakdown]\n"
-	      "         [--window LEN] [--chart [--cost] [--ascii]]\n"
-	      "         KEY: user model provider status chat hour day week month window\n"
-	      "  daily | weekly | monthly [FILTERS] [--last N] [ZONE] [--breakdown]\n"
-	      "  quota [--user USER]... [--over PCT]    exit 1 when a user is over PCT\n"
-	      "  export [--user USER]... [--since WHEN] [--until WHEN] [ZONE]\n"
-	      "                                         NDJSON (default) or --csv\n"
-	      "  prune --before WHEN [--archive FILE] [ZONE]\n"
-	      "\n"
-	      "FILTERS: --user USER (email or id), --model NAME, --provider NAME,\n"
-	      "         --status CODE|error (each repeatable or a comma list),\n"
-	      "         --since WHEN, --until WHEN\n"
-	      "WHEN:    YYYY-MM-DD[THH:MM[:SS]] (local), with Z or +HH:MM (an instant),\n"
-	      "         today, yesterday, Nd (the last N days), this-month, last-month\n"
-	      "ZONE:    each user's own zone by default; --tz ZONE, --utc;\n"
-	      "         --week-start DAY (default monday)\n"
-	      "output:  --json, --jsonl, --tsv, --csv; default a table\n"
-	      "other:   --help, --version\n"
-	      "exit:    0 ok (also an empty report), 1 over a --over threshold or user not\n"
-	      "         found, 2 usage, 3 local data, 141 output closed\n", fp);
-}
-
 static int only(const char *cmd, unsigned long long allowed)
 {
 	return common_only(cmd, o.seen, allowed, opt_names, OPT_LAST_OPT - OPT_COMMON_END);
@@ -92,23 +67,28 @@ static const char *const *list_or_null(const char **list, int n)
 
 static int parse_count(const char *opt, const char *s, long max, long *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > max)
+	int64_t v;
+
+	if (num_parse_int64(s, 1, max, &v))
 		return t3_error(T3_EUSAGE, "%s '%s' is not a whole number from 1 to %ld", opt, s, max);
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 
 /* 4h, 90m, 1d, 3600s, or a plain number of hours */
 static int parse_window(const char *s, int64_t *out)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	int64_t unit = 3600;
-	if (!errno && end != s && v > 0) {
+	size_t n = strspn(s, "0123456789");
+	const char *end = s + n;
+	char digits[16];
+	int64_t v = 0, unit = 3600;
+
+	if (n && n < sizeof digits) {
+		memcpy(digits, s, n);
+		digits[n] = '\0';
+		num_parse_int64(digits, 0, INT32_MAX, &v);
+	}
+	if (v > 0) {
 		if (!strcmp(end, "s"))
 			unit = 1;
 		else if (!strcmp(end, "m"))
@@ -660,10 +640,7 @@ static int cmd_quota(int argc, char **argv)
 	    (r = common_nargs("quota", argc, 0, 0)) || (r = parse_range(&rg)))
 		return r;
 	if (o.over) {
-		char *end;
-		errno = 0;
-		c.over = strtod(o.over, &end);
-		if (errno || end == o.over || *end || !(c.over >= 0 && c.over <= 1000))
+		if (num_parse_double(o.over, 0, 1000, &c.over))
 			return t3_error(T3_EUSAGE, "--over '%s' is not a percentage from 0 to 1000",
 					o.over);
 		c.have_over = 1;
@@ -771,10 +748,37 @@ static int cmd_prune(int argc, char **argv)
 }
 
 static const struct common_cmd cmds[] = {
-	{ "report", cmd_report }, { "daily", cmd_daily }, { "weekly", cmd_weekly },
-	{ "monthly", cmd_monthly }, { "quota", cmd_quota }, { "export", cmd_export },
-	{ "prune", cmd_prune },
+	{ "report", cmd_report, "report [--by KEY,...] [FILTERS] [--last N] [ZONE] [--breakdown]\n"
+	  "       [--window LEN] [--chart [--cost] [--ascii]]\n"
+	  "       KEY: user model provider status chat hour day week month window" },
+	{ "daily", cmd_daily, "daily [FILTERS] [--last N] [ZONE] [--breakdown]" },
+	{ "weekly", cmd_weekly, "weekly [FILTERS] [--last N] [ZONE] [--breakdown]" },
+	{ "monthly", cmd_monthly, "monthly [FILTERS] [--last N] [ZONE] [--breakdown]" },
+	{ "quota", cmd_quota, "quota [--user USER]... [--over PCT]    exit 1 when a user is over PCT" },
+	{ "export", cmd_export, "export [--user USER]... [--since WHEN] [--until WHEN] [ZONE]\n"
+	  "                                       NDJSON (default) or --csv" },
+	{ "prune", cmd_prune, "prune --before WHEN [--archive FILE] [ZONE]" },
+	{ "help", NULL, "help [COMMAND]" },
 };
+static const size_t ncmds = sizeof cmds / sizeof cmds[0];
+
+static void usage(FILE *fp)
+{
+	fputs("usage: t3-usage [--user-db PATH] [--data-db PATH] COMMAND [OPTIONS]\n\n", fp);
+	common_usage_commands(fp, cmds, ncmds);
+	fputs("\n"
+	      "FILTERS: --user USER (email or id), --model NAME, --provider NAME,\n"
+	      "         --status CODE|error (each repeatable or a comma list),\n"
+	      "         --since WHEN, --until WHEN\n"
+	      "WHEN:    YYYY-MM-DD[THH:MM[:SS]] (local), with Z or +HH:MM (an instant),\n"
+	      "         today, yesterday, Nd (the last N days), this-month, last-month\n"
+	      "ZONE:    each user's own zone by default; --tz ZONE, --utc;\n"
+	      "         --week-start DAY (default monday)\n"
+	      "output:  --json, --jsonl, --tsv, --csv; default a table\n"
+	      "other:   -h|--help, --version; 'help COMMAND' or 'COMMAND --help' for one command\n"
+	      "exit:    0 ok (also an empty report), 1 over a --over threshold or user not\n"
+	      "         found, 2 usage, 3 local data, 141 output closed\n", fp);
+}
 
 int main(int argc, char **argv)
 {
@@ -801,10 +805,11 @@ int main(int argc, char **argv)
 		{ "archive", required_argument, NULL, OPT_ARCHIVE },
 		{ 0 }
 	};
-	static const char optstring[] = ":q";
+	static const char optstring[] = ":qh";
 	int opt, r = 0;
 
 	common_init(&o.c, "t3-usage");
+	o.c.defer_help = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
 		if (common_option(&o.c, opt, optarg, usage))
@@ -833,7 +838,7 @@ int main(int argc, char **argv)
 		if (opt >= OPT_COMMON_END && opt < OPT_LAST_OPT)
 			o.seen |= BIT(opt);
 	}
-	r = common_dispatch(cmds, sizeof cmds / sizeof cmds[0], argc - optind, argv + optind, usage);
+	r = common_dispatch(&o.c, cmds, ncmds, argc - optind, argv + optind, usage);
 	for (int i = 0; i < o.nowned && i < 5 * MAX_LIST; i++)
 		free(o.owned[i]);
 	return common_exit(&o.c, r);

@@ -78,7 +78,7 @@ _t3_usage()
 	esac
 
 	if [[ $cur == -* ]]; then
-		opts=(--user-db --data-db --json --jsonl --tsv --csv -q --quiet --help --version)
+		opts=(--user-db --data-db --json --jsonl --tsv --csv -q --quiet -h --help --version)
 		local filters="--user --model --provider --status --since --until --tz --utc --week-start"
 		case $cmd in
 		report) opts+=(--by $filters --last --breakdown --window --chart --cost --ascii) ;;
@@ -89,7 +89,7 @@ _t3_usage()
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "report daily weekly monthly quota export prune" -- "$cur"))
+		COMPREPLY=($(compgen -W "report daily weekly monthly quota export prune help" -- "$cur"))
 	fi
 	return 0
 }

@@ -1,6 +1,6 @@
 # fish completion for t3-usage(1): commands, options and their values.
 
-set -l __t3_usage_cmds report daily weekly monthly quota export prune
+set -l __t3_usage_cmds report daily weekly monthly quota export prune help
 set -l __t3_usage_reports report daily weekly monthly
 
 function __t3_usage_zones
@@ -18,6 +18,8 @@ complete -c t3-usage -n "not __fish_seen_subcommand_from $__t3_usage_cmds" -a mo
 complete -c t3-usage -n "not __fish_seen_subcommand_from $__t3_usage_cmds" -a quota -d 'allowance, quota left, share used'
 complete -c t3-usage -n "not __fish_seen_subcommand_from $__t3_usage_cmds" -a export -d 'raw rows as NDJSON or CSV'
 complete -c t3-usage -n "not __fish_seen_subcommand_from $__t3_usage_cmds" -a prune -d 'delete old rows'
+complete -c t3-usage -n "not __fish_seen_subcommand_from $__t3_usage_cmds" -a help -d "print the usage, or one command's synopsis"
+complete -c t3-usage -n "__fish_seen_subcommand_from help" -x -a 'report daily weekly monthly quota export prune'
 
 complete -c t3-usage -l user-db -r -F -d 'user database'
 complete -c t3-usage -l data-db -r -F -d 'data database'
@@ -26,7 +28,7 @@ complete -c t3-usage -l jsonl -d 'one JSON object per line'
 complete -c t3-usage -l tsv -d 'tab-separated'
 complete -c t3-usage -l csv -d 'CSV'
 complete -c t3-usage -s q -l quiet -d 'first column only'
-complete -c t3-usage -l help -d 'usage'
+complete -c t3-usage -s h -l help -d 'print the commands, or the command\'s synopsis, and exit'
 complete -c t3-usage -l version -d 'version'
 
 complete -c t3-usage -n "__fish_seen_subcommand_from report" -l by -x -a 'user model provider status chat hour day week month window' -d 'group by (comma list)'

@@ -10,9 +10,9 @@ export T3_NOW=2026-03-15T12:00:00Z
 run t3-usage quota --csv
 is_rc 0 "quota"
 is_out "user_id,email,subscription_plan,token_allowance,token_quota,used,share_used,tokens_this_month
-$ALICE,alice@example.com,free,100000,10000,90000,90.0,187
-$BOB,bob@example.com,pro,5000000,4000000,1000000,20.0,1200
-$CAROL,carol@example.com,free,100000,100000,0,0.0,0" \
+$ALICE,alice@example.com,free,100000,10000,90000,90,187
+$BOB,bob@example.com,pro,5000000,4000000,1000000,20,1200
+$CAROL,carol@example.com,free,100000,100000,0,0,0" \
 	"plan, allowance, left, used, share, and this month's tokens in each user's zone"
 run t3-usage quota --over 50 --json
 is_rc 1 "--over 50: exit 1 when a user is past it"

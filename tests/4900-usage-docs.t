@@ -11,8 +11,8 @@ run t3-usage --help
 is_rc 0 "t3-usage --help"
 cmds=$(sed -n 's/^  \([a-z][a-z]*\) .*/\1/p; s/^  \([a-z][a-z]*\)$/\1/p' "$OUT" | tr -s ' |' '\n' | sort -u)
 opts=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
-is "$(echo $cmds)" "daily export prune quota report" "commands found in --help"
-doc_commands t3-usage "$MAN1" $cmds weekly monthly
+is "$(echo $cmds)" "daily export help monthly prune quota report weekly" "commands found in --help"
+doc_commands t3-usage "$MAN1" $cmds
 doc_options t3-usage "$MAN1" $opts
 
 if have bash; then
