@@ -174,8 +174,8 @@ EOF
 	ok $? "--jsonl: the page lists the six event types"
 	grep -q False "$TMP/fields" && diag "$(cat "$TMP/fields")"
 	# the error event, which echo never sends: its fields as printed
-	grep -q '^\.Li status ,$' "$MAN1" && grep -q '"type", "error", "status"' "$TOP/cmd/t3-chat.c" &&
-		grep -q '"message", t->message' "$TOP/cmd/t3-chat.c"
+	grep -q '^\.Li status ,$' "$MAN1" && grep -q '"type", "error", "status"' "$TOP/cmd/chat-sink.c" &&
+		grep -q '"message", t->message' "$TOP/cmd/chat-sink.c"
 	ok $? "--jsonl: the error event's fields are those of the source"
 else
 	ok 0 "# SKIP $PYTHON not installed"
