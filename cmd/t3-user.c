@@ -10,6 +10,7 @@
 #include "common.h"
 #include "num.h"
 #include "timeutil.h"
+#include "usage.h"
 #include "plans.h"
 #include "users.h"
 
@@ -547,8 +548,11 @@ static const struct out_col check_cols[] = {
 /* -q prints the ids of the rows at fault */
 static const struct out_col check_id_cols[] = { { "id", NULL } };
 
+/* repair: the SQL that mends the rows found; settle: mended by
+ * usage_settle_pending instead (a charge a lock or a kill left behind) */
 static const struct {
 	const char *problem, *table, *select, *repair;
+	int settle;
 } checks[] = {
 	{ "orphan-chat", "chat_sessions",
 	  "SELECT chat_id, 'user ' || user_id FROM d.chat_sessions WHERE user_id NOT IN (SELECT user_id FROM main.user_accounts)",
@@ -562,6 +566,9 @@ static const struct {
 	{ "dangling-parent", "chat_messages",
 	  "SELECT message_id, 'parent ' || parent_id FROM d.chat_messages WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT message_id FROM d.chat_messages)",
 	  "UPDATE d.chat_messages SET parent_id = NULL WHERE parent_id IS NOT NULL AND parent_id NOT IN (SELECT message_id FROM d.chat_messages)" },
+	{ "pending-charge", "usage_metrics",
+	  "SELECT usage_id, 'user ' || user_id || ', ' || tokens_used || ' tokens' FROM d.usage_metrics WHERE quota_applied = 0",
+	  NULL, 1 },
 	{ "unknown-plan", "user_accounts",
 	  "SELECT user_id, 'plan ' || subscription_plan FROM main.user_accounts WHERE subscription_plan NOT IN (SELECT plan_name FROM main.plans)",
 	  NULL },
@@ -576,18 +583,49 @@ static void tz_valid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, tz && time_zone_valid((const char *)tz));
 }
 
+static void check_row(struct out *out, const char *problem, const char *table,
+		      const char *id, const char *detail)
+{
+	json_t *row = json_object();
+	json_object_set_new(row, "problem", json_string(problem));
+	json_object_set_new(row, "table", json_string(table));
+	json_object_set_new(row, "id", json_string(id));
+	json_object_set_new(row, "detail", json_string(detail));
+	out_row_new(out, row);
+}
+
+/* An answer and usage row kept in the spool while data.db was locked */
+struct spooled {
+	struct out *out;
+	long n;
+};
+
+static int check_spooled(void *ctx, const char *usage_id, const char *path)
+{
+	struct spooled *sp = ctx;
+	struct strbuf d = STRBUF_INIT;
+
+	sb_addf(&d, "kept in %s", path);
+	check_row(sp->out, "spooled-usage", "usage_metrics", usage_id, d.buf);
+	sb_release(&d);
+	sp->n++;
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct out out;
 	sqlite3_stmt *st;
-	long problems = 0, repaired = 0, unrepairable = 0;
+	long problems = 0, repaired = 0, unrepairable = 0, settle, left = 0;
+	struct spooled sp = { &out, 0 };
+	int64_t pending, spooled, applied;
 	int r, repair = !!(o.seen & BIT(OPT_REPAIR));
 
 	if ((r = only("check", BIT(OPT_REPAIR))) || (r = common_nargs("check", argc, 0, 0)) ||
 	    (r = common_open_user(&o.c)) || (r = common_open_data(&o.c)))
 		return r;
-	/* data.db must exist and be current before it is attached */
-	db_close(&o.c.ddb);
+	/* data.db is open, so it exists and is current: attach it, to read
+	 * across the two files in one statement */
 	sqlite3_create_function(o.c.udb.h, "t3_tz_valid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, tz_valid_fn, NULL, NULL);
 	if ((r = db_exec_text(&o.c.udb, "ATTACH DATABASE ? AS d", o.c.paths.data_db, NULL)) ||
@@ -599,19 +637,19 @@ static int cmd_check(int argc, char **argv)
 		out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
 	/* nothing wrong: nothing to say */
 	out.quiet_empty = 1;
+	usage_spool_each(&o.c.ddb, check_spooled, &sp);
+	problems = settle = sp.n;
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
 		int rc;
 		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
 			break;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			json_t *row = json_object();
-			json_object_set_new(row, "problem", json_string(checks[i].problem));
-			json_object_set_new(row, "table", json_string(checks[i].table));
-			json_object_set_new(row, "id", json_string(db_col_text(st, 0)));
-			json_object_set_new(row, "detail", json_string(db_col_text(st, 1)));
-			out_row_new(&out, row);
+			check_row(&out, checks[i].problem, checks[i].table, db_col_text(st, 0),
+				  db_col_text(st, 1));
 			problems++;
-			if (!checks[i].repair)
+			if (checks[i].settle)
+				settle++;
+			else if (!checks[i].repair)
 				unrepairable++;
 		}
 		if (rc != SQLITE_DONE)
@@ -623,17 +661,29 @@ static int cmd_check(int argc, char **argv)
 		}
 	}
 	out_end(&out);
-	if (repair) {
-		if (r || (r = db_commit(&o.c.udb))) {
-			db_rollback(&o.c.udb);
-			return r;
-		}
-		t3_note("%ld problem%s found, %ld row%s repaired",
-			problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
-		/* what only an admin can decide (a plan, a timezone) remains */
-		return unrepairable ? T3_ENEG : 0;
+	if (!repair)
+		return r ? r : problems ? T3_ENEG : 0;
+	if (r || (r = db_commit(&o.c.udb))) {
+		db_rollback(&o.c.udb);
+		return r;
 	}
-	return r ? r : problems ? T3_ENEG : 0;
+	/* the spool stored and the charges applied, once (the ledger knows
+	 * which are), after the orphans above are gone */
+	if (settle) {
+		if ((r = usage_settle_pending(&o.c.ddb, &o.c.udb, NULL, 1, &applied)))
+			return r;
+		repaired += (long)applied;
+		if ((r = usage_pending(&o.c.ddb, &pending, &spooled)))
+			return r;
+		left = (long)(pending + spooled);
+	}
+	t3_note("%ld problem%s found, %ld row%s repaired",
+		problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
+	if (left)
+		return t3_error(T3_EDATA, "%ld charge%s could not be applied: a database is busy; "
+				"run 't3-user check --repair' again", left, left == 1 ? "" : "s");
+	/* what only an admin can decide (a plan, a timezone) remains */
+	return unrepairable ? T3_ENEG : 0;
 }
 
 static const struct out_col plan_cols[] = {

@@ -394,48 +394,70 @@ static int spool_store(struct db *ddb, json_t *j)
 	return usage_insert(ddb, &u);
 }
 
-/* Store every spooled record; quiet when data.db is locked (the next run
- * will). *n counts the records stored. */
-static int spool_drain(struct db *ddb, int wait, int64_t *n)
+int usage_spool_each(const struct db *ddb, int (*fn)(void *ctx, const char *usage_id,
+							  const char *path), void *ctx)
 {
 	char *dir = spool_dir(ddb);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int r = 0;
 
-	if (!d) {
-		free(dir);
-		return 0;
-	}
-	while (!r && (e = readdir(d))) {
+	while (!r && d && (e = readdir(d))) {
 		size_t len = strlen(e->d_name);
-		struct strbuf path = STRBUF_INIT;
-		json_error_t err;
-		json_t *j;
+		struct strbuf id = STRBUF_INIT, path = STRBUF_INIT;
 
 		if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json"))
 			continue;
+		sb_add(&id, e->d_name, len - 5);
 		sb_addf(&path, "%s/%s", dir, e->d_name);
-		if (!(j = json_load_file(path.buf, JSON_REJECT_DUPLICATES, &err))) {
-			r = t3_error(T3_EDATA, "spooled usage record '%s': %s", path.buf, err.text);
-		} else if (db_try_begin(ddb, wait)) {
-			if (!db_busy(ddb))
-				r = db_error(ddb, "store spooled usage");
-			json_decref(j);
-			sb_release(&path);
-			break;
-		} else if ((r = spool_store(ddb, j)) || (r = db_commit(ddb))) {
-			db_rollback(ddb);
-		} else {
-			unlink(path.buf);
-			++*n;
-		}
-		json_decref(j);
+		r = fn(ctx, id.buf, path.buf);
+		sb_release(&id);
 		sb_release(&path);
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
 	free(dir);
 	return r;
+}
+
+struct drain {
+	struct db *ddb;
+	int wait;
+	int64_t stored;
+};
+
+/* One spooled record into data.db; SPOOL_BUSY when data.db is locked. */
+#define SPOOL_BUSY (-1)
+static int drain_one(void *ctx, const char *usage_id, const char *path)
+{
+	struct drain *dr = ctx;
+	json_error_t err;
+	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	int r;
+
+	if (!j)
+		return t3_error(T3_EDATA, "spooled usage record '%s': %s", path, err.text);
+	if (db_try_begin(dr->ddb, dr->wait)) {
+		r = db_busy(dr->ddb) ? SPOOL_BUSY : db_error(dr->ddb, "store spooled usage");
+	} else if ((r = spool_store(dr->ddb, j)) || (r = db_commit(dr->ddb))) {
+		db_rollback(dr->ddb);
+	} else {
+		unlink(path);
+		dr->stored++;
+	}
+	json_decref(j);
+	return r;
+}
+
+/* Store every spooled record; quiet when data.db is locked (the next run
+ * will). *n counts the records stored. */
+static int spool_drain(struct db *ddb, int wait, int64_t *n)
+{
+	struct drain dr = { ddb, wait, 0 };
+	int r = usage_spool_each(ddb, drain_one, &dr);
+
+	*n = dr.stored;
+	return r == SPOOL_BUSY ? 0 : r;
 }
 
 int usage_settle_pending(struct db *ddb, struct db *udb, const char *user_id, int wait,
@@ -496,24 +518,18 @@ out:
 	return r;
 }
 
+static int count_one(void *ctx, const char *usage_id, const char *path)
+{
+	++*(int64_t *)ctx;
+	return 0;
+}
+
 int usage_pending(struct db *ddb, int64_t *rows, int64_t *spooled)
 {
-	char *dir = spool_dir(ddb);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int r = db_read_int64(ddb, "SELECT count(*) FROM usage_metrics WHERE quota_applied = 0",
-			      NULL, rows, "read pending charges");
-
 	*spooled = 0;
-	while (d && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (e->d_name[0] != '.' && len > 5 && !strcmp(e->d_name + len - 5, ".json"))
-			++*spooled;
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	return r;
+	usage_spool_each(ddb, count_one, spooled);
+	return db_read_int64(ddb, "SELECT count(*) FROM usage_metrics WHERE quota_applied = 0",
+			     NULL, rows, "read pending charges");
 }
 
 /* ---- the end of a call ---- */
@@ -594,4 +610,9 @@ deferred:
 int usage_delete_user(struct db *ddb, const char *user_id)
 {
 	return db_exec_text(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id, NULL);
+}
+
+int usage_delete_charges(struct db *udb, const char *user_id)
+{
+	return db_exec_text(udb, "DELETE FROM quota_charges WHERE user_id = ?", user_id, NULL);
 }

@@ -108,8 +108,14 @@ int usage_settle_pending(struct db *ddb, struct db *udb, const char *user_id, in
 /* How many usage rows wait for their charge, and how many records wait in
  * the spool. */
 int usage_pending(struct db *ddb, int64_t *rows, int64_t *spooled);
+/* Call fn for each record waiting in the spool (its usage id and file)
+ * until fn returns non-zero, which is then returned. */
+int usage_spool_each(const struct db *ddb, int (*fn)(void *ctx, const char *usage_id,
+							  const char *path), void *ctx);
 
-/* Delete every usage row of a user, in the caller's transaction. */
+/* Delete every usage row of a user, in the caller's transaction on ddb;
+ * and the user's ledger of applied charges, in one on udb. */
 int usage_delete_user(struct db *ddb, const char *user_id);
+int usage_delete_charges(struct db *udb, const char *user_id);
 
 #endif

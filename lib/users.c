@@ -274,7 +274,8 @@ int users_delete(struct db *udb, struct db *ddb, const char *user_id)
 	    db_exec_text(ddb, "DELETE FROM chat_sessions WHERE user_id = ?", user_id, NULL) ||
 	    db_commit(ddb))
 		goto fail_d;
-	if (db_exec_text(udb, "DELETE FROM user_accounts WHERE user_id = ?", user_id, NULL))
+	if (usage_delete_charges(udb, user_id) ||
+	    db_exec_text(udb, "DELETE FROM user_accounts WHERE user_id = ?", user_id, NULL))
 		goto fail_u;
 	return db_commit(udb);
 fail_d:
