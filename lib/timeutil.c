@@ -64,8 +64,7 @@ static int digits(const char **p, int n, int *out)
 	return 0;
 }
 
-/* days since 1970-01-01 of a proleptic Gregorian date */
-static int64_t days_from_civil(int y, int m, int d)
+int64_t time_days_from_civil(int y, int m, int d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -73,6 +72,19 @@ static int64_t days_from_civil(int y, int m, int d)
 	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
+}
+
+void time_civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
 int time_parse_iso(const char *s, int64_t *out)
@@ -121,7 +133,7 @@ int time_parse_iso(const char *s, int64_t *out)
 	}
 	if (*p)
 		return -1;
-	int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off * 60;
+	int64_t t = time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off * 60;
 	*out = t * 1000 + ms;
 	return 0;
 }

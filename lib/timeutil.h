@@ -20,5 +20,9 @@ int time_parse_iso(const char *s, int64_t *unix_ms);
 /* 1 if name is a zone in the system tz database (TZDIR or
  * /usr/share/zoneinfo), e.g. "America/Denver" or "UTC". */
 int time_zone_valid(const char *name);
+/* Calendar arithmetic on day numbers (days since 1970-01-01) of the
+ * proleptic Gregorian calendar. */
+int64_t time_days_from_civil(int y, int m, int d);
+void time_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "timeutil.h"
 #include "usage-report.h"
 
 #define DAY_S 86400
@@ -68,7 +69,7 @@ static void fmt_local(char buf[32], int64_t utc, int32_t off)
 {
 	int64_t local = utc + off, day = floor_div(local, DAY_S), sec = local - day * DAY_S;
 	int y, m, d, ao = off < 0 ? -off : off;
-	usage_civil_from_days(day, &y, &m, &d);
+	time_civil_from_days(day, &y, &m, &d);
 	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d%c%02d:%02d", y, m, d, (int)(sec / 3600),
 		 (int)(sec / 60 % 60), off < 0 ? '-' : '+', ao / 3600, ao / 60 % 60);
 }
@@ -85,7 +86,7 @@ const char *usage_group_label(const struct usage_group *g, enum usage_key k, cha
 		break;
 	case USAGE_BY_DAY:
 	case USAGE_BY_WEEK:
-		usage_civil_from_days(k == USAGE_BY_DAY ? g->day : g->week, &y, &m, &d);
+		time_civil_from_days(k == USAGE_BY_DAY ? g->day : g->week, &y, &m, &d);
 		snprintf(buf, 32, "%04d-%02d-%02d", y, m, d);
 		break;
 	case USAGE_BY_MONTH:
@@ -285,7 +286,7 @@ static void time_keys(struct usage_zone *z, int64_t t, int week_start, struct tk
 	int64_t wd = k->day + 4;	/* 1970-01-01 was a Thursday */
 	wd -= floor_div(wd, 7) * 7;
 	k->week = k->day - (wd - week_start + 7) % 7;
-	usage_civil_from_days(k->day, &y, &m, &d);
+	time_civil_from_days(k->day, &y, &m, &d);
 	k->month = (int64_t)y * 12 + m - 1;
 }
 
@@ -305,7 +306,7 @@ static int64_t last_start(const struct usage_report_opts *o, struct usage_zone *
 		return usage_zone_from_local(z, (k.week - 7 * n) * DAY_S) * 1000;
 	case USAGE_BY_MONTH: {
 		int64_t mo = k.month - n, y = floor_div(mo, 12);
-		return usage_zone_from_local(z, usage_days_from_civil((int)y, (int)(mo - y * 12) + 1, 1) *
+		return usage_zone_from_local(z, time_days_from_civil((int)y, (int)(mo - y * 12) + 1, 1) *
 					     DAY_S) * 1000;
 	}
 	default: /* window: N blocks back from now */

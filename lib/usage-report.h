@@ -46,9 +46,6 @@ int32_t usage_zone_offset(struct usage_zone *z, int64_t t);
  * first moment after it when a DST change skips it. */
 int64_t usage_zone_from_local(struct usage_zone *z, int64_t local);
 
-/* Calendar arithmetic on day numbers (days since 1970-01-01). */
-int64_t usage_days_from_civil(int y, int m, int d);
-void usage_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 /* ---- periods and times given on the command line ---- */
 

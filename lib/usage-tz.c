@@ -18,29 +18,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
 }
 
-int64_t usage_days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-void usage_civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* ---- zones ---- */
 
 static int32_t offset_now(int64_t t)
@@ -228,7 +205,7 @@ static int64_t local_day_ms(struct usage_zone *z, int64_t day)
 
 static int64_t month_first_day(int64_t month_index)
 {
-	return usage_days_from_civil((int)floor_div(month_index, 12),
+	return time_days_from_civil((int)floor_div(month_index, 12),
 				     (int)(month_index - floor_div(month_index, 12) * 12) + 1, 1);
 }
 
@@ -240,7 +217,7 @@ void usage_when_span(const struct usage_when *w, struct usage_zone *z, int64_t n
 	int y, m, d;
 	int64_t month;
 
-	usage_civil_from_days(today, &y, &m, &d);
+	time_civil_from_days(today, &y, &m, &d);
 	month = (int64_t)y * 12 + m - 1;
 	switch (w->kind) {
 	case USAGE_WHEN_ABS:
