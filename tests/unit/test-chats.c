@@ -37,7 +37,7 @@ static int run_sql(struct db *db, const char *sql)
 }
 
 static const char *const fixture =
-	"INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000001', 'u1', 'T', 1000, "
+	"INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01900000-0000-7000-8000-000000000001', 'u1', 'T', 1000, "
 	"'sys', 5000, 'm');"
 	"INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) "
 	"VALUES ('01900000-0000-7000-8000-0000000000a1', '01900000-0000-7000-8000-000000000001', "
@@ -116,7 +116,7 @@ static void test_json(void)
 	json_decref(bad);
 
 	/* bytes that are not UTF-8: U+FFFD in the JSON, which stays valid */
-	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01950000-0000-7000-8000-000000000009', "
+	ok(!run_sql(&b, "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01950000-0000-7000-8000-000000000009', "
 		    "'u3', CAST(X'54C3A9FF' AS TEXT), 0, NULL, 0, NULL);"
 		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
 		    "VALUES ('01950000-0000-7000-8000-0000000000f9', '01950000-0000-7000-8000-000000000009', "
@@ -134,7 +134,7 @@ static void test_json(void)
 	free(st9);
 
 	is_int(chats_resolve(&b, "u2", "019", &c), T3_EUSAGE, "a 3-character prefix is too short");
-	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000002', "
+	ok(!run_sql(&b, "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01900000-0000-7000-8000-000000000002', "
 		    "'u2', 'T2', 1000, NULL, 1000, NULL)"), "a second chat of u2 starting 0190");
 	is_int(chats_resolve(&b, "u2", "0190", &c), T3_EUSAGE, "a prefix of both chats is ambiguous");
 	is_int(chats_resolve(&b, "u1", "0190", &c), T3_ENEG, "another user's chats are not found");
