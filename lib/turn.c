@@ -424,6 +424,8 @@ static int store_prompt(struct turn *t, char parent[UUID_STRLEN + 1])
 		struct chat orig = t->chat;
 		memset(&t->chat, 0, sizeof t->chat);
 		r = chats_branch(t->ddb, t->udb, t->user.user_id, &t->from, t->o.title, &t->chat);
+		if (t->system == orig.system_prompt)   /* the copy's, the same text */
+			t->system = t->chat.system_prompt;
 		chat_release(&orig);
 		if (!r)
 			r = chats_tip(t->ddb, t->chat.chat_id, parent);
