@@ -140,6 +140,9 @@ static void usage(FILE *fp)
 	      "      --export     chats as JSON (for --import) or Markdown\n"
 	      "      --import     chats exported by --export, all or nothing; ids kept,\n"
 	      "                   new ones where taken; prints the chat ids\n"
+	      "Chat turns on the history (t3-chat --help): --retry answers a chat's last\n"
+	      "question again, --from MSGID goes on from an earlier message, --branch\n"
+	      "MSGID copies the history up to one into a new chat.\n"
 	      "exit: 0 ok, 1 not found or not confirmed, 2 usage, 3 local data\n", fp);
 }
 
