@@ -311,12 +311,10 @@ static int json_rows(struct db *ddb, const char *name, const char *sql, const ch
  * (its place among the messages of its parent, by time), siblings (their
  * number) and on_path (1 on the thread the chat continues from, see
  * chats_tip). */
-#define MESSAGES_SQL "(WITH RECURSIVE path(id) AS (SELECT t.message_id FROM (SELECT " \
-	"t.message_id FROM chat_messages t WHERE t.chat_id = ?1 AND NOT EXISTS (SELECT 1 FROM " \
-	"chat_messages c WHERE c.parent_id = t.message_id) ORDER BY t.timestamp DESC, " \
-	"t.message_id DESC LIMIT 1) t UNION ALL SELECT x.parent_id FROM chat_messages x JOIN " \
-	"path p ON x.message_id = p.id WHERE x.parent_id IS NOT NULL) SELECT w.*, " \
-	"row_number() OVER sib AS sibling, count(*) OVER (PARTITION BY w.parent_id) AS siblings, " \
+#define MESSAGES_SQL "(WITH RECURSIVE path(id) AS (SELECT " CHATS_SQL_TIP " UNION ALL " \
+	"SELECT x.parent_id FROM chat_messages x JOIN path p ON x.message_id = p.id " \
+	"WHERE x.parent_id IS NOT NULL) SELECT w.*, row_number() OVER sib AS sibling, " \
+	"count(*) OVER (PARTITION BY w.parent_id) AS siblings, " \
 	"w.message_id IN (SELECT id FROM path) AS on_path FROM chat_messages w " \
 	"WHERE w.chat_id = ?1 WINDOW sib AS (PARTITION BY w.parent_id ORDER BY w.timestamp, " \
 	"w.message_id)) m"

@@ -250,15 +250,12 @@ int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, si
 
 /* ---- branches and retries ---- */
 
-/* SQL: the tip of chat ?1, as a subquery */
-#define TIP_SQL "(SELECT t.message_id FROM chat_messages t WHERE t.chat_id = ?1 AND NOT EXISTS " \
-		"(SELECT 1 FROM chat_messages c WHERE c.parent_id = t.message_id) " \
-		"ORDER BY t.timestamp DESC, t.message_id DESC LIMIT 1)"
-/* SQL: path(id, depth), the thread of chat ?1 up from message ?2 */
+/* SQL: path(id, depth), the thread of chat ?1 up from message ?2 (NULL:
+ * the chat's tip) */
 #define PATH_SQL "WITH RECURSIVE path(id, depth) AS (SELECT message_id, 0 FROM chat_messages " \
-		 "WHERE message_id = ?2 AND chat_id = ?1 UNION ALL SELECT m.parent_id, p.depth + 1 " \
-		 "FROM chat_messages m JOIN path p ON m.message_id = p.id " \
-		 "WHERE m.parent_id IS NOT NULL) "
+		 "WHERE message_id = coalesce(?2, " CHATS_SQL_TIP ") AND chat_id = ?1 UNION ALL " \
+		 "SELECT m.parent_id, p.depth + 1 FROM chat_messages m JOIN path p ON " \
+		 "m.message_id = p.id WHERE m.parent_id IS NOT NULL) "
 
 int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1])
 {
@@ -266,7 +263,7 @@ int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1])
 	int rc;
 
 	out[0] = '\0';
-	if (db_prepare(ddb, &st, "SELECT " TIP_SQL))
+	if (db_prepare(ddb, &st, "SELECT " CHATS_SQL_TIP))
 		return T3_EDATA;
 	db_bind_text(st, 1, chat_id);
 	rc = sqlite3_step(st);
@@ -285,13 +282,9 @@ int chats_thread(struct db *ddb, const char *chat_id, const char *tip, struct ch
 
 	*out = NULL;
 	*n = 0;
-	if (db_prepare(ddb, &st, "WITH RECURSIVE path(id, depth) AS (SELECT message_id, 0 FROM "
-		       "chat_messages WHERE message_id = coalesce(?2, " TIP_SQL ") AND chat_id = ?1 "
-		       "UNION ALL SELECT m.parent_id, p.depth + 1 FROM chat_messages m JOIN path p ON "
-		       "m.message_id = p.id WHERE m.parent_id IS NOT NULL) "
-		       "SELECT m.message_id, m.sender_type, m.message_text, m.status FROM path p "
-		       "JOIN chat_messages m ON m.message_id = p.id AND m.chat_id = ?1 "
-		       "ORDER BY p.depth DESC"))
+	if (db_prepare(ddb, &st, PATH_SQL "SELECT m.message_id, m.sender_type, m.message_text, "
+		       "m.status FROM path p JOIN chat_messages m ON m.message_id = p.id AND "
+		       "m.chat_id = ?1 ORDER BY p.depth DESC"))
 		return T3_EDATA;
 	db_bind_text(st, 1, chat_id);
 	db_bind_text(st, 2, tip);

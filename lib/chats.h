@@ -47,6 +47,10 @@ int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, si
  * older message. The chat continues from its tip: its newest message
  * that no other follows. */
 
+/* SQL: the tip of chat ?1, as a scalar subquery */
+#define CHATS_SQL_TIP "(SELECT t.message_id FROM chat_messages t WHERE t.chat_id = ?1 AND " \
+	"NOT EXISTS (SELECT 1 FROM chat_messages c WHERE c.parent_id = t.message_id) " \
+	"ORDER BY t.timestamp DESC, t.message_id DESC LIMIT 1)"
 /* The chat's tip into out; T3_ENEG quietly when it has no message. */
 int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1]);
 /* The thread that ends at tip (NULL: the chat's tip): the messages from

@@ -9,8 +9,6 @@
 
 history_data
 export T3_USER=alice@example.com
-q() { sql "$DDB" "$1"; }
-quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE email = 'alice@example.com'"; }
 A1=01900000-0000-7000-8000-0000000000a1
 A2=01900000-0000-7000-8000-0000000000a2
 COLS="sender_type, message_text, timestamp, tokens_used, model_used, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, first_token_ms, total_ms, finish_reason, status, reasoning_text"

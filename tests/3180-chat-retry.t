@@ -11,8 +11,6 @@
 
 history_data
 export T3_USER=alice@example.com
-q() { sql "$DDB" "$1"; }
-quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE email = 'alice@example.com'"; }
 
 # ---- a chat, then its answer again ----
 mock_script '{"gen_events":3}' '{"gen_events":2}' '{"gen_events":4}' '{"gen_events":1}'

@@ -57,3 +57,6 @@ SQL
 counts() {
 	sql "$DDB" "SELECT (SELECT count(*) FROM chat_sessions) || ' ' || (SELECT count(*) FROM chat_messages) || ' ' || (SELECT count(*) FROM usage_metrics) || ' ' || (SELECT count(*) FROM usage_metrics WHERE chat_id IS NOT NULL)"
 }
+# q SQL: one query of data.db; quota: alice's token_quota
+q() { sql "$DDB" "$1"; }
+quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE email = 'alice@example.com'"; }
