@@ -62,6 +62,11 @@ static const struct option longopts[] = {
 	{ "no-stream", no_argument, NULL, H_TURN },
 	{ "show-reasoning", no_argument, NULL, H_TURN },
 	{ "no-log", no_argument, NULL, H_TURN },
+	{ "title", required_argument, NULL, H_TURN },
+	{ "no-title", no_argument, NULL, H_TURN },
+	{ "from", required_argument, NULL, H_TURN },
+	{ "branch", required_argument, NULL, H_TURN },
+	{ "retry", no_argument, NULL, H_TURN },
 	{ "usage", no_argument, NULL, 'u' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ 0 }
@@ -135,6 +140,9 @@ static void usage(FILE *fp)
 	      "      --export     chats as JSON (for --import) or Markdown\n"
 	      "      --import     chats exported by --export, all or nothing; ids kept,\n"
 	      "                   new ones where taken; prints the chat ids\n"
+	      "Chat turns on the history (t3-chat --help): --retry answers a chat's last\n"
+	      "question again, --from MSGID goes on from an earlier message, --branch\n"
+	      "MSGID copies the history up to one into a new chat.\n"
 	      "exit: 0 ok, 1 not found or not confirmed, 2 usage, 3 local data\n", fp);
 }
 
@@ -423,6 +431,16 @@ static int put_message(void *ctx, const struct chat_row *m)
 	if (ai && strcmp(m->status, "complete")) {
 		put(so, md ? " · *" : ", ");
 		put(so, m->status);
+		put(so, md ? "*" : "");
+	}
+	/* a retry's answers side by side, and which one the chat goes on from */
+	if (m->siblings > 1) {
+		char nth[64];
+		snprintf(nth, sizeof nth, "%s %d of %d", ai ? "answer" : "question", m->sibling,
+			 m->siblings);
+		put(so, md ? " · *" : ", ");
+		put(so, nth);
+		put(so, m->on_path ? ", continued" : "");
 		put(so, md ? "*" : "");
 	}
 	put(so, md ? "\n\n" : "\n");

@@ -19,7 +19,8 @@
 /* long-only options (the others have a short letter) */
 enum {
 	OPT_CHAT = OPT_COMMON_END, OPT_USER, OPT_TEMPERATURE, OPT_MAX_TOKENS,
-	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT
+	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT,
+	OPT_TITLE, OPT_NO_TITLE, OPT_FROM, OPT_BRANCH, OPT_RETRY
 };
 
 static struct {
@@ -39,6 +40,10 @@ static void usage(FILE *fp)
 	      "               [--reasoning-effort low|medium|high] [--show-reasoning]\n"
 	      "               [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
 	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
+	      "       t3-chat [--title TEXT | --no-title] [options] PROMPT...\n"
+	      "       t3-chat [-c | --chat ID] [--from MSGID] [options] PROMPT...\n"
+	      "       t3-chat --retry [-m MODEL] [-c | --chat ID] [--from MSGID] [options]\n"
+	      "       t3-chat --branch MSGID [options] [PROMPT...]\n"
 	      "history: --list, --show, --search, --rm, --rename, --export, --import\n"
 	      "         (t3-chat --list --help)\n"
 	      "\n"
@@ -63,6 +68,16 @@ static void usage(FILE *fp)
 	      "                        408, 429, 5xx, an overload in the stream (3)\n"
 	      "      --timeout SECONDS give up when no byte arrives for this long (120),\n"
 	      "                        or connecting takes this long (at most 10)\n"
+	      "      --title TEXT      a new chat's title (no title call)\n"
+	      "      --no-title        no title call (or 'titles = off' in the config); else\n"
+	      "                        a model ('title_model = ...', else the chat's) titles\n"
+	      "                        a new chat after its first answer\n"
+	      "      --from MSGID      go on from that message of the chat (a retry's other\n"
+	      "                        answer), not its newest\n"
+	      "      --retry           answer the chat's last question again (-m: another\n"
+	      "                        model); both answers are kept, as siblings\n"
+	      "      --branch MSGID    a new chat with a copy of the history up to that\n"
+	      "                        message, then PROMPT in it; without one, its id\n"
 	      "      --user-db PATH, --data-db PATH, --help, --version\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data/config, 4 network or cut-off\n"
 	      "      stream, 5 provider error or no answer text, 6 quota/model policy,\n"
@@ -76,7 +91,7 @@ static void on_sigint(int sig)
 
 /* ---- reading the prompt ---- */
 
-static int read_prompt(int argc, char **argv, char **out)
+static int read_prompt(int argc, char **argv, int optional, char **out)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[65536];
@@ -109,6 +124,9 @@ static int read_prompt(int argc, char **argv, char **out)
 	}
 	if (strspn(sb.buf, " \t\r\n") == sb.len) {
 		sb_release(&sb);
+		*out = NULL;
+		if (optional)
+			return 0;
 		return common_bad_usage("no prompt: give it as arguments or on standard input");
 	}
 	if (strlen(sb.buf) != sb.len) {
@@ -138,6 +156,11 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "title", required_argument, NULL, OPT_TITLE },
+		{ "no-title", no_argument, NULL, OPT_NO_TITLE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "branch", required_argument, NULL, OPT_BRANCH },
+		{ "retry", no_argument, NULL, OPT_RETRY },
 		{ 0 }
 	};
 	static const char optstring[] = ":m:s:cunvqh";
@@ -203,6 +226,11 @@ int main(int argc, char **argv)
 			if ((r = turn_parse_long(optarg, "timeout", 1, 3600, &o.t.stall_s)))
 				goto out;
 			break;
+		case OPT_TITLE: o.t.title = optarg; break;
+		case OPT_NO_TITLE: o.t.no_title = 1; break;
+		case OPT_FROM: o.t.from = optarg; break;
+		case OPT_BRANCH: o.t.branch = optarg; break;
+		case OPT_RETRY: o.t.retry = 1; break;
 		case 'q':
 			r = common_bad_usage("-q does not apply to t3-chat");
 			goto out;
@@ -221,7 +249,9 @@ int main(int argc, char **argv)
 	}
 	/* libcurl's TLS set-up overlaps the database work below */
 	http_prepare();
-	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
+	/* --retry and --branch: a prompt only if given */
+	if ((r = read_prompt(argc - optind, argv + optind, o.t.retry || o.t.branch, &prompt)) ||
+	    (r = turn_opts_check(&o.t, prompt != NULL)))
 		goto out;
 	if ((r = common_paths(&o.c)) || (r = config_load(&cfg, o.c.paths.config)))
 		goto out;
@@ -245,10 +275,17 @@ int main(int argc, char **argv)
 	chat_sink_init(&sink, &w, o.verbose);
 	if ((r = turn_prepare(&t, &o.c.udb, &o.c.ddb, &cfg, &o.t, prompt, &sink)))
 		goto out;
+	if (o.t.branch && !prompt) {   /* the branch alone: its id */
+		printf("%s\n", t.chat_id);
+		goto out;
+	}
 
 	/* a stdout that failed has no message: out_finish, in common_exit,
 	 * names a write error, or exits 141 quietly for a closed pipe */
 	r = turn_send(&t);
+	/* the title after the answer is out; its outcome is not the chat's */
+	fflush(stdout);
+	turn_title(&t, &cfg);
 out:
 	turn_release(&t);
 	free(prompt);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "chats.h"
 #include "common.h"
 #include "num.h"
 #include "timeutil.h"
@@ -569,6 +570,9 @@ static const struct {
 	{ "pending-charge", "usage_metrics",
 	  "SELECT usage_id, 'user ' || user_id || ', ' || tokens_used || ' tokens' FROM d.usage_metrics WHERE quota_applied = 0",
 	  NULL, 1 },
+	/* not repaired: the user retries it (t3-chat --retry) or removes it */
+	{ "unanswered", "chat_messages",
+	  "SELECT q.message_id, 'chat ' || q.chat_id " CHATS_SQL_UNANSWERED, NULL },
 	{ "unknown-plan", "user_accounts",
 	  "SELECT user_id, 'plan ' || subscription_plan FROM main.user_accounts WHERE subscription_plan NOT IN (SELECT plan_name FROM main.plans)",
 	  NULL },

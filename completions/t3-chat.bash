@@ -106,7 +106,8 @@ _t3_chat()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		;;
-	-s | --system | --chat | --temperature | --max-tokens | --retries | --timeout)
+	-s | --system | --chat | --temperature | --max-tokens | --retries | --timeout | \
+	--title | --from | --branch)
 		;;
 	*)
 		if [[ $cur == -* ]]; then
@@ -114,7 +115,8 @@ _t3_chat()
 				--user --temperature --max-tokens --reasoning-effort
 				--show-reasoning --no-stream --json --jsonl -u --usage
 				-n --no-log -v --verbose --retries --timeout --user-db
-				--data-db --help --version $_t3_chat_history_opts" -- "$cur"))
+				--data-db --help --version --title --no-title --from
+				--retry --branch $_t3_chat_history_opts" -- "$cur"))
 		fi
 		;;
 	esac

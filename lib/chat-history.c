@@ -187,11 +187,13 @@ enum col_kind { COL_TEXT, COL_INT, COL_REAL, COL_TIME };
 struct col {
 	const char *name;
 	enum col_kind kind;
+	const char *dflt;	/* imported when the member is absent (an older export) */
 };
 
 static const struct col chat_cols[] = {
 	{ "chat_id", COL_TEXT }, { "title", COL_TEXT }, { "created_at", COL_TIME },
 	{ "updated_at", COL_TIME }, { "model_default", COL_TEXT }, { "system_prompt", COL_TEXT },
+	{ "branched_from", COL_TEXT },
 };
 static const struct col msg_cols[] = {
 	{ "message_id", COL_TEXT }, { "parent_id", COL_TEXT }, { "sender_type", COL_TEXT },
@@ -208,6 +210,7 @@ static const struct col usage_cols[] = {
 	{ "reasoning_tokens", COL_INT }, { "cached_tokens", COL_INT },
 	{ "tokens_estimated", COL_INT }, { "cost_usd", COL_REAL }, { "first_token_ms", COL_INT },
 	{ "total_ms", COL_INT }, { "http_status", COL_INT }, { "attempt", COL_INT },
+	{ "purpose", COL_TEXT, "chat" },
 };
 #define NCOLS(a) ((int)(sizeof a / sizeof a[0]))
 
@@ -304,6 +307,18 @@ static int json_rows(struct db *ddb, const char *name, const char *sql, const ch
 	return rc == SQLITE_DONE ? 0 : db_error(ddb, "read chat");
 }
 
+/* The messages of chat ?1 as a table m with every column and sibling
+ * (its place among the messages of its parent, by time), siblings (their
+ * number) and on_path (1 on the thread the chat continues from, see
+ * chats_tip). */
+#define MESSAGES_SQL "(WITH RECURSIVE path(id) AS (SELECT " CHATS_SQL_TIP " UNION ALL " \
+	"SELECT x.parent_id FROM chat_messages x JOIN path p ON x.message_id = p.id " \
+	"WHERE x.parent_id IS NOT NULL) SELECT w.*, row_number() OVER sib AS sibling, " \
+	"count(*) OVER (PARTITION BY w.parent_id) AS siblings, " \
+	"w.message_id IN (SELECT id FROM path) AS on_path FROM chat_messages w " \
+	"WHERE w.chat_id = ?1 WINDOW sib AS (PARTITION BY w.parent_id ORDER BY w.timestamp, " \
+	"w.message_id)) m"
+
 int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -338,8 +353,9 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 	add_json_cols(&sql, "m.", msg_cols, NCOLS(msg_cols));
 	sb_adds(&sql, ", 'answered', CASE WHEN m.sender_type = 'user' THEN json(CASE WHEN EXISTS "
 		"(SELECT 1 FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type "
-		"= 'ai') THEN 'true' ELSE 'false' END) END) FROM chat_messages m "
-		"WHERE m.chat_id = ?1 ORDER BY m.timestamp, m.message_id");
+		"= 'ai') THEN 'true' ELSE 'false' END) END, 'sibling_index', m.sibling, "
+		"'sibling_count', m.siblings, 'on_path', json(CASE WHEN m.on_path THEN 'true' ELSE "
+		"'false' END)) FROM " MESSAGES_SQL " ORDER BY m.timestamp, m.message_id");
 	r = json_rows(ddb, "messages", sql.buf, chat_id, out);
 	sb_reset(&sql);
 	sb_adds(&sql, "SELECT json_object(");
@@ -365,8 +381,8 @@ int chats_each_message(struct db *ddb, const char *chat_id,
 	if (db_prepare(ddb, &st, "SELECT m.message_id, m.sender_type, m.message_text, m.model_used, "
 		       "m.status, m.timestamp, CASE WHEN m.sender_type = 'user' THEN EXISTS (SELECT 1 "
 		       "FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type = 'ai') "
-		       "ELSE -1 END FROM chat_messages m WHERE m.chat_id = ?1 "
-		       "ORDER BY m.timestamp, m.message_id"))
+		       "ELSE -1 END, m.sibling, m.siblings, m.on_path FROM " MESSAGES_SQL
+		       " ORDER BY m.timestamp, m.message_id"))
 		return T3_EDATA;
 	db_bind_text(st, 1, chat_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -375,6 +391,8 @@ int chats_each_message(struct db *ddb, const char *chat_id,
 			.text = db_col_text(st, 2), .text_len = (size_t)sqlite3_column_bytes(st, 2),
 			.model_used = db_col_text(st, 3), .status = db_col_text(st, 4),
 			.timestamp = sqlite3_column_int64(st, 5), .answered = sqlite3_column_int(st, 6),
+			.sibling = sqlite3_column_int(st, 7), .siblings = sqlite3_column_int(st, 8),
+			.on_path = sqlite3_column_int(st, 9),
 		};
 		if ((r = fn(ctx, &m)))
 			break;
@@ -412,7 +430,7 @@ static int bind_cols(sqlite3_stmt *st, json_t *obj, const struct col *cols, int 
 		int64_t ms;
 
 		if (!v || json_is_null(v)) {
-			sqlite3_bind_null(st, i + 1);
+			db_bind_text(st, i + 1, cols[i].dflt);
 			continue;
 		}
 		switch (cols[i].kind) {

@@ -108,35 +108,26 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 	return r;
 }
 
-int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct chat *out)
+/* The rows of a prepared and bound st (column 0 an id, column 1 its
+ * description), ordered by id, for a prefix key of a what ("chat",
+ * "message"): the one id into first; none: T3_ENEG; several: T3_EUSAGE,
+ * up to 10 candidates listed on stderr. */
+static int resolve_prefix(struct db *ddb, sqlite3_stmt *st, const char *what, const char *key,
+			  char first[UUID_STRLEN + 1])
 {
-	sqlite3_stmt *st;
 	struct strbuf sb = STRBUF_INIT;
-	char first[UUID_STRLEN + 1] = "";
-	size_t len = strlen(key);
 	int rc, n = 0;
 
-	memset(out, 0, sizeof *out);
-	if (len < CHATS_PREFIX_MIN)
-		return t3_error(T3_EUSAGE, "chat id prefix '%s' is too short (at least %d characters)",
-				key, CHATS_PREFIX_MIN);
-	if (len > UUID_STRLEN || strspn(key, "0123456789abcdefABCDEF-") != len)
-		return t3_error(T3_ENEG, "chat '%s' not found", key);
-	if (db_prepare(ddb, &st, "SELECT chat_id, title FROM chat_sessions WHERE user_id = ?1 AND "
-		       "chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' ORDER BY chat_id LIMIT 11"))
-		return T3_EDATA;
-	db_bind_text(st, 1, user_id);
-	db_bind_text(st, 2, key);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = db_col_text(st, 0), *title = db_col_text(st, 1);
+		const char *id = db_col_text(st, 0), *desc = db_col_text(st, 1);
 		if (!n++)
-			snprintf(first, sizeof first, "%s", id);
+			snprintf(first, UUID_STRLEN + 1, "%s", id);
 		if (n > 10) {
 			sb_addf(&sb, "%s:   and more\n", t3_progname);
 			break;
 		}
 		sb_addf(&sb, "%s:   %s  ", t3_progname, id);
-		safe_append(&sb, title, strlen(title));
+		safe_append(&sb, desc, strlen(desc));
 		sb_addc(&sb, '\n');
 	}
 	sqlite3_finalize(st);
@@ -145,14 +136,45 @@ int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct c
 		return db_error(ddb, "read chats");
 	}
 	if (n > 1) {
-		t3_error(T3_EUSAGE, "chat id prefix '%s' is ambiguous; the candidates are:", key);
+		t3_error(T3_EUSAGE, "%s id prefix '%s' is ambiguous; the candidates are:", what, key);
 		fputs(sb.buf, stderr);
-		sb_release(&sb);
-		return T3_EUSAGE;
 	}
 	sb_release(&sb);
 	if (!n)
-		return t3_error(T3_ENEG, "chat '%s' not found", key);
+		return t3_error(T3_ENEG, "%s '%s' not found", what, key);
+	return n > 1 ? T3_EUSAGE : 0;
+}
+
+/* A prefix of what that may name one: long enough (else T3_EUSAGE),
+ * and made of an id's characters (else not found, T3_ENEG). */
+static int check_prefix(const char *what, const char *key)
+{
+	size_t len = strlen(key);
+
+	if (len < CHATS_PREFIX_MIN)
+		return t3_error(T3_EUSAGE, "%s id prefix '%s' is too short (at least %d characters)",
+				what, key, CHATS_PREFIX_MIN);
+	if (len > UUID_STRLEN || strspn(key, "0123456789abcdefABCDEF-") != len)
+		return t3_error(T3_ENEG, "%s '%s' not found", what, key);
+	return 0;
+}
+
+int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct chat *out)
+{
+	sqlite3_stmt *st;
+	char first[UUID_STRLEN + 1] = "";
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = check_prefix("chat", key)))
+		return rc;
+	if (db_prepare(ddb, &st, "SELECT chat_id, title FROM chat_sessions WHERE user_id = ?1 AND "
+		       "chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' ORDER BY chat_id LIMIT 11"))
+		return T3_EDATA;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	if ((rc = resolve_prefix(ddb, st, "chat", key, first)))
+		return rc;
 	rc = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND chat_id = ?2", user_id, first, out);
 	return rc == T3_ENEG ? t3_error(T3_ENEG, "chat '%s' not found", key) : rc;
 }
@@ -183,18 +205,15 @@ int chats_set_model(struct db *ddb, const char *chat_id, const char *model)
 			    chat_id, model);
 }
 
-int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n)
+/* Step st (columns message_id, sender_type, message_text, status) into
+ * an array. */
+static int read_msgs(struct db *ddb, sqlite3_stmt *st, struct chat_msg **out, size_t *n)
 {
-	sqlite3_stmt *st;
 	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (db_prepare(ddb, &st, "SELECT message_id, sender_type, message_text, status FROM chat_messages "
-		       "WHERE chat_id = ? ORDER BY timestamp, message_id"))
-		return T3_EDATA;
-	db_bind_text(st, 1, chat_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -214,6 +233,169 @@ int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, si
 		return db_error(ddb, "read messages");
 	}
 	return 0;
+}
+
+int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n)
+{
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	*n = 0;
+	if (db_prepare(ddb, &st, "SELECT message_id, sender_type, message_text, status FROM chat_messages "
+		       "WHERE chat_id = ? ORDER BY timestamp, message_id"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	return read_msgs(ddb, st, out, n);
+}
+
+/* ---- branches and retries ---- */
+
+/* SQL: path(id, depth), the thread of chat ?1 up from message ?2 (NULL:
+ * the chat's tip) */
+#define PATH_SQL "WITH RECURSIVE path(id, depth) AS (SELECT message_id, 0 FROM chat_messages " \
+		 "WHERE message_id = coalesce(?2, " CHATS_SQL_TIP ") AND chat_id = ?1 UNION ALL " \
+		 "SELECT m.parent_id, p.depth + 1 FROM chat_messages m JOIN path p ON " \
+		 "m.message_id = p.id WHERE m.parent_id IS NOT NULL) "
+
+int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	out[0] = '\0';
+	if (db_prepare(ddb, &st, "SELECT " CHATS_SQL_TIP))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		snprintf(out, UUID_STRLEN + 1, "%s", db_col_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(ddb, "read messages");
+	return out[0] ? 0 : T3_ENEG;
+}
+
+int chats_thread(struct db *ddb, const char *chat_id, const char *tip, struct chat_msg **out,
+		 size_t *n)
+{
+	sqlite3_stmt *st;
+
+	*out = NULL;
+	*n = 0;
+	if (db_prepare(ddb, &st, PATH_SQL "SELECT m.message_id, m.sender_type, m.message_text, "
+		       "m.status FROM path p JOIN chat_messages m ON m.message_id = p.id AND "
+		       "m.chat_id = ?1 ORDER BY p.depth DESC"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	db_bind_text(st, 2, tip);
+	return read_msgs(ddb, st, out, n);
+}
+
+int chats_resolve_message(struct db *ddb, const char *user_id, const char *chat_id,
+			  const char *key, struct chat_msgref *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = check_prefix("message", key)))
+		return rc;
+	if (db_prepare(ddb, &st, "SELECT m.message_id, substr(replace(m.message_text, char(10), ' '), "
+		       "1, 40) FROM chat_messages m JOIN chat_sessions s ON s.chat_id = m.chat_id "
+		       "WHERE s.user_id = ?1 AND (?3 IS NULL OR m.chat_id = ?3) AND "
+		       "m.message_id >= lower(?2) AND m.message_id < lower(?2) || 'g' "
+		       "ORDER BY m.message_id LIMIT 11"))
+		return T3_EDATA;
+	db_bind_text(st, 1, user_id);
+	db_bind_text(st, 2, key);
+	db_bind_text(st, 3, chat_id);
+	if ((rc = resolve_prefix(ddb, st, "message", key, out->message_id)))
+		return rc;
+	if (db_prepare(ddb, &st, "SELECT chat_id, sender_type FROM chat_messages WHERE message_id = ?1"))
+		return T3_EDATA;
+	db_bind_text(st, 1, out->message_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(out->chat_id, sizeof out->chat_id, "%s", db_col_text(st, 0));
+		snprintf(out->sender_type, sizeof out->sender_type, "%s", db_col_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : db_error(ddb, "read messages");
+}
+
+int chats_branch(struct db *ddb, struct db *udb, const char *user_id,
+		 const struct chat_msgref *from, const char *title, struct chat *out)
+{
+	struct chat orig;
+	sqlite3_stmt *st, *ins;
+	char prev[UUID_STRLEN + 1] = "", id[UUID_STRLEN + 1];
+	int rc, r;
+
+	if ((r = find(ddb, SELECT_CHAT "WHERE user_id = ?1 AND chat_id = ?2", user_id, from->chat_id,
+		      &orig)))
+		return r == T3_ENEG ? t3_error(T3_ENEG, "chat '%s' not found", from->chat_id) : r;
+	r = chats_create(ddb, udb, user_id, title ? title : orig.title, orig.system_prompt,
+			 orig.model_default, out);
+	chat_release(&orig);
+	if (r || (r = db_exec_text(ddb, "UPDATE chat_sessions SET branched_from = ?2 WHERE chat_id = ?1",
+				   out->chat_id, from->message_id)))
+		return r;
+	if (db_prepare(ddb, &st, PATH_SQL "SELECT m.message_id, m.timestamp FROM path p "
+		       "JOIN chat_messages m ON m.message_id = p.id AND m.chat_id = ?1 "
+		       "ORDER BY p.depth DESC"))
+		return T3_EDATA;
+	if (db_prepare(ddb, &ins, "INSERT INTO chat_messages (message_id, chat_id, sender_type, "
+		       "message_text, timestamp, tokens_used, model_used, parent_id, prompt_tokens, "
+		       "completion_tokens, reasoning_tokens, cost_usd, first_token_ms, total_ms, "
+		       "finish_reason, status, reasoning_text) SELECT ?1, ?2, sender_type, message_text, "
+		       "timestamp, tokens_used, model_used, ?3, prompt_tokens, completion_tokens, "
+		       "reasoning_tokens, cost_usd, first_token_ms, total_ms, finish_reason, status, "
+		       "reasoning_text FROM chat_messages WHERE message_id = ?4")) {
+		sqlite3_finalize(st);
+		return T3_EDATA;
+	}
+	db_bind_text(st, 1, from->chat_id);
+	db_bind_text(st, 2, from->message_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uuid_v7_at(id, sqlite3_column_int64(st, 1));
+		db_bind_text(ins, 1, id);
+		db_bind_text(ins, 2, out->chat_id);
+		db_bind_text(ins, 3, prev[0] ? prev : NULL);
+		db_bind_text(ins, 4, db_col_text(st, 0));
+		if ((r = db_step_done(ddb, ins)))
+			break;
+		sqlite3_reset(ins);
+		memcpy(prev, id, sizeof prev);
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = db_error(ddb, "read messages");
+	sqlite3_finalize(st);
+	sqlite3_finalize(ins);
+	return r;
+}
+
+int chats_retitle(struct db *ddb, const char *chat_id, const char *old, const char *title)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (db_prepare(ddb, &st, "UPDATE chat_sessions SET title = ?3 WHERE chat_id = ?1 AND title = ?2"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	db_bind_text(st, 2, old);
+	db_bind_text(st, 3, title);
+	r = db_step_done(ddb, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int chats_unanswered(struct db *ddb, const char *user_id, int64_t *n)
+{
+	/* no answer follows it, and no call of its chat was metered from
+	 * its time until the chat's next message */
+	return db_read_int64(ddb, "SELECT count(*) " CHATS_SQL_UNANSWERED
+			     " AND (?1 IS NULL OR s.user_id = ?1)",
+			     user_id, n, "count unanswered questions");
 }
 
 static int touch(struct db *ddb, const char *chat_id, int64_t now)

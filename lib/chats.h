@@ -41,6 +41,62 @@ int chats_set_model(struct db *ddb, const char *chat_id, const char *model);
 /* Every message of a chat, oldest first. */
 int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n);
 
+/* ---- branches and retries (lib/chats.c) ----
+ * A chat is a tree of messages linked by parent_id: a retry adds an
+ * answer beside the one before (same parent), --from a question under an
+ * older message. The chat continues from its tip: its newest message
+ * that no other follows. */
+
+/* SQL: the tip of chat ?1, as a scalar subquery */
+#define CHATS_SQL_TIP "(SELECT t.message_id FROM chat_messages t WHERE t.chat_id = ?1 AND " \
+	"NOT EXISTS (SELECT 1 FROM chat_messages c WHERE c.parent_id = t.message_id) " \
+	"ORDER BY t.timestamp DESC, t.message_id DESC LIMIT 1)"
+/* The chat's tip into out; T3_ENEG quietly when it has no message. */
+int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1]);
+/* The thread that ends at tip (NULL: the chat's tip): the messages from
+ * the first one down to it, following parent_id, oldest first. A tip
+ * that is not a message of the chat: no message. */
+int chats_thread(struct db *ddb, const char *chat_id, const char *tip, struct chat_msg **out,
+		 size_t *n);
+
+/* A message found by id or unique prefix. */
+struct chat_msgref {
+	char message_id[UUID_STRLEN + 1];
+	char chat_id[UUID_STRLEN + 1];
+	char sender_type[8];	/* "user" or "ai" */
+};
+/* A message of this user's chats by id or a unique prefix of
+ * CHATS_PREFIX_MIN or more characters; chat_id non-NULL: of that chat
+ * only. Not found (another user's too): T3_ENEG; a prefix too short or
+ * ambiguous: T3_EUSAGE, the candidates listed on stderr. */
+int chats_resolve_message(struct db *ddb, const char *user_id, const char *chat_id,
+			  const char *key, struct chat_msgref *out);
+/* A new chat of the user's holding copies (new ids, the same times and
+ * figures, the links following) of the thread that ends at message_id,
+ * with its chat's system prompt and model, title (NULL: the chat's) and
+ * branched_from set to message_id. Copies, not links: the branch stays
+ * whole when the original is removed. In the caller's transaction. */
+int chats_branch(struct db *ddb, struct db *udb, const char *user_id,
+		 const struct chat_msgref *from, const char *title, struct chat *out);
+/* Set the title only while it is still old (a rename meanwhile wins);
+ * 0 whether or not it changed. In the caller's transaction. */
+int chats_retitle(struct db *ddb, const char *chat_id, const char *old, const char *title);
+/* Questions whose answer never came: a user message that no answer
+ * follows and for which no call was metered (the process was killed
+ * after storing it), of one user or all (user_id NULL), in *n. */
+int chats_unanswered(struct db *ddb, const char *user_id, int64_t *n);
+/* Those questions q (with their chat s) as the tail of a SELECT: no
+ * answer follows it, and no call of its chat was metered from its time
+ * until the chat's next message. */
+#define CHATS_SQL_UNANSWERED \
+	"FROM chat_messages q JOIN chat_sessions s ON s.chat_id = q.chat_id " \
+	"WHERE q.sender_type = 'user' AND NOT EXISTS (SELECT 1 FROM chat_messages a " \
+	"WHERE a.parent_id = q.message_id AND a.sender_type = 'ai') AND NOT EXISTS " \
+	"(SELECT 1 FROM usage_metrics u WHERE u.chat_id = q.chat_id AND " \
+	"u.purpose = 'chat' AND u.timestamp >= q.timestamp AND u.timestamp < " \
+	"coalesce((SELECT min(o.timestamp) FROM chat_messages o WHERE o.chat_id = " \
+	"q.chat_id AND o.timestamp > q.timestamp), 9223372036854775807))"
+
 struct ai_message {
 	const char *chat_id, *parent_id, *text, *model, *finish_reason, *status,
 		   *reasoning_text;
@@ -117,6 +173,8 @@ struct chat_row {
 	size_t text_len;
 	int64_t timestamp;
 	int answered;   /* a question: 1 or 0 (no answer came); an answer: -1 */
+	int sibling, siblings;	/* its place among the messages of its parent, 1-based */
+	int on_path;	/* on the thread the chat continues from */
 };
 /* Each message of a chat, oldest first; a non-zero return stops. */
 int chats_each_message(struct db *ddb, const char *chat_id,

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
@@ -58,10 +59,40 @@ int turn_opts_config(struct turn_opts *o, const struct config *cfg)
 	if (o->stall_s < 0 && (v = config_get(cfg, "timeout")) &&
 	    turn_parse_long(v, "config 'timeout'", 1, 3600, &o->stall_s))
 		return T3_EDATA;
+	/* titles: T3_TITLES, else the config's */
+	if ((v = getenv("T3_TITLES")) && *v) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return t3_error(T3_EDATA, "T3_TITLES must be on or off, not '%s'", v);
+	} else if ((v = config_get(cfg, "titles")) && strcmp(v, "on") && strcmp(v, "off")) {
+		return t3_error(T3_EDATA, "config 'titles' must be on or off, not '%s'", v);
+	}
+	if (v && !strcmp(v, "off"))
+		o->no_title = 1;
 	if (o->retries < 0)
 		o->retries = TURN_DEFAULT_RETRIES;
 	if (o->stall_s < 0)
 		o->stall_s = TURN_DEFAULT_TIMEOUT_S;
+	return 0;
+}
+
+int turn_opts_check(const struct turn_opts *o, int have_prompt)
+{
+	const char *one = o->cont ? "-c" : o->chat ? "--chat" : NULL;
+
+	if (o->branch && (one || o->from || o->retry))
+		return t3_error(T3_EUSAGE, "choose one of --branch and %s", one ? one :
+				o->from ? "--from" : "--retry");
+	if (o->retry && have_prompt)
+		return t3_error(T3_EUSAGE, "--retry takes no prompt: it answers the last question again");
+	if (o->no_log && (o->branch || o->retry || o->title))
+		return t3_error(T3_EUSAGE, "choose one of -n and %s", o->branch ? "--branch" :
+				o->retry ? "--retry" : "--title");
+	if (o->title && (one || o->from || o->retry))
+		return t3_error(T3_EUSAGE, "--title names a new chat (--rename retitles a stored one)");
+	if (o->title && (!o->title[strspn(o->title, " \t")] || strpbrk(o->title, "\r\n")))
+		return t3_error(T3_EUSAGE, "a title is one line, not blank");
+	if (!have_prompt && !o->retry && !o->branch)
+		return t3_error(T3_EUSAGE, "no prompt: give it as arguments or on standard input");
 	return 0;
 }
 
@@ -164,13 +195,47 @@ static int continued_chat(struct turn *t, const struct config *cfg)
 
 	if (r == T3_ENEG && who)
 		return t3_error(T3_ENEG, "user '%s' not found", who);
+	if (r == T3_ENEG && (t->o.from || t->o.branch) && !t->o.chat)
+		return t3_error(T3_ENEG, "message '%s' not found", t->o.from ? t->o.from : t->o.branch);
 	if (r == T3_ENEG)
 		return t->o.cont ? t3_error(T3_ENEG, "no chat to continue") :
 				   t3_error(T3_ENEG, "chat '%s' not found", t->o.chat);
 	if (r)
 		return r;
-	return t->o.cont ? chats_latest(t->ddb, t->user.user_id, &t->chat) :
-			   chats_find(t->ddb, t->user.user_id, t->o.chat, &t->chat);
+	if (t->o.cont || t->o.chat) {
+		r = t->o.cont ? chats_latest(t->ddb, t->user.user_id, &t->chat) :
+				chats_find(t->ddb, t->user.user_id, t->o.chat, &t->chat);
+		if (r)
+			return r;
+	}
+	/* --from, --branch: a message of the chat, or of any of the user's */
+	if (t->o.from || t->o.branch) {
+		r = chats_resolve_message(t->ddb, t->user.user_id, t->chat.chat_id[0] ?
+					  t->chat.chat_id : NULL, t->o.from ? t->o.from :
+					  t->o.branch, &t->from);
+		if (!r && !t->chat.chat_id[0])
+			r = chats_resolve(t->ddb, t->user.user_id, t->from.chat_id, &t->chat);
+	}
+	return r;
+}
+
+/* A retry: the thread's last question (the tip, or the question of the
+ * answer at the tip) is the prompt again, without being stored again;
+ * the history is what comes before it. */
+static int retry_question(struct turn *t)
+{
+	size_t q = t->nrows;
+
+	if (q && !strcmp(t->rows[q - 1].sender_type, "ai"))
+		q--;
+	if (!q || strcmp(t->rows[q - 1].sender_type, "user"))
+		return t3_error(T3_ENEG, "nothing to retry in chat '%s': no question %s",
+				t->chat.chat_id, t->o.from ? "at that message" : "in it");
+	q--;
+	t->prompt = t->rows[q].text;
+	memcpy(t->user_msg_id, t->rows[q].message_id, sizeof t->user_msg_id);
+	t->nhist = q;
+	return 0;
 }
 
 /* ---- history and context ---- */
@@ -213,13 +278,13 @@ static int build_messages(struct turn *t)
 	if (need > limit - reserve)
 		return t3_error(T3_EPOLICY, "the prompt is about %ld tokens, more than fits in "
 				"the context of '%s' (%ld tokens)", need, m->model_name, limit);
-	for (size_t i = 0; i < t->nrows; i++)
+	for (size_t i = 0; i < t->nhist; i++)
 		if (!blank(t->rows[i].text))
 			need += msg_cost(t->rows[i].text);
 	/* whole turns: once something is dropped, the kept history must
 	 * start with a user message (Anthropic and Gemini refuse one that
 	 * starts with the assistant) */
-	while (first < t->nrows && (need > limit - reserve ||
+	while (first < t->nhist && (need > limit - reserve ||
 				    (dropped && strcmp(t->rows[first].sender_type, "user")))) {
 		if (!blank(t->rows[first].text)) {
 			need -= msg_cost(t->rows[first].text);
@@ -233,8 +298,8 @@ static int build_messages(struct turn *t)
 		t->sink->notice(t->sink->ctx, msg);
 		free(msg);
 	}
-	t->msgs = xcalloc(t->nrows - first + 1, sizeof *t->msgs);
-	for (size_t i = first; i < t->nrows; i++) {
+	t->msgs = xcalloc(t->nhist - first + 1, sizeof *t->msgs);
+	for (size_t i = first; i < t->nhist; i++) {
 		if (blank(t->rows[i].text))
 			continue;
 		t->msgs[t->nmsgs].role = !strcmp(t->rows[i].sender_type, "ai") ? "assistant" : "user";
@@ -280,7 +345,7 @@ static char *title_of(const char *prompt)
  * config; resolved against the catalog, with its policy. */
 static int choose_model(struct turn *t, const struct config *cfg)
 {
-	const char *name = t->o.model;
+	const char *name = t->o.model, *context = t3_error_context;
 	int r;
 
 	if (!name && t->have_chat && t->chat.model_default)
@@ -297,7 +362,7 @@ static int choose_model(struct turn *t, const struct config *cfg)
 	if (t->have_chat && name == t->chat.model_default)
 		t3_error_context = "the chat's model (choose another with -m)";
 	r = models_resolve(t->ddb, name, &t->model);
-	t3_error_context = NULL;
+	t3_error_context = context;
 	return r;
 }
 
@@ -355,8 +420,20 @@ static int store_prompt(struct turn *t, char parent[UUID_STRLEN + 1])
 
 	if ((r = db_begin(t->ddb)))
 		return r;
-	if (!t->have_chat) {
-		char *title = title_of(t->prompt);
+	if (t->o.branch) {
+		struct chat orig = t->chat;
+		memset(&t->chat, 0, sizeof t->chat);
+		r = chats_branch(t->ddb, t->udb, t->user.user_id, &t->from, t->o.title, &t->chat);
+		if (t->system == orig.system_prompt)   /* the copy's, the same text */
+			t->system = t->chat.system_prompt;
+		chat_release(&orig);
+		if (!r)
+			r = chats_tip(t->ddb, t->chat.chat_id, parent);
+	}
+	if (r) {
+		/* the copy failed: nothing to add */
+	} else if (!t->have_chat) {
+		char *title = t->o.title ? xstrdup(t->o.title) : title_of(t->prompt);
 		r = chats_create(t->ddb, t->udb, t->user.user_id, title, sys,
 				 t->model.model_name, &t->chat);
 		free(title);
@@ -365,12 +442,14 @@ static int store_prompt(struct turn *t, char parent[UUID_STRLEN + 1])
 		if (sys && (!t->chat.system_prompt || strcmp(sys, t->chat.system_prompt)))
 			r = chats_set_system(t->ddb, t->chat.chat_id, sys);
 		/* the chat goes on with the model of this turn */
-		if (!r && (!t->chat.model_default || strcmp(t->chat.model_default,
+		if (!r && t->model.model_name && (!t->chat.model_default || strcmp(t->chat.model_default,
 							    t->model.model_name)))
 			r = chats_set_model(t->ddb, t->chat.chat_id, t->model.model_name);
 	}
-	if (r || (r = chats_add_user(t->ddb, t->chat.chat_id, parent, t->prompt,
-				     t->user_msg_id)) || (r = db_commit(t->ddb))) {
+	/* a retry answers a stored question; a branch may have no prompt */
+	if (r || (!t->o.retry && t->prompt &&
+		  (r = chats_add_user(t->ddb, t->chat.chat_id, parent, t->prompt, t->user_msg_id))) ||
+	    (r = db_commit(t->ddb))) {
 		db_rollback(t->ddb);
 		return r;
 	}
@@ -434,11 +513,21 @@ static int prepare(struct turn *t, const struct config *cfg)
 	char parent[UUID_STRLEN + 1] = "";
 	int r;
 
-	/* a continued chat first: its model is the default */
-	if (o->cont || o->chat) {
+	/* a continued chat first: its model is the default (a retry with
+	 * neither -c nor --chat nor --from: the latest) */
+	if (o->retry && !o->chat && !o->from)
+		t->o.cont = 1;
+	if (o->cont || o->chat || o->from || o->branch) {
 		if ((r = continued_chat(t, cfg)))
 			return r;
 		t->have_chat = 1;
+	}
+	t->title_pending = !t->have_chat && !o->title && !o->no_log && !o->no_title;
+	/* a branch and no prompt: the copy alone, no call */
+	if (o->branch && !t->prompt) {
+		if ((r = store_prompt(t, parent)))
+			return r;
+		return 0;
 	}
 	if ((r = choose_model(t, cfg)) || (r = choose_provider(t, cfg)))
 		return r;
@@ -447,9 +536,14 @@ static int prepare(struct turn *t, const struct config *cfg)
 	if (!t->have_chat && (r = acting_user(t, cfg)))
 		return r;
 	if (t->have_chat) {
-		if ((r = chats_history(ddb, t->chat.chat_id, &t->rows, &t->nrows)))
+		/* the thread the chat goes on from: its tip's, or --from's */
+		if ((r = chats_thread(ddb, t->chat.chat_id, t->from.message_id[0] ?
+				      t->from.message_id : NULL, &t->rows, &t->nrows)))
 			return r;
-		if (t->nrows)   /* the new message follows the newest one */
+		t->nhist = t->nrows;
+		if (o->retry && (r = retry_question(t)))
+			return r;
+		if (t->nrows && !o->retry)   /* the new message follows the thread's last */
 			memcpy(parent, t->rows[t->nrows - 1].message_id, sizeof parent);
 	}
 	/* the turn's system prompt, else the chat's; a blank one is none */
@@ -469,7 +563,7 @@ static int prepare(struct turn *t, const struct config *cfg)
 		struct usage_row ur = { .user_id = t->user.user_id,
 			.model_name = t->model.model_name, .provider_name = t->model.provider_name,
 			.status = USAGE_QUOTA_EXCEEDED, .first_token_ms = -1, .total_ms = -1,
-			.http_status = -1 };
+			.http_status = -1, .chat_id = t->usage_chat, .purpose = t->purpose };
 		insert_usage(ddb, &ur);
 		return t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')",
 				t->user.email, t->user.subscription_plan);
@@ -619,7 +713,8 @@ static void fill_usage(struct turn *t)
 	u->model_name = t->model.model_name;
 	u->provider_name = t->model.provider_name;
 	u->status = t->status;
-	u->chat_id = t->chat_id;
+	u->chat_id = t->chat_id ? t->chat_id : t->usage_chat;
+	u->purpose = t->purpose;
 	u->prompt_tokens = res->prompt_tokens;
 	u->completion_tokens = res->completion_tokens;
 	u->reasoning_tokens = res->reasoning_tokens;
@@ -890,5 +985,87 @@ int turn_send(struct turn *t)
 	 * stored or metered must not pass for a success */
 	if (!stored && !r)
 		r = T3_EDATA;
+	return r;
+}
+
+/* ---- the title ---- */
+
+#define TITLE_SYSTEM "Write a title of at most six words for a conversation that starts " \
+	"with the user's message below. Answer with the title alone: no quotes, no " \
+	"punctuation at the end, in the language of the message."
+#define TITLE_PROMPT_MAX 2000	/* bytes of the prompt sent */
+#define TITLE_MAX_TOKENS 100
+
+/* The model's answer as a title: its first line that is not blank,
+ * without quotes, '#', '*' or a "Title:" around it, controls as spaces,
+ * cut as a prompt's first line is; "" when nothing is left. */
+static char *clean_title(const char *s)
+{
+	static const char strip[] = " \t\"'`*#_";
+	char *line, *p, *e;
+
+	s += strspn(s, " \t\r\n");
+	line = title_of(s);
+	for (p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	p = line + strspn(line, strip);
+	if (!strncasecmp(p, "title:", 6))
+		p += 6 + strspn(p + 6, strip);
+	e = p + strlen(p);
+	while (e > p && strchr(strip, e[-1]))
+		e--;
+	*e = '\0';
+	memmove(line, p, (size_t)(e - p) + 1);
+	return line;
+}
+
+int turn_title(struct turn *t, const struct config *cfg)
+{
+	struct turn tt;
+	struct turn_opts o = { 0 };
+	char *prompt, *title;
+	const char *model = config_get(cfg, "title_model");
+	size_t n;
+	int r;
+
+	if (!t->title_pending || t->exit_code || !t->chat_id || t->o.no_title || cancelled(t))
+		return 0;
+	t->title_pending = 0;
+	o.model = model && *model ? model : t->model.model_name;
+	o.user = t->user.email;
+	o.system = TITLE_SYSTEM;
+	o.no_log = 1;
+	o.max_tokens = TITLE_MAX_TOKENS;
+	o.no_stream = 1;	/* a few words: one response */
+	o.retries = 0;
+	o.stall_s = t->o.stall_s;
+	o.cancel = t->o.cancel;
+	n = strlen(t->prompt);
+	if (n > TITLE_PROMPT_MAX) {
+		n = TITLE_PROMPT_MAX;
+		while (n && ((unsigned char)t->prompt[n] & 0xc0) == 0x80)
+			n--;
+	}
+	prompt = xstrndup(t->prompt, n);
+	turn_init(&tt);
+	tt.purpose = USAGE_FOR_TITLE;
+	tt.usage_chat = t->chat_id;
+	t3_error_context = "no title generated";
+	r = turn_prepare(&tt, t->udb, t->ddb, cfg, &o, prompt, NULL);
+	t3_error_context = NULL;
+	if (!r && (r = turn_send(&tt)) && tt.message)
+		t3_warning("no title generated: %s", tt.message);
+	if (!r) {
+		title = clean_title(tt.text.buf);
+		if (*title && !(r = db_begin(t->ddb))) {
+			if ((r = chats_retitle(t->ddb, t->chat_id, t->chat.title, title)) ||
+			    (r = db_commit(t->ddb)))
+				db_rollback(t->ddb);
+		}
+		free(title);
+	}
+	turn_release(&tt);
+	free(prompt);
 	return r;
 }

@@ -52,6 +52,14 @@ struct turn_opts {
 	long retries;		/* of a call that may pass later */
 	long stall_s;		/* give up after this long without a byte */
 	volatile sig_atomic_t *cancel;	/* may be NULL */
+	/* titles, branches, retries (see turn_title, turn_opts_check) */
+	const char *title;	/* a new chat's title: no title call */
+	int no_title;		/* no title call (also config "titles = off") */
+	const char *from;	/* go on from this message (id or prefix), not the tip */
+	const char *branch;	/* a new chat with a copy of the thread up to this
+				   message; with no prompt only that */
+	int retry;		/* answer the thread's last question again (prompt
+				   NULL): the new answer a sibling of the old */
 };
 
 struct turn;
@@ -104,6 +112,11 @@ struct turn {
 	char ai_msg_id[UUID_STRLEN + 1];	/* "" when not stored */
 
 	/* ---- private ---- */
+	struct chat_msgref from;	/* --branch, --from: the message */
+	size_t nhist;		/* rows sent as history (a retry's question is not) */
+	int title_pending;	/* a new chat whose title turn_title may write */
+	enum usage_purpose purpose;	/* of the usage rows */
+	const char *usage_chat;	/* the chat of the usage rows of a call that stores none */
 	struct db *udb, *ddb;
 	const struct turn_sink *sink;
 	const struct prov_ops *ops;
@@ -149,10 +162,23 @@ void turn_release(struct turn *t);
 int turn_prepare(struct turn *t, struct db *udb, struct db *ddb, const struct config *cfg,
 		 const struct turn_opts *o, const char *prompt, const struct turn_sink *sink);
 
+/* Mistakes in the combination of options, for a command to refuse
+ * before anything is opened: 0, or T3_EUSAGE after a message. */
+int turn_opts_check(const struct turn_opts *o, int have_prompt);
+
 /* Send a prepared turn: the request and its retries, the answer through
  * the sink, then the answer and its usage row stored and the quota
  * charged. Returns the turn's exit code (t->exit_code, or T3_EDATA when
  * the outcome could not be stored). */
 int turn_send(struct turn *t);
+
+/* After turn_send of a new chat's first exchange that succeeded: ask a
+ * model (the config's "title_model", else the turn's) for a short title
+ * and store it, unless --title, -n, no_title or "titles = off". The call
+ * stores no message; it is metered (purpose 'title', the chat's id) and
+ * charged like any other. When it fails or is refused the prompt's first
+ * line stays; one line on stderr says why. Returns 0, or the code the
+ * call failed with: not the chat's exit code. */
+int turn_title(struct turn *t, const struct config *cfg);
 
 #endif

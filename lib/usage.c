@@ -80,8 +80,9 @@ int usage_insert(struct db *ddb, struct usage_row *u)
 	if (db_prepare(ddb, &st, "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, "
 		       "tokens_used, status_code, provider_name, prompt_tokens, completion_tokens, "
 		       "reasoning_tokens, cached_tokens, tokens_estimated, cost_usd, chat_id, message_id, "
-		       "first_token_ms, total_ms, http_status, attempt, quota_applied) VALUES (?1, ?2, ?3, "
-		       "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"))
+		       "first_token_ms, total_ms, http_status, attempt, quota_applied, purpose) VALUES (?1, ?2, "
+		       "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+		       "?21)"))
 		return T3_EDATA;
 	db_bind_text(st, 1, u->usage_id);
 	db_bind_text(st, 2, u->user_id);
@@ -104,6 +105,7 @@ int usage_insert(struct db *ddb, struct usage_row *u)
 	sqlite3_bind_int(st, 19, u->attempt > 0 ? u->attempt : 1);
 	/* a row that charges tokens waits for user.db's ledger */
 	sqlite3_bind_int(st, 20, !(u->quota_pending && usage_tokens(u) > 0));
+	db_bind_text(st, 21, u->purpose == USAGE_FOR_TITLE ? "title" : "chat");
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r;
@@ -271,6 +273,8 @@ static json_t *spool_record(const struct usage_row *u, int64_t ts, const struct 
 			      "first_token_ms", (json_int_t)u->first_token_ms,
 			      "total_ms", (json_int_t)u->total_ms,
 			      "http_status", (json_int_t)u->http_status, "attempt", u->attempt);
+	if (j && u->purpose == USAGE_FOR_TITLE)
+		json_object_set_new(j, "purpose", json_string("title"));
 	if (j && am)
 		json_object_set_new(j, "message", json_pack(
 			"{s:s, s:s, s:o, s:s, s:s, s:o, s:s, s:o, s:I, s:I, s:I, s:f, s:I, s:I}",
@@ -371,6 +375,8 @@ static int spool_store(struct db *ddb, json_t *j)
 	u.http_status = jlong(j, "http_status");
 	u.quota_pending = 1;   /* the ledger tells whether it was charged */
 	u.timestamp = jlong(j, "timestamp");
+	if (jget(j, "purpose") && !strcmp(jget(j, "purpose"), "title"))
+		u.purpose = USAGE_FOR_TITLE;
 	if (jm && have_chat && jget(jm, "message_id") && strlen(jget(jm, "message_id")) == UUID_STRLEN) {
 		struct ai_message am = {
 			.chat_id = jget(jm, "chat_id"), .parent_id = jget(jm, "parent_id"),

@@ -43,6 +43,13 @@ enum usage_status {
 const char *usage_status_name(enum usage_status s, long http_status,
 			      char buf[USAGE_STATUS_MAX]);
 
+/* purpose values of usage_metrics: the call answered a prompt, or wrote
+ * a chat's title (see turn_title); the status_code is its outcome. */
+enum usage_purpose {
+	USAGE_FOR_CHAT,		/* "chat" */
+	USAGE_FOR_TITLE		/* "title" */
+};
+
 struct usage_row {
 	char usage_id[UUID_STRLEN + 1];	/* "" : usage_insert makes one */
 	const char *user_id, *model_name, *provider_name, *chat_id, *message_id;
@@ -54,6 +61,7 @@ struct usage_row {
 	int attempt;
 	int64_t timestamp;	/* unix ms; 0: now */
 	int quota_pending;	/* the charge is still to be applied (usage_finish) */
+	enum usage_purpose purpose;	/* what the call was for (column purpose) */
 };
 
 /* The enum (and HTTP status) of a status_code text; -1 if unknown. */

@@ -79,9 +79,9 @@ run t3-chat --show --json "$C1"
 is_rc 0 "--json"
 cp "$OUT" "$TMP/c1.json"
 is "$(jsql "$TMP/c1.json" "SELECT group_concat(key, ',') FROM d, json_each(J)")" \
-	"chat_id,title,created_at,updated_at,model_default,system_prompt,messages,usage" "--json: one object, its keys"
+	"chat_id,title,created_at,updated_at,model_default,system_prompt,branched_from,messages,usage" "--json: one object, its keys"
 is "$(jsql "$TMP/c1.json" "SELECT group_concat(key, ',') FROM d, json_each(json_extract(J, '\$.messages[1]'))")" \
-	"message_id,parent_id,sender_type,message_text,timestamp,model_used,tokens_used,prompt_tokens,completion_tokens,reasoning_tokens,cost_usd,first_token_ms,total_ms,finish_reason,status,reasoning_text,answered" \
+	"message_id,parent_id,sender_type,message_text,timestamp,model_used,tokens_used,prompt_tokens,completion_tokens,reasoning_tokens,cost_usd,first_token_ms,total_ms,finish_reason,status,reasoning_text,answered,sibling_index,sibling_count,on_path" \
 	"--json: a message's keys, the seed's names"
 is "$(jx "$TMP/c1.json" '$.messages[0].answered' '$.messages[1].answered' '$.messages[2].answered' '$.messages[3].status' '$.messages[3].reasoning_text' '$.messages[1].parent_id')" \
 	'[true,null,true,"interrupted","thinking about structs","01900000-0000-7000-8000-0000000000a1"]' \

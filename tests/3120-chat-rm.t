@@ -57,7 +57,7 @@ is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics WHERE message_id IS NULL AN
 # ---- several from stdin, each once ----
 history_more() { # a second set of chats for alice
 	for i in 5 6 7; do
-		sqlite3 "$DDB" "INSERT INTO chat_sessions VALUES ('01930000-0000-7000-8000-00000000000$i', '$ALICE', 'old $i', 0, NULL, $i, NULL)"
+		sqlite3 "$DDB" "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01930000-0000-7000-8000-00000000000$i', '$ALICE', 'old $i', 0, NULL, $i, NULL)"
 		sqlite3 "$DDB" "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) VALUES ('01930000-0000-7000-8000-0000000000f$i', '01930000-0000-7000-8000-00000000000$i', 'user', 'old question $i', $i)"
 	done
 }

@@ -80,7 +80,7 @@ is "$rc:$(cat "$OUT")" "0:" "the local account, not made yet, finds nothing"
 unchanged "searching changes nothing"
 
 # ---- ranking ----
-sqlite3 "$DDB" "INSERT INTO chat_sessions VALUES ('01940000-0000-7000-8000-000000000008', '$ALICE', 'kernels', 0, NULL, 0, NULL)"
+sqlite3 "$DDB" "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01940000-0000-7000-8000-000000000008', '$ALICE', 'kernels', 0, NULL, 0, NULL)"
 n=0
 for t in "the kernel of the matter is elsewhere today, said the reviewer" \
 	"kernel kernel panic" \
@@ -114,7 +114,7 @@ export T3_HOME=$TMP/old
 mkdir -p "$T3_HOME"
 DDB=$T3_HOME/data.db
 sqlite3 "$DDB" <"$TESTDIR/../share/sql/data-0001.sql"
-sqlite3 "$DDB" "PRAGMA user_version = 1; INSERT INTO chat_sessions VALUES ('$C1', '', 'old', 0, NULL, 0, NULL);
+sqlite3 "$DDB" "PRAGMA user_version = 1; INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('$C1', '', 'old', 0, NULL, 0, NULL);
 	INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) VALUES ('01900000-0000-7000-8000-0000000000a1', '$C1', 'user', 'stored before the index', 0)"
 t3-user add alice@example.com >/dev/null
 sqlite3 "$DDB" "UPDATE chat_sessions SET user_id = '$(sql "$T3_HOME/user.db" "SELECT user_id FROM user_accounts")'"

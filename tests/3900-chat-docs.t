@@ -81,7 +81,7 @@ if have bash; then
 	is "$(bash_complete t3-chat -m '')" "" "bash: no models offered without a database"
 	is "$(bash_complete t3-chat --user '')" "" "bash: no users offered without a database"
 	is "$(bash_complete t3-chat --reasoning-effort '')" "high low medium " "bash: reasoning efforts"
-	is "$(bash_complete t3-chat --no-)" "--no-log --no-stream " "bash: options"
+	is "$(bash_complete t3-chat --no-)" "--no-log --no-stream --no-title " "bash: options"
 fi
 if have fish; then
 	shell_n fish "$TOP/completions/t3-chat.fish"

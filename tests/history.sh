@@ -22,10 +22,10 @@ history_data() {
 	BOB=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'bob@example.com'")
 	sqlite3 "$DDB" <<SQL
 PRAGMA foreign_keys = ON;
-INSERT INTO chat_sessions VALUES ('$C1', '$ALICE', 'Rust lifetimes', $(ms '2026-01-01 10:00'), 'Be terse.', $(ms '2026-01-01 10:05'), 'gpt-4o-mini');
-INSERT INTO chat_sessions VALUES ('$C2', '$ALICE', 'Lisbon trip', $(ms '2026-02-01 09:00'), NULL, $(ms '2026-02-01 09:10'), 'claude-haiku-4-5-20251001');
-INSERT INTO chat_sessions VALUES ('$C3', '$ALICE', 'Shell quoting', $(ms '2026-03-01 08:00'), NULL, $(ms '2026-03-01 08:01'), 'echo');
-INSERT INTO chat_sessions VALUES ('$C4', '$BOB', 'Bob''s rust', $(ms '2026-01-15 12:00'), NULL, $(ms '2026-01-15 12:00'), 'gpt-4o-mini');
+INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('$C1', '$ALICE', 'Rust lifetimes', $(ms '2026-01-01 10:00'), 'Be terse.', $(ms '2026-01-01 10:05'), 'gpt-4o-mini');
+INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('$C2', '$ALICE', 'Lisbon trip', $(ms '2026-02-01 09:00'), NULL, $(ms '2026-02-01 09:10'), 'claude-haiku-4-5-20251001');
+INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('$C3', '$ALICE', 'Shell quoting', $(ms '2026-03-01 08:00'), NULL, $(ms '2026-03-01 08:01'), 'echo');
+INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('$C4', '$BOB', 'Bob''s rust', $(ms '2026-01-15 12:00'), NULL, $(ms '2026-01-15 12:00'), 'gpt-4o-mini');
 INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) VALUES
 	('01900000-0000-7000-8000-0000000000a1', '$C1', 'user', 'How do lifetimes work in Rust?', $(ms '2026-01-01 10:00'), NULL);
 INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, tokens_used, model_used, parent_id, prompt_tokens, completion_tokens, reasoning_tokens, cost_usd, first_token_ms, total_ms, finish_reason, status) VALUES
@@ -57,3 +57,6 @@ SQL
 counts() {
 	sql "$DDB" "SELECT (SELECT count(*) FROM chat_sessions) || ' ' || (SELECT count(*) FROM chat_messages) || ' ' || (SELECT count(*) FROM usage_metrics) || ' ' || (SELECT count(*) FROM usage_metrics WHERE chat_id IS NOT NULL)"
 }
+# q SQL: one query of data.db; quota: alice's token_quota
+q() { sql "$DDB" "$1"; }
+quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE email = 'alice@example.com'"; }

@@ -20,6 +20,9 @@ for v in $(env | sed -n 's/^\(T3_[A-Z_]*\)=.*/\1/p; s/^\([A-Z]*_API_KEY\)=.*/\1/
 	case $v in T3_BINDIR|T3_FIXTURES) ;; *) unset "$v" ;; esac
 done
 unset XDG_DATA_HOME NO_COLOR TZDIR
+# No title call after a new chat's first answer (a second request, more
+# usage and quota) unless a test asks for one: 3160-chat-titles.t does.
+export T3_TITLES=off
 export T3_HOME="$TMP/home" HOME="$TMP/h" XDG_CONFIG_HOME="$TMP/config" LC_ALL=C TZ=UTC
 mkdir -p "$HOME"
 UDB=$T3_HOME/user.db

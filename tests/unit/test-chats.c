@@ -37,7 +37,7 @@ static int run_sql(struct db *db, const char *sql)
 }
 
 static const char *const fixture =
-	"INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000001', 'u1', 'T', 1000, "
+	"INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01900000-0000-7000-8000-000000000001', 'u1', 'T', 1000, "
 	"'sys', 5000, 'm');"
 	"INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) "
 	"VALUES ('01900000-0000-7000-8000-0000000000a1', '01900000-0000-7000-8000-000000000001', "
@@ -116,7 +116,7 @@ static void test_json(void)
 	json_decref(bad);
 
 	/* bytes that are not UTF-8: U+FFFD in the JSON, which stays valid */
-	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01950000-0000-7000-8000-000000000009', "
+	ok(!run_sql(&b, "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01950000-0000-7000-8000-000000000009', "
 		    "'u3', CAST(X'54C3A9FF' AS TEXT), 0, NULL, 0, NULL);"
 		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
 		    "VALUES ('01950000-0000-7000-8000-0000000000f9', '01950000-0000-7000-8000-000000000009', "
@@ -134,7 +134,7 @@ static void test_json(void)
 	free(st9);
 
 	is_int(chats_resolve(&b, "u2", "019", &c), T3_EUSAGE, "a 3-character prefix is too short");
-	ok(!run_sql(&b, "INSERT INTO chat_sessions VALUES ('01900000-0000-7000-8000-000000000002', "
+	ok(!run_sql(&b, "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01900000-0000-7000-8000-000000000002', "
 		    "'u2', 'T2', 1000, NULL, 1000, NULL)"), "a second chat of u2 starting 0190");
 	is_int(chats_resolve(&b, "u2", "0190", &c), T3_EUSAGE, "a prefix of both chats is ambiguous");
 	is_int(chats_resolve(&b, "u1", "0190", &c), T3_ENEG, "another user's chats are not found");
@@ -154,6 +154,63 @@ static void test_json(void)
 	free(pb);
 }
 
+/* the message tree: tips, threads, siblings, questions never answered */
+static void test_tree(void)
+{
+	struct db a;
+	char *pa = xasprintf("%s/tree.db", tmpdir), tip[UUID_STRLEN + 1];
+	struct chat_msg *rows;
+	struct chat_msgref ref;
+	size_t n;
+	int64_t k = -1;
+	const char *chat = "01900000-0000-7000-8000-000000000001";
+
+	ok(!db_open(&a, pa, DB_DATA), "a data.db");
+	ok(!run_sql(&a, fixture), "the chat of 3 messages");
+	ok(!chats_unanswered(&a, NULL, &k) && k == 1, "one question never answered (all users)");
+	ok(!chats_unanswered(&a, "u1", &k) && k == 1, "u1's");
+	ok(!chats_unanswered(&a, "u9", &k) && k == 0, "none of another user's");
+	ok(!chats_tip(&a, chat, tip), "a tip");
+	is_str(tip, "01900000-0000-7000-8000-0000000000a3", "the question, newest and followed by none");
+	/* a call metered after it (failed, no answer stored): not a lost turn */
+	ok(!run_sql(&a, "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, "
+		    "status_code, chat_id) VALUES ('01900000-0000-7000-8000-0000000000e2', 'u1', 3500, "
+		    "'m', 'http_500', '01900000-0000-7000-8000-000000000001')"), "a failed call after it");
+	ok(!chats_unanswered(&a, NULL, &k) && k == 0, "then it is not counted");
+	/* a title call does not count as the answer's */
+	ok(!run_sql(&a, "UPDATE usage_metrics SET purpose = 'title' WHERE usage_id = "
+		    "'01900000-0000-7000-8000-0000000000e2'"), "that call a title's");
+	ok(!chats_unanswered(&a, NULL, &k) && k == 1, "then it counts again");
+	/* a second answer to the first question, newer than everything */
+	ok(!run_sql(&a, "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, "
+		    "timestamp, parent_id) VALUES ('01900000-0000-7000-8000-0000000000a4', "
+		    "'01900000-0000-7000-8000-000000000001', 'ai', 'a-again', 4000, "
+		    "'01900000-0000-7000-8000-0000000000a1')"), "a retried answer");
+	ok(!chats_tip(&a, chat, tip), "the tip");
+	is_str(tip, "01900000-0000-7000-8000-0000000000a4", "moves to it");
+	ok(!chats_thread(&a, chat, NULL, &rows, &n) && n == 2, "the thread of the tip: 2 messages");
+	is_str(rows[1].text, "a-again", "ending with the new answer");
+	chat_msgs_free(rows, n);
+	ok(!chats_thread(&a, chat, "01900000-0000-7000-8000-0000000000a3", &rows, &n) && n == 3,
+	   "the thread of the older question: 3");
+	is_str(rows[1].text, "a", "through the first answer");
+	chat_msgs_free(rows, n);
+	ok(!chats_thread(&a, "01900000-0000-7000-8000-00000000ffff",
+			 "01900000-0000-7000-8000-0000000000a3", &rows, &n) && n == 0,
+	   "a message of another chat: no thread");
+	free(rows);
+	is_int(chats_resolve_message(&a, "u1", NULL, "01900000-0000-7000-8000-0000000000a", &ref),
+	       T3_EUSAGE, "an ambiguous message prefix");
+	is_int(chats_resolve_message(&a, "u2", NULL, "01900000-0000-7000-8000-0000000000a4", &ref),
+	       T3_ENEG, "another user's message is not found");
+	ok(!chats_resolve_message(&a, "u1", chat, "01900000-0000-7000-8000-0000000000a4", &ref),
+	   "a whole id");
+	is_str(ref.sender_type, "ai", "an answer");
+	is_str(ref.chat_id, chat, "of its chat");
+	db_close(&a);
+	free(pa);
+}
+
 int main(void)
 {
 	t3_progname = "test-chats";
@@ -161,6 +218,7 @@ int main(void)
 		return 1;
 	test_fts_query();
 	test_json();
+	test_tree();
 	char *cmd = xasprintf("rm -rf %s", tmpdir);
 	ok(system(cmd) == 0, "clean up");
 	free(cmd);
