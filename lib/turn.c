@@ -101,6 +101,7 @@ void turn_release(struct turn *t)
 	free_secret(t->api_key);
 	chat_msgs_free(t->rows, t->nrows);
 	free(t->msgs);
+	attach_set_release(&t->att);
 	chat_release(&t->chat);
 	model_release(&t->model);
 	user_release(&t->user);
@@ -238,9 +239,12 @@ static int build_messages(struct turn *t)
 		if (blank(t->rows[i].text))
 			continue;
 		t->msgs[t->nmsgs].role = !strcmp(t->rows[i].sender_type, "ai") ? "assistant" : "user";
+		attach_parts_of(&t->att, t->rows[i].message_id, &t->msgs[t->nmsgs].parts,
+				&t->msgs[t->nmsgs].nparts);
 		t->msgs[t->nmsgs++].text = t->rows[i].text;
 	}
 	t->msgs[t->nmsgs].role = "user";
+	attach_parts_of(&t->att, "", &t->msgs[t->nmsgs].parts, &t->msgs[t->nmsgs].nparts);
 	t->msgs[t->nmsgs++].text = t->prompt;
 	return 0;
 }
@@ -370,7 +374,8 @@ static int store_prompt(struct turn *t, char parent[UUID_STRLEN + 1])
 			r = chats_set_model(t->ddb, t->chat.chat_id, t->model.model_name);
 	}
 	if (r || (r = chats_add_user(t->ddb, t->chat.chat_id, parent, t->prompt,
-				     t->user_msg_id)) || (r = db_commit(t->ddb))) {
+				     t->user_msg_id)) ||
+	    (r = attach_store(t->ddb, &t->att, t->user_msg_id)) || (r = db_commit(t->ddb))) {
 		db_rollback(t->ddb);
 		return r;
 	}
@@ -442,12 +447,20 @@ static int prepare(struct turn *t, const struct config *cfg)
 	}
 	if ((r = choose_model(t, cfg)) || (r = choose_provider(t, cfg)))
 		return r;
+	/* the files given, read and checked before anything is written; text
+	 * files are quoted into the prompt */
+	if ((r = attach_read_files(&t->att, o->attach, o->nattach, t->prompt)) ||
+	    (r = attach_check_new(ddb, &t->model, &t->att)))
+		return r;
+	if (t->att.prompt)
+		t->prompt = t->att.prompt;
 	/* the user last (a continued chat has found it): every refusal above
 	 * leaves the data as it was, even the default account uncreated */
 	if (!t->have_chat && (r = acting_user(t, cfg)))
 		return r;
 	if (t->have_chat) {
-		if ((r = chats_history(ddb, t->chat.chat_id, &t->rows, &t->nrows)))
+		if ((r = chats_history(ddb, t->chat.chat_id, &t->rows, &t->nrows)) ||
+		    (r = attach_load_chat(&t->att, ddb, t->chat.chat_id)))
 			return r;
 		if (t->nrows)   /* the new message follows the newest one */
 			memcpy(parent, t->rows[t->nrows - 1].message_id, sizeof parent);
@@ -456,7 +469,7 @@ static int prepare(struct turn *t, const struct config *cfg)
 	t->system = o->system ? o->system : t->have_chat ? t->chat.system_prompt : NULL;
 	if (blank(t->system))
 		t->system = NULL;
-	if ((r = build_messages(t)))
+	if ((r = build_messages(t)) || (r = attach_check(ddb, &t->model, t->msgs, t->nmsgs)))
 		return r;
 	/* what an earlier run could not finish (a lock, a kill) first, so
 	 * the quota left is the true one; a lock now leaves it to the next */
