@@ -242,4 +242,11 @@ is "$(sql "$DDB" "SELECT count(*) FROM chat_attachments WHERE hash = '$(sha "$W/
 for c in $(t3-chat -l -q); do t3-chat --rm -y "$c" >/dev/null 2>&1; done
 is "$(blobs) $(links)" "0 0" "every chat removed: no attachment left"
 
+# ================= completion: -a completes file names =================
+if have bash; then
+	got=$(bash -c '. "$1"; COMP_LINE="t3-chat -a $2/do"; COMP_POINT=${#COMP_LINE}; _t3_chat
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' sh "$TESTDIR/../completions/t3-chat.bash" "$W")
+	is "$got" "$W/doc.pdf $W/dot.png " "bash: -a completes file names"
+fi
+
 done_testing
