@@ -27,6 +27,7 @@ static struct {
 	struct common c;
 	struct turn_opts t;
 	int show_reasoning, usage, verbose;
+	const char **attach;	/* -a FILE..., in order */
 } o = { .t = { .retries = -1, .stall_s = -1 } };
 
 /* Ctrl-C and SIGTERM cancel the answer under way */
@@ -39,7 +40,7 @@ static void usage(FILE *fp)
 	      "               [--temperature T] [--max-tokens N]\n"
 	      "               [--reasoning-effort low|medium|high] [--show-reasoning]\n"
 	      "               [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
-	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
+	      "               [--retries N] [--timeout SECONDS] [-a FILE]... [PROMPT...]\n"
 	      "       t3-chat [--title TEXT | --no-title] [options] PROMPT...\n"
 	      "       t3-chat [-c | --chat ID] [--from MSGID] [options] PROMPT...\n"
 	      "       t3-chat --retry [-m MODEL] [-c | --chat ID] [--from MSGID] [options]\n"
@@ -55,6 +56,8 @@ static void usage(FILE *fp)
 	      "                        model, T3_MODEL, or 'model = ...' in the config file;\n"
 	      "                        -m echo is offline\n"
 	      "  -s, --system TEXT     system prompt (stored with a new chat)\n"
+	      "  -a, --attach FILE     send an image (PNG, JPEG, WebP, GIF) or a PDF with the\n"
+	      "                        prompt, or quote a text file into it; repeatable\n"
 	      "  -c, --continue        continue your latest chat\n"
 	      "      --chat ID         continue that chat (an id or a unique prefix)\n"
 	      "      --user EMAIL      act as this user (or T3_USER, or 'user = ...' in the\n"
@@ -143,6 +146,7 @@ int main(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ "model", required_argument, NULL, 'm' },
 		{ "system", required_argument, NULL, 's' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ "continue", no_argument, NULL, 'c' },
 		{ "chat", required_argument, NULL, OPT_CHAT },
 		{ "user", required_argument, NULL, OPT_USER },
@@ -163,7 +167,7 @@ int main(int argc, char **argv)
 		{ "retry", no_argument, NULL, OPT_RETRY },
 		{ 0 }
 	};
-	static const char optstring[] = ":m:s:cunvqh";
+	static const char optstring[] = ":m:s:a:cunvqh";
 	struct config cfg = { 0 };
 	struct turn t;
 	struct chat_writer w = { 0 };
@@ -184,6 +188,11 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'm': o.t.model = optarg; break;
 		case 's': o.t.system = optarg; break;
+		case 'a':
+			o.attach = xrealloc(o.attach, (o.t.nattach + 1) * sizeof *o.attach);
+			o.attach[o.t.nattach++] = optarg;
+			o.t.attach = o.attach;
+			break;
 		case 'c': o.t.cont = 1; break;
 		case OPT_CHAT: o.t.chat = optarg; break;
 		case OPT_USER:
@@ -289,6 +298,7 @@ int main(int argc, char **argv)
 out:
 	turn_release(&t);
 	free(prompt);
+	free(o.attach);
 	config_release(&cfg);
 	http_ready();
 	return common_exit(&o.c, r);

@@ -572,7 +572,8 @@ static const struct {
 	  NULL, 1 },
 	/* not repaired: the user retries it (t3-chat --retry) or removes it */
 	{ "unanswered", "chat_messages",
-	  "SELECT q.message_id, 'chat ' || q.chat_id " CHATS_SQL_UNANSWERED, NULL },
+	  "SELECT q.message_id, 'chat ' || q.chat_id " CHATS_SQL_UNANSWERED
+	  " AND NOT t3_spooled(q.chat_id)", NULL },
 	{ "unknown-plan", "user_accounts",
 	  "SELECT user_id, 'plan ' || subscription_plan FROM main.user_accounts WHERE subscription_plan NOT IN (SELECT plan_name FROM main.plans)",
 	  NULL },
@@ -587,6 +588,13 @@ static void tz_valid_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, tz && time_zone_valid((const char *)tz));
 }
 
+static void spooled_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *chat = sqlite3_value_text(argv[0]);
+	json_t *chats = sqlite3_user_data(ctx);
+	sqlite3_result_int(ctx, chat && json_object_get(chats, (const char *)chat));
+}
+
 static void check_row(struct out *out, const char *problem, const char *table,
 		      const char *id, const char *detail)
 {
@@ -598,10 +606,12 @@ static void check_row(struct out *out, const char *problem, const char *table,
 	out_row_new(out, row);
 }
 
-/* An answer and usage row kept in the spool while data.db was locked */
+/* An answer and usage row kept in the spool while data.db was locked;
+ * their chats, whose last question is answered there */
 struct spooled {
 	struct out *out;
 	long n;
+	json_t *chats;
 };
 
 static int check_spooled(void *ctx, const char *usage_id, const char *path)
@@ -609,19 +619,52 @@ static int check_spooled(void *ctx, const char *usage_id, const char *path)
 	struct spooled *sp = ctx;
 	struct strbuf d = STRBUF_INIT;
 
+	json_t *j = json_load_file(path, 0, NULL);
+	const char *chat = json_string_value(json_object_get(j, "chat_id"));
+
 	sb_addf(&d, "kept in %s", path);
 	check_row(sp->out, "spooled-usage", "usage_metrics", usage_id, d.buf);
 	sb_release(&d);
+	if (chat)
+		json_object_set_new(sp->chats, chat, json_true());
+	json_decref(j);
 	sp->n++;
 	return 0;
+}
+
+/* List the problems of checks[i]; with repair, mend them by its SQL. */
+static int check_one(size_t i, struct out *out, int repair, long *problems, long *repaired,
+		     long *settle, long *unrepairable)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		check_row(out, checks[i].problem, checks[i].table, db_col_text(st, 0),
+			  db_col_text(st, 1));
+		++*problems;
+		if (checks[i].settle)
+			++*settle;
+		else if (!checks[i].repair)
+			++*unrepairable;
+	}
+	if (rc != SQLITE_DONE)
+		r = db_error(&o.c.udb, "check");
+	sqlite3_finalize(st);
+	if (!r && repair && checks[i].repair) {
+		r = db_exec(&o.c.udb, checks[i].repair);
+		*repaired += sqlite3_changes(o.c.udb.h);
+	}
+	return r;
 }
 
 static int cmd_check(int argc, char **argv)
 {
 	struct out out;
-	sqlite3_stmt *st;
 	long problems = 0, repaired = 0, unrepairable = 0, settle, left = 0;
-	struct spooled sp = { &out, 0 };
+	struct spooled sp = { &out, 0, NULL };
 	int64_t pending, spooled, applied;
 	int r, repair = !!(o.seen & BIT(OPT_REPAIR));
 
@@ -632,61 +675,57 @@ static int cmd_check(int argc, char **argv)
 	 * across the two files in one statement */
 	sqlite3_create_function(o.c.udb.h, "t3_tz_valid", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				NULL, tz_valid_fn, NULL, NULL);
-	if ((r = db_exec_text(&o.c.udb, "ATTACH DATABASE ? AS d", o.c.paths.data_db, NULL)) ||
-	    (repair && (r = db_begin(&o.c.udb))))
+	sp.chats = json_object();
+	sqlite3_create_function(o.c.udb.h, "t3_spooled", 1, SQLITE_UTF8, sp.chats, spooled_fn,
+				NULL, NULL);
+	if ((r = db_exec_text(&o.c.udb, "ATTACH DATABASE ? AS d", o.c.paths.data_db, NULL))) {
+		json_decref(sp.chats);
 		return r;
+	}
 	if (o.c.fmt == OUT_IDS)
 		out_begin(&out, o.c.fmt, check_id_cols, 1, 0);
 	else
 		out_begin(&out, o.c.fmt, check_cols, NCOLS(check_cols), 0);
 	/* nothing wrong: nothing to say */
 	out.quiet_empty = 1;
+	/* first what the ledger settles: the spool and the pending charges,
+	 * which --repair then stores and applies, once (the ledger knows
+	 * which are), so that the checks after it see the answers stored */
 	usage_spool_each(&o.c.ddb, check_spooled, &sp);
 	problems = settle = sp.n;
-	for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !r; i++) {
-		int rc;
-		if ((r = db_prepare(&o.c.udb, &st, checks[i].select)))
-			break;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			check_row(&out, checks[i].problem, checks[i].table, db_col_text(st, 0),
-				  db_col_text(st, 1));
-			problems++;
-			if (checks[i].settle)
-				settle++;
-			else if (!checks[i].repair)
-				unrepairable++;
-		}
-		if (rc != SQLITE_DONE)
-			r = db_error(&o.c.udb, "check");
-		sqlite3_finalize(st);
-		if (!r && repair && checks[i].repair) {
-			r = db_exec(&o.c.udb, checks[i].repair);
-			repaired += sqlite3_changes(o.c.udb.h);
+	for (size_t i = 0; i < NCOLS(checks) && !r; i++)
+		if (checks[i].settle)
+			r = check_one(i, &out, repair, &problems, &repaired, &settle, &unrepairable);
+	if (!r && repair && settle) {
+		if (!(r = usage_settle_pending(&o.c.ddb, &o.c.udb, NULL, 1, &applied)) &&
+		    !(r = usage_pending(&o.c.ddb, &pending, &spooled))) {
+			repaired += (long)applied;
+			left = (long)(pending + spooled);
 		}
 	}
+	/* the rest, mended in one transaction */
+	if (!r && repair)
+		r = db_begin(&o.c.udb);
+	for (size_t i = 0; i < NCOLS(checks) && !r; i++)
+		if (!checks[i].settle)
+			r = check_one(i, &out, repair, &problems, &repaired, &settle, &unrepairable);
 	out_end(&out);
+	/* the function goes before the object it reads */
+	sqlite3_create_function(o.c.udb.h, "t3_spooled", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	json_decref(sp.chats);
 	if (!repair)
 		return r ? r : problems ? T3_ENEG : 0;
 	if (r || (r = db_commit(&o.c.udb))) {
 		db_rollback(&o.c.udb);
 		return r;
 	}
-	/* the spool stored and the charges applied, once (the ledger knows
-	 * which are), after the orphans above are gone */
-	if (settle) {
-		if ((r = usage_settle_pending(&o.c.ddb, &o.c.udb, NULL, 1, &applied)))
-			return r;
-		repaired += (long)applied;
-		if ((r = usage_pending(&o.c.ddb, &pending, &spooled)))
-			return r;
-		left = (long)(pending + spooled);
-	}
 	t3_note("%ld problem%s found, %ld row%s repaired",
 		problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
 	if (left)
 		return t3_error(T3_EDATA, "%ld charge%s could not be applied: a database is busy; "
 				"run 't3-user check --repair' again", left, left == 1 ? "" : "s");
-	/* what only an admin can decide (a plan, a timezone) remains */
+	/* what only an admin or the user can decide (a plan, a timezone, an
+	 * unanswered question) remains */
 	return unrepairable ? T3_ENEG : 0;
 }
 

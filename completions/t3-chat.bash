@@ -102,7 +102,7 @@ _t3_chat()
 	--reasoning-effort)
 		COMPREPLY=($(compgen -W "low medium high" -- "$cur"))
 		;;
-	--user-db | --data-db)
+	-a | --attach | --user-db | --data-db)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		;;
@@ -111,7 +111,7 @@ _t3_chat()
 		;;
 	*)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "-m --model -s --system -c --continue --chat
+			COMPREPLY=($(compgen -W "-m --model -s --system -a --attach -c --continue --chat
 				--user --temperature --max-tokens --reasoning-effort
 				--show-reasoning --no-stream --json --jsonl -u --usage
 				-n --no-log -v --verbose --retries --timeout --user-db

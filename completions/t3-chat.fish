@@ -68,6 +68,7 @@ complete -c t3-chat -f
 
 complete -c t3-chat -s m -l model -x -a "(__t3_chat_models)" -d 'model name or alias'
 complete -c t3-chat -s s -l system -x -d 'system prompt'
+complete -c t3-chat -s a -l attach -r -F -d 'send an image or PDF, or quote a text file (repeatable)'
 complete -c t3-chat -s c -l continue -d 'continue your latest chat'
 complete -c t3-chat -l chat -x -d 'continue this chat (id or unique prefix)'
 complete -c t3-chat -l user -x -a "(__t3_chat_users)" -d 'act as this user'

@@ -38,6 +38,28 @@ int anthropic_version(const char *model)
 	return n ? v[0] * 100 + v[1] : 0;
 }
 
+/* A message with attachments: content blocks, the files first (an
+ * "image" or a "document" with a base64 source), then the text. */
+static json_t *content_blocks_new(const struct prov_msg *msg)
+{
+	json_t *blocks = json_array(), *b, *src;
+
+	for (size_t i = 0; i < msg->nparts; i++) {
+		const struct prov_part *a = &msg->parts[i];
+		b = json_object();
+		src = json_object();
+		json_object_set_new(b, "type", json_string(a->kind == PROV_PART_PDF ? "document" :
+							   "image"));
+		json_object_set_new(src, "type", json_string("base64"));
+		json_object_set_new(src, "media_type", json_string(a->mime_type));
+		json_object_set_new(src, "data", json_string(a->base64));
+		json_object_set_new(b, "source", src);
+		json_array_append_new(blocks, b);
+	}
+	json_array_append_new(blocks, prov_text_part_new(msg->text));
+	return blocks;
+}
+
 /* the decoder's private state */
 struct anthropic_state {
 	long cache_write;	/* cache_creation_input_tokens */
@@ -60,7 +82,8 @@ static json_t *anthropic_build_body(const struct prov_req *req, const struct pro
 	for (i = 0; i < req->nmsgs; i++) {
 		json_t *m = json_object();
 		json_object_set_new(m, "role", json_string(req->msgs[i].role));
-		json_object_set_new(m, "content",
+		json_object_set_new(m, "content", req->msgs[i].nparts ?
+				    content_blocks_new(&req->msgs[i]) :
 				    prov_json_str(req->msgs[i].text ?
 						  req->msgs[i].text : ""));
 		json_array_append_new(msgs, m);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "buf.h"
 #include "chats.h"
 #include "msg.h"
@@ -347,15 +348,19 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 		return rc == SQLITE_DONE ? t3_error(T3_ENEG, "chat '%s' not found", chat_id) :
 		       db_error(ddb, "read chat");
 	}
-	/* a question is answered when an answer follows it */
+	/* a question is answered when an answer follows it; a message with
+	 * files gets "attachments" last (attach.h) */
 	sb_reset(&sql);
-	sb_adds(&sql, "SELECT json_object(");
+	attach_sql_functions(ddb);
+	sb_adds(&sql, "SELECT CASE WHEN att IS NULL THEN o ELSE json_insert(o, '$.attachments', "
+		"json(att)) END FROM (SELECT json_object(");
 	add_json_cols(&sql, "m.", msg_cols, NCOLS(msg_cols));
 	sb_adds(&sql, ", 'answered', CASE WHEN m.sender_type = 'user' THEN json(CASE WHEN EXISTS "
 		"(SELECT 1 FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type "
 		"= 'ai') THEN 'true' ELSE 'false' END) END, 'sibling_index', m.sibling, "
 		"'sibling_count', m.siblings, 'on_path', json(CASE WHEN m.on_path THEN 'true' ELSE "
-		"'false' END)) FROM " MESSAGES_SQL " ORDER BY m.timestamp, m.message_id");
+		"'false' END)) AS o, " ATTACH_SQL_JSON("m.message_id") " AS att FROM " MESSAGES_SQL
+		" ORDER BY m.timestamp, m.message_id)");
 	r = json_rows(ddb, "messages", sql.buf, chat_id, out);
 	sb_reset(&sql);
 	sb_adds(&sql, "SELECT json_object(");
@@ -588,6 +593,10 @@ static int import_rows(struct db *ddb, json_t *rows, const char *what, const cha
 			if (usage)
 				db_bind_text(st, n + 2, user_id);
 			r = step_insert(ddb, st, where);
+			if (!r && !usage)
+				r = attach_from_json(ddb, json_object_get(row, "attachments"),
+						     json_string_value(json_object_get(copy, cols[0].name)),
+						     where);
 		}
 		json_decref(copy);
 		if (r)

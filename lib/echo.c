@@ -1,12 +1,15 @@
 /* echo.c: the echo adapter: offline, deterministic, free. It answers
  * with the last user message, a word (with its spaces) at a time, as a
- * stream would bring it; T3_ECHO_DELAY_MS waits between the words. Where
+ * stream would bring it; T3_ECHO_DELAY_MS waits between the words. Each
+ * file attached to that message comes first, as a line of its own:
+ * "[attached NAME: MIME-TYPE, N bytes]". Where
  * a wire format is asked of it (a request body, a URL) it speaks
  * OpenAI's. See provider.h. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "provider.h"
 
 /* ms milliseconds, or less when *cancel is set meanwhile */
@@ -21,10 +24,21 @@ static void nap(long ms, volatile sig_atomic_t *cancel)
 static int echo_answer(struct prov_decoder *d, const struct prov_req *req,
 		       const struct prov_local *io)
 {
-	const char *s = req->nmsgs ? req->msgs[req->nmsgs - 1].text : "";
+	const struct prov_msg *last = req->nmsgs ? &req->msgs[req->nmsgs - 1] : NULL;
+	const char *s = last ? last->text : "";
 	const char *delay = getenv("T3_ECHO_DELAY_MS");
 	long ms = delay ? atol(delay) : 0;
 	int rc;
+
+	for (size_t i = 0; last && i < last->nparts; i++) {
+		const struct prov_part *a = &last->parts[i];
+		char *line = xasprintf("[attached %s: %s, %zu bytes]\n", a->name, a->mime_type,
+				       a->size);
+		rc = prov_emit_text(d, line, strlen(line));
+		free(line);
+		if (rc)
+			return rc;
+	}
 
 	while (*s) {
 		size_t n = strcspn(s, " \n\t");

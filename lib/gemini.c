@@ -23,6 +23,16 @@ static json_t *part_new(const char *text)
 	return p;
 }
 
+/* An attachment: an "inline_data" part, before the message's text. */
+static json_t *inline_part_new(const struct prov_part *a)
+{
+	json_t *p = json_object(), *d = json_object();
+	json_object_set_new(d, "mime_type", json_string(a->mime_type));
+	json_object_set_new(d, "data", json_string(a->base64));
+	json_object_set_new(p, "inline_data", d);
+	return p;
+}
+
 /* Gemini 3 and later take a thinkingLevel; a thinkingBudget there is
  * only tolerated (and both together are refused). */
 static int thinks_in_levels(const char *model)
@@ -53,6 +63,8 @@ static json_t *gemini_build_body(const struct prov_req *req, const struct prov_i
 			json_array_append_new(contents, c);
 			last_role = role;
 		}
+		for (size_t k = 0; k < req->msgs[i].nparts; k++)
+			json_array_append_new(parts, inline_part_new(&req->msgs[i].parts[k]));
 		json_array_append_new(parts, part_new(req->msgs[i].text));
 	}
 	json_object_set_new(body, "contents", contents);

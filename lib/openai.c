@@ -14,6 +14,37 @@ static json_t *msg_new(const char *role, const char *text)
 	return m;
 }
 
+/* A message with attachments: content is an array of parts, the files
+ * first ("image_url" with a data: URL, a PDF as "file" with "file_data"),
+ * then the text. */
+static json_t *content_parts_new(const struct prov_msg *msg)
+{
+	json_t *parts = json_array(), *p, *o;
+
+	for (size_t i = 0; i < msg->nparts; i++) {
+		const struct prov_part *a = &msg->parts[i];
+		struct strbuf url = STRBUF_INIT;
+		sb_addf(&url, "data:%s;base64,", a->mime_type);
+		sb_adds(&url, a->base64);
+		p = json_object();
+		o = json_object();
+		if (a->kind == PROV_PART_PDF) {
+			json_object_set_new(p, "type", json_string("file"));
+			json_object_set_new(o, "filename", prov_json_str(*a->name ? a->name : "file.pdf"));
+			json_object_set_new(o, "file_data", json_stringn(url.buf, url.len));
+			json_object_set_new(p, "file", o);
+		} else {
+			json_object_set_new(p, "type", json_string("image_url"));
+			json_object_set_new(o, "url", json_stringn(url.buf, url.len));
+			json_object_set_new(p, "image_url", o);
+		}
+		sb_release(&url);
+		json_array_append_new(parts, p);
+	}
+	json_array_append_new(parts, prov_text_part_new(msg->text));
+	return parts;
+}
+
 /* the decoder's private state */
 struct openai_state {
 	int think;		/* where a leading <think> block stands */
@@ -31,9 +62,12 @@ static json_t *openai_build_body(const struct prov_req *req, const struct prov_i
 	json_object_set_new(body, "model", prov_json_str(req->model));
 	if (req->system)
 		json_array_append_new(msgs, msg_new("system", req->system));
-	for (i = 0; i < req->nmsgs; i++)
-		json_array_append_new(msgs, msg_new(req->msgs[i].role,
-						    req->msgs[i].text));
+	for (i = 0; i < req->nmsgs; i++) {
+		json_t *m = msg_new(req->msgs[i].role, req->msgs[i].text);
+		if (req->msgs[i].nparts)
+			json_object_set_new(m, "content", content_parts_new(&req->msgs[i]));
+		json_array_append_new(msgs, m);
+	}
 	json_object_set_new(body, "messages", msgs);
 	if (req->has_temperature)
 		json_object_set_new(body, "temperature",

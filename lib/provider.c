@@ -206,6 +206,14 @@ json_t *prov_json_str(const char *s)
 	return s ? prov_json_strn(s, strlen(s)) : json_null();
 }
 
+json_t *prov_text_part_new(const char *text)
+{
+	json_t *t = json_object();
+	json_object_set_new(t, "type", json_string("text"));
+	json_object_set_new(t, "text", prov_json_str(text ? text : ""));
+	return t;
+}
+
 json_t *prov_json_strn(const char *s, size_t len)
 {
 	struct strbuf sb = STRBUF_INIT;

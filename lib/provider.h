@@ -78,9 +78,25 @@ struct prov_info {
  * (OpenAI's own API). Never NULL. */
 const struct prov_info *prov_info_of(const char *provider);
 
+/* A file sent with a message (lib/attach.c reads and checks them): the
+ * adapters put each before the message's text, in their own format --
+ * OpenAI an "image_url" part with a data: URL or a "file" part with
+ * "file_data"; Anthropic an "image" or "document" block with a base64
+ * source; Gemini an "inline_data" part; echo names it in its answer. */
+enum prov_part_kind { PROV_PART_IMAGE, PROV_PART_PDF };
+struct prov_part {
+	enum prov_part_kind kind;
+	const char *mime_type;	/* image/png, ..., application/pdf */
+	const char *name;	/* the file's name, "" if none */
+	size_t size;		/* bytes */
+	const char *base64;	/* the bytes, base64 (standard, padded) */
+};
+
 struct prov_msg {
 	const char *role;	/* "user" or "assistant" */
 	const char *text;
+	const struct prov_part *parts;	/* NULL when nparts is 0 */
+	size_t nparts;
 };
 
 struct prov_req {
@@ -331,6 +347,9 @@ long prov_json_long(const json_t *obj, const char *key, long dflt);
 json_t *prov_json_str(const char *s);
 /* The same for n bytes (a piece of a stream, not NUL-terminated). */
 json_t *prov_json_strn(const char *s, size_t n);
+/* {"type":"text","text":TEXT}: the text after a message's attachments
+ * (OpenAI's content parts, Anthropic's content blocks). */
+json_t *prov_text_part_new(const char *text);
 /* Set d->res.error to a one-line "CODE: MESSAGE" from the error that root
  * reports: its "error" member when that is an object, else root itself (a
  * top-level "error" string, "message"), else one in its first choice

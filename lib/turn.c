@@ -93,6 +93,9 @@ int turn_opts_check(const struct turn_opts *o, int have_prompt)
 		return t3_error(T3_EUSAGE, "a title is one line, not blank");
 	if (!have_prompt && !o->retry && !o->branch)
 		return t3_error(T3_EUSAGE, "no prompt: give it as arguments or on standard input");
+	if (o->nattach && !have_prompt)
+		return t3_error(T3_EUSAGE, "-a sends files with a prompt: %s takes none",
+				o->retry ? "--retry" : "--branch without a prompt");
 	return 0;
 }
 
@@ -132,6 +135,7 @@ void turn_release(struct turn *t)
 	free_secret(t->api_key);
 	chat_msgs_free(t->rows, t->nrows);
 	free(t->msgs);
+	attach_set_release(&t->att);
 	chat_release(&t->chat);
 	model_release(&t->model);
 	user_release(&t->user);
@@ -303,9 +307,12 @@ static int build_messages(struct turn *t)
 		if (blank(t->rows[i].text))
 			continue;
 		t->msgs[t->nmsgs].role = !strcmp(t->rows[i].sender_type, "ai") ? "assistant" : "user";
+		attach_parts_of(&t->att, t->rows[i].message_id, &t->msgs[t->nmsgs].parts,
+				&t->msgs[t->nmsgs].nparts);
 		t->msgs[t->nmsgs++].text = t->rows[i].text;
 	}
 	t->msgs[t->nmsgs].role = "user";
+	attach_parts_of(&t->att, "", &t->msgs[t->nmsgs].parts, &t->msgs[t->nmsgs].nparts);
 	t->msgs[t->nmsgs++].text = t->prompt;
 	return 0;
 }
@@ -448,7 +455,8 @@ static int store_prompt(struct turn *t, char parent[UUID_STRLEN + 1])
 	}
 	/* a retry answers a stored question; a branch may have no prompt */
 	if (r || (!t->o.retry && t->prompt &&
-		  (r = chats_add_user(t->ddb, t->chat.chat_id, parent, t->prompt, t->user_msg_id))) ||
+		  ((r = chats_add_user(t->ddb, t->chat.chat_id, parent, t->prompt, t->user_msg_id)) ||
+		   (r = attach_store(t->ddb, &t->att, t->user_msg_id)))) ||
 	    (r = db_commit(t->ddb))) {
 		db_rollback(t->ddb);
 		return r;
@@ -531,6 +539,13 @@ static int prepare(struct turn *t, const struct config *cfg)
 	}
 	if ((r = choose_model(t, cfg)) || (r = choose_provider(t, cfg)))
 		return r;
+	/* the files given, read and checked before anything is written; text
+	 * files are quoted into the prompt */
+	if (t->prompt && ((r = attach_read_files(&t->att, o->attach, o->nattach, t->prompt)) ||
+			  (r = attach_check_new(ddb, &t->model, &t->att))))
+		return r;
+	if (t->att.prompt)
+		t->prompt = t->att.prompt;
 	/* the user last (a continued chat has found it): every refusal above
 	 * leaves the data as it was, even the default account uncreated */
 	if (!t->have_chat && (r = acting_user(t, cfg)))
@@ -538,7 +553,8 @@ static int prepare(struct turn *t, const struct config *cfg)
 	if (t->have_chat) {
 		/* the thread the chat goes on from: its tip's, or --from's */
 		if ((r = chats_thread(ddb, t->chat.chat_id, t->from.message_id[0] ?
-				      t->from.message_id : NULL, &t->rows, &t->nrows)))
+				      t->from.message_id : NULL, &t->rows, &t->nrows)) ||
+		    (r = attach_load_chat(&t->att, ddb, t->chat.chat_id)))
 			return r;
 		t->nhist = t->nrows;
 		if (o->retry && (r = retry_question(t)))
@@ -550,7 +566,7 @@ static int prepare(struct turn *t, const struct config *cfg)
 	t->system = o->system ? o->system : t->have_chat ? t->chat.system_prompt : NULL;
 	if (blank(t->system))
 		t->system = NULL;
-	if ((r = build_messages(t)))
+	if ((r = build_messages(t)) || (r = attach_check(ddb, &t->model, t->msgs, t->nmsgs)))
 		return r;
 	/* what an earlier run could not finish (a lock, a kill) first, so
 	 * the quota left is the true one; a lock now leaves it to the next */

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "attach.h"
 #include "buf.h"
 #include "chats.h"
 #include "config.h"
@@ -60,6 +61,8 @@ struct turn_opts {
 				   message; with no prompt only that */
 	int retry;		/* answer the thread's last question again (prompt
 				   NULL): the new answer a sibling of the old */
+	const char *const *attach;	/* files sent with the prompt (attach.h) */
+	size_t nattach;
 };
 
 struct turn;
@@ -127,6 +130,7 @@ struct turn {
 	size_t nrows;
 	struct prov_msg *msgs;
 	size_t nmsgs;
+	struct attach_set att;	/* the new message's files and the history's */
 	struct prov_req req;
 	char *url, *body, *headers[PROV_MAX_HEADERS];
 	size_t nheaders;
@@ -158,7 +162,8 @@ void turn_release(struct turn *t);
 /* Prepare a turn of prompt (kept by pointer: it must outlive the turn)
  * on the open databases. Clears *o->cancel. 0, or the exit code after a
  * message: T3_ENEG (user or chat not found), T3_EUSAGE (no model),
- * T3_EDATA, T3_EPOLICY (model refused, quota used up, too long a prompt). */
+ * T3_EDATA, T3_EPOLICY (model refused, quota used up, too long a prompt,
+ * an attachment the model or its API does not take). */
 int turn_prepare(struct turn *t, struct db *udb, struct db *ddb, const struct config *cfg,
 		 const struct turn_opts *o, const char *prompt, const struct turn_sink *sink);
 

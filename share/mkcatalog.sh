@@ -7,7 +7,7 @@
 # Bump VERSION whenever the output changes: `t3-models sync` compares it.
 set -eu
 SRC=${1:-../shared/data/model-catalog.tsv}
-VERSION=2026.11.25.2
+VERSION=2026.12.06.1
 printf '# t3 model catalog\tversion=%s\n' "$VERSION"
 printf '# source: litellm model_prices_and_context_window.json, commit 00035b69f416be24e2e323c13198d9b7d2d1bdf9, read 2026-11-25 (figures as of mid-July 2026); local entries added by t3\n'
 # default aliases, "# alias<TAB>NAME<TAB>PROVIDER/MODEL" (t3-models(1))
@@ -42,5 +42,6 @@ for m in llama3.2 llama3.1 qwen2.5 mistral gemma3 deepseek-r1; do
 	r=0; [ "$m" = deepseek-r1 ] && r=1
 	printf 'ollama\t%s\topenai\t131072\t\t0\t0\t\t\t0\t0\t0\t0\t%s\t0\t\t\n' "$m" "$r"
 done
-# the offline demo and test model built into t3-chat
-printf 'echo\techo\techo\t1000000\t\t0\t0\t\t\t0\t0\t0\t0\t0\t0\t\t\n'
+# the offline demo and test model built into t3-chat; it takes images and
+# PDFs (it names them in its answer: t3-chat(1), ATTACHMENTS)
+printf 'echo\techo\techo\t1000000\t\t0\t0\t\t\t0\t1\t1\t1\t0\t0\t\t\n'

@@ -121,7 +121,7 @@ unchanged "bad list options leave the databases unchanged"
 # --- output formats -------------------------------------------------------
 run t3-models list --json --provider echo
 is_out '[
-{"model_id":"'"$(sql "$DDB" "SELECT model_id FROM model_capabilities WHERE model_name='echo'")"'","provider_name":"echo","model_name":"echo","api":"echo","is_active":true,"max_token_limit":1000000,"max_output_tokens":null,"input_usd_per_1k":0.0,"output_usd_per_1k":0.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,"usd_per_1k_tokens":0.0,"supports_images":false,"supports_pdfs":false,"multimodal_input":false,"reasoning_enabled":false,"supports_tools":false,"deprecation_date":null,"replacement":null,"origin":"catalog","user_modified":false,"catalog_version":"'"$version"'","deprecated":false,"aliases":[]}
+{"model_id":"'"$(sql "$DDB" "SELECT model_id FROM model_capabilities WHERE model_name='echo'")"'","provider_name":"echo","model_name":"echo","api":"echo","is_active":true,"max_token_limit":1000000,"max_output_tokens":null,"input_usd_per_1k":0.0,"output_usd_per_1k":0.0,"reasoning_usd_per_1k":null,"cached_usd_per_1k":null,"usd_per_1k_tokens":0.0,"supports_images":true,"supports_pdfs":true,"multimodal_input":true,"reasoning_enabled":false,"supports_tools":false,"deprecation_date":null,"replacement":null,"origin":"catalog","user_modified":false,"catalog_version":"'"$version"'","deprecated":false,"aliases":[]}
 ]' "list --json: the frozen record"
 run t3-models list --jsonl --provider openai
 is "$(wc -l <"$OUT" | tr -d ' ')" 16 "--jsonl: one object per line"
