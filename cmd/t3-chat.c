@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat-history.h"
+#include "chat-roles.h"
 #include "chat-sink.h"
 #include "common.h"
 #include "http.h"
@@ -19,13 +20,16 @@
 /* long-only options (the others have a short letter) */
 enum {
 	OPT_CHAT = OPT_COMMON_END, OPT_USER, OPT_TEMPERATURE, OPT_MAX_TOKENS,
-	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT
+	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT,
+	OPT_ROLE
 };
 
 static struct {
 	struct common c;
 	struct turn_opts t;
 	int show_reasoning, usage, verbose;
+	const char **options;	/* -o KEY=VALUE, in order */
+	size_t noptions;
 } o = { .t = { .retries = -1, .stall_s = -1 } };
 
 /* Ctrl-C and SIGTERM cancel the answer under way */
@@ -38,9 +42,12 @@ static void usage(FILE *fp)
 	      "               [--temperature T] [--max-tokens N]\n"
 	      "               [--reasoning-effort low|medium|high] [--show-reasoning]\n"
 	      "               [--no-stream] [--json | --jsonl] [-u] [-n] [-v]\n"
-	      "               [--retries N] [--timeout SECONDS] [PROMPT...]\n"
+	      "               [--retries N] [--timeout SECONDS] [--role NAME]\n"
+	      "               [-o KEY=VALUE]... [PROMPT...]\n"
 	      "history: --list, --show, --search, --rm, --rename, --export, --import\n"
 	      "         (t3-chat --list --help)\n"
+	      "roles:   --save-role NAME -s TEXT, --roles, --rm-role NAME\n"
+	      "         (t3-chat --roles --help)\n"
 	      "\n"
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
@@ -50,6 +57,10 @@ static void usage(FILE *fp)
 	      "                        model, T3_MODEL, or 'model = ...' in the config file;\n"
 	      "                        -m echo is offline\n"
 	      "  -s, --system TEXT     system prompt (stored with a new chat)\n"
+	      "      --role NAME       a saved role's prompt as the system prompt (not with -s)\n"
+	      "  -o, --option KEY=VALUE  a provider option beyond the flags above, checked\n"
+	      "                        against the model's API: top_p, top_k, seed, stop,\n"
+	      "                        frequency_penalty, presence_penalty (repeatable)\n"
 	      "  -c, --continue        continue your latest chat\n"
 	      "      --chat ID         continue that chat (an id or a unique prefix)\n"
 	      "      --user EMAIL      act as this user (or T3_USER, or 'user = ...' in the\n"
@@ -138,9 +149,11 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "retries", required_argument, NULL, OPT_RETRIES },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "option", required_argument, NULL, 'o' },
 		{ 0 }
 	};
-	static const char optstring[] = ":m:s:cunvqh";
+	static const char optstring[] = ":m:s:o:cunvqh";
 	struct config cfg = { 0 };
 	struct turn t;
 	struct chat_writer w = { 0 };
@@ -150,6 +163,10 @@ int main(int argc, char **argv)
 
 	/* --list, --show, --search, --rm, ...: the history, never a turn */
 	r = chat_history_main(argc, argv, &handled);
+	if (handled)
+		return r;
+	/* --save-role, --roles, --rm-role: the saved system prompts */
+	r = chat_roles_main(argc, argv, &handled);
 	if (handled)
 		return r;
 	common_init(&o.c, "t3-chat");
@@ -192,6 +209,11 @@ int main(int argc, char **argv)
 			}
 			o.t.effort = optarg;
 			break;
+		case OPT_ROLE: o.t.role = optarg; break;
+		case 'o':
+			o.options = xrealloc(o.options, (o.noptions + 1) * sizeof *o.options);
+			o.options[o.noptions++] = optarg;
+			break;
 		case 'u': o.usage = 1; break;
 		case 'n': o.t.no_log = 1; break;
 		case 'v': o.verbose = 1; break;
@@ -219,6 +241,12 @@ int main(int argc, char **argv)
 		r = common_bad_usage("choose one of -c and --chat");
 		goto out;
 	}
+	if (o.t.role && o.t.system) {
+		r = common_bad_usage("choose one of --role and -s");
+		goto out;
+	}
+	o.t.options = o.options;
+	o.t.noptions = o.noptions;
 	/* libcurl's TLS set-up overlaps the database work below */
 	http_prepare();
 	if ((r = read_prompt(argc - optind, argv + optind, &prompt)))
@@ -252,6 +280,7 @@ int main(int argc, char **argv)
 out:
 	turn_release(&t);
 	free(prompt);
+	free(o.options);
 	config_release(&cfg);
 	http_ready();
 	return common_exit(&o.c, r);
