@@ -150,28 +150,15 @@ static void usage(FILE *fp)
 
 /* The mode of argv, or M_NONE; argv is scanned in a copy (getopt
  * permutes) and getopt is reset for the caller. */
+static int mode_of(int opt)
+{
+	return opt == 'l' ? M_LIST : opt >= H_SHOW && opt <= H_IMPORT ?
+	       (enum mode)(M_SHOW + (opt - H_SHOW)) : M_NONE;
+}
+
 static enum mode scan_mode(int argc, char **argv, int *twice)
 {
-	char **copy = xcalloc((size_t)argc + 1, sizeof *copy);
-	enum mode m = M_NONE;
-	int opt;
-
-	*twice = 0;
-	memcpy(copy, argv, (size_t)argc * sizeof *copy);
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, copy, scan_optstring, longopts, NULL)) != -1) {
-		enum mode this = opt == 'l' ? M_LIST : opt >= H_SHOW && opt <= H_IMPORT ?
-				 (enum mode)(M_SHOW + (opt - H_SHOW)) : M_NONE;
-		if (this == M_NONE)
-			continue;
-		if (m != M_NONE && m != this)
-			*twice = 1;
-		m = this;
-	}
-	free(copy);
-	optind = 0;
-	return m;
+	return (enum mode)common_scan_mode(argc, argv, scan_optstring, longopts, mode_of, twice);
 }
 
 /* ---- helpers ---- */

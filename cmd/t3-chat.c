@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat-history.h"
+#include "chat-roles.h"
 #include "chat-sink.h"
 #include "common.h"
 #include "http.h"
@@ -20,7 +21,8 @@
 enum {
 	OPT_CHAT = OPT_COMMON_END, OPT_USER, OPT_TEMPERATURE, OPT_MAX_TOKENS,
 	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT,
-	OPT_TITLE, OPT_NO_TITLE, OPT_FROM, OPT_BRANCH, OPT_RETRY
+	OPT_TITLE, OPT_NO_TITLE, OPT_FROM, OPT_BRANCH, OPT_RETRY,
+	OPT_ROLE
 };
 
 static struct {
@@ -28,6 +30,8 @@ static struct {
 	struct turn_opts t;
 	int show_reasoning, usage, verbose;
 	const char **attach;	/* -a FILE..., in order */
+	const char **options;	/* -o KEY=VALUE, in order */
+	size_t noptions;
 } o = { .t = { .retries = -1, .stall_s = -1 } };
 
 /* Ctrl-C and SIGTERM cancel the answer under way */
@@ -47,6 +51,8 @@ static void usage(FILE *fp)
 	      "       t3-chat --branch MSGID [options] [PROMPT...]\n"
 	      "history: --list, --show, --search, --rm, --rename, --export, --import\n"
 	      "         (t3-chat --list --help)\n"
+	      "roles:   --save-role NAME -s TEXT, --roles, --rm-role NAME\n"
+	      "         (t3-chat --roles --help)\n"
 	      "\n"
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
@@ -58,6 +64,10 @@ static void usage(FILE *fp)
 	      "  -s, --system TEXT     system prompt (stored with a new chat)\n"
 	      "  -a, --attach FILE     send an image (PNG, JPEG, WebP, GIF) or a PDF with the\n"
 	      "                        prompt, or quote a text file into it; repeatable\n"
+	      "      --role NAME       a saved role's prompt as the system prompt (not with -s)\n"
+	      "  -o, --option KEY=VALUE  a provider option beyond the flags above, checked\n"
+	      "                        against the model's API: top_p, top_k, seed, stop,\n"
+	      "                        frequency_penalty, presence_penalty (repeatable)\n"
 	      "  -c, --continue        continue your latest chat\n"
 	      "      --chat ID         continue that chat (an id or a unique prefix)\n"
 	      "      --user EMAIL      act as this user (or T3_USER, or 'user = ...' in the\n"
@@ -165,9 +175,11 @@ int main(int argc, char **argv)
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "branch", required_argument, NULL, OPT_BRANCH },
 		{ "retry", no_argument, NULL, OPT_RETRY },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "option", required_argument, NULL, 'o' },
 		{ 0 }
 	};
-	static const char optstring[] = ":m:s:a:cunvqh";
+	static const char optstring[] = ":m:s:a:o:cunvqh";
 	struct config cfg = { 0 };
 	struct turn t;
 	struct chat_writer w = { 0 };
@@ -177,6 +189,10 @@ int main(int argc, char **argv)
 
 	/* --list, --show, --search, --rm, ...: the history, never a turn */
 	r = chat_history_main(argc, argv, &handled);
+	if (handled)
+		return r;
+	/* --save-role, --roles, --rm-role: the saved system prompts */
+	r = chat_roles_main(argc, argv, &handled);
 	if (handled)
 		return r;
 	common_init(&o.c, "t3-chat");
@@ -224,6 +240,11 @@ int main(int argc, char **argv)
 			}
 			o.t.effort = optarg;
 			break;
+		case OPT_ROLE: o.t.role = optarg; break;
+		case 'o':
+			o.options = xrealloc(o.options, (o.noptions + 1) * sizeof *o.options);
+			o.options[o.noptions++] = optarg;
+			break;
 		case 'u': o.usage = 1; break;
 		case 'n': o.t.no_log = 1; break;
 		case 'v': o.verbose = 1; break;
@@ -256,6 +277,12 @@ int main(int argc, char **argv)
 		r = common_bad_usage("choose one of -c and --chat");
 		goto out;
 	}
+	if (o.t.role && o.t.system) {
+		r = common_bad_usage("choose one of --role and -s");
+		goto out;
+	}
+	o.t.options = o.options;
+	o.t.noptions = o.noptions;
 	/* libcurl's TLS set-up overlaps the database work below */
 	http_prepare();
 	/* --retry and --branch: a prompt only if given */
@@ -299,6 +326,7 @@ out:
 	turn_release(&t);
 	free(prompt);
 	free(o.attach);
+	free(o.options);
 	config_release(&cfg);
 	http_ready();
 	return common_exit(&o.c, r);

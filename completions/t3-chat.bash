@@ -102,6 +102,12 @@ _t3_chat()
 	--reasoning-effort)
 		COMPREPLY=($(compgen -W "low medium high" -- "$cur"))
 		;;
+	-o | --option)
+		COMPREPLY=($(compgen -S = -W "top_p top_k seed stop frequency_penalty presence_penalty" -- "$cur"))
+		compopt -o nospace 2>/dev/null
+		;;
+	--role | --rm-role | --save-role)
+		;;
 	-a | --attach | --user-db | --data-db)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
@@ -116,7 +122,8 @@ _t3_chat()
 				--show-reasoning --no-stream --json --jsonl -u --usage
 				-n --no-log -v --verbose --retries --timeout --user-db
 				--data-db --help --version --title --no-title --from
-				--retry --branch $_t3_chat_history_opts" -- "$cur"))
+				--retry --branch -o --option --role --save-role
+				--roles --rm-role $_t3_chat_history_opts" -- "$cur"))
 		fi
 		;;
 	esac

@@ -119,6 +119,8 @@ static json_t *anthropic_build_body(const struct prov_req *req, const struct pro
 		max = thinks ? PROV_ANTHROPIC_THINKING_MAX_TOKENS
 			     : PROV_ANTHROPIC_DEFAULT_MAX_TOKENS;
 	json_object_set_new(body, "max_tokens", json_integer(max));
+	if (req->options)	/* -o: top level (stop as stop_sequences) */
+		json_object_update(body, (json_t *)req->options);
 	if (req->stream)
 		json_object_set_new(body, "stream", json_true());
 	return body;

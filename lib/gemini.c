@@ -96,6 +96,8 @@ static json_t *gemini_build_body(const struct prov_req *req, const struct prov_i
 	}
 	if (max > 0)
 		json_object_set_new(gc, "maxOutputTokens", json_integer(max));
+	if (req->options)	/* -o: in generationConfig, as topP, topK, ... */
+		json_object_update(gc, (json_t *)req->options);
 	if (json_object_size(gc))
 		json_object_set_new(body, "generationConfig", gc);
 	else

@@ -80,6 +80,8 @@ static json_t *openai_build_body(const struct prov_req *req, const struct prov_i
 	if (req->reasoning_effort)
 		json_object_set_new(body, "reasoning_effort",
 				    json_string(req->reasoning_effort));
+	if (req->options)	/* -o: top level */
+		json_object_update(body, (json_t *)req->options);
 	if (req->stream) {
 		json_object_set_new(body, "stream", json_true());
 		if (!(info->quirks & PROV_Q_NO_STREAM_OPTIONS)) {

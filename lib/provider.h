@@ -113,7 +113,39 @@ struct prov_req {
 	int reasoning_text;	/* ask for the thinking text where that is a
 				   choice (Anthropic's thinking.display) */
 	int stream;
+	/* -o options: wire name -> value, from prov_options_parse (may be
+	 * NULL); each adapter puts them where its API takes them */
+	const json_t *options;
 };
+
+/* ---- options beyond the named flags (t3-chat -o KEY=VALUE) ---- */
+
+enum prov_opt_type {
+	PROV_OPT_NUMBER,	/* a number from min to max */
+	PROV_OPT_INTEGER,	/* an integer from min to max */
+	PROV_OPT_STOP		/* stop sequences: a string, or a JSON array
+				   of 1 to max non-empty strings; repeated,
+				   they add up */
+};
+struct prov_option {
+	const char *key;	/* the name given: one vocabulary for all */
+	const char *wire;	/* the member the API takes */
+	enum prov_opt_type type;
+	double min, max;
+};
+/* The options api takes (its wire format's), ended by a NULL key:
+ * OpenAI top_p, frequency_penalty, presence_penalty, seed, stop (top
+ * level); Anthropic top_p, top_k, stop (as stop_sequences, top level);
+ * Gemini top_p, top_k, frequency_penalty, presence_penalty, seed, stop
+ * (as generationConfig's topP, topK, frequencyPenalty, presencePenalty,
+ * seed, stopSequences). */
+const struct prov_option *prov_options_of(enum prov_api api);
+/* "KEY=VALUE" strings checked against api's list, as a new object of
+ * wire names and JSON values (*out NULL when n is 0). 0, or T3_EUSAGE
+ * after a message naming the key and, for an unknown one, the valid
+ * keys; a key a named flag sets (temperature, max_tokens, ...) is
+ * refused, naming the flag. A key given twice is refused, but stop. */
+int prov_options_parse(enum prov_api api, const char *const *kv, size_t n, json_t **out);
 
 /* The JSON request body (a new reference).
  *

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "http.h"
 #include "msg.h"
+#include "roles.h"
 #include "timeutil.h"
 #include "turn.h"
 
@@ -131,6 +132,8 @@ void turn_release(struct turn *t)
 	free(t->url);
 	free(t->body);
 	free(t->message);
+	json_decref(t->options);
+	free(t->role_prompt);
 	free(t->base_url);
 	free_secret(t->api_key);
 	chat_msgs_free(t->rows, t->nrows);
@@ -145,47 +148,82 @@ void turn_release(struct turn *t)
 /* ---- the acting user and the chat ---- */
 
 /* --user, T3_USER or the config's user; NULL for the local account */
-static const char *named_user(const struct turn *t, const struct config *cfg)
+static const char *named_user(const char *email, const struct config *cfg)
 {
-	const char *who = t->o.user ? t->o.user : getenv("T3_USER");
+	const char *who = email ? email : getenv("T3_USER");
 
 	if (!who || !*who)
 		who = config_get(cfg, "user");
 	return who && *who ? who : NULL;
 }
 
-static int acting_user(struct turn *t, const struct config *cfg)
+int turn_acting_user(struct db *udb, const struct config *cfg, const char *email, int create,
+		     struct user *u)
 {
-	const char *who = named_user(t, cfg);
-	struct user *u = &t->user;
+	const char *who = named_user(email, cfg);
 	int64_t allowance;
 	int r;
 
 	if (who) {
-		r = users_find(t->udb, who, u);
+		r = users_find(udb, who, u);
 		return r == T3_ENEG ? t3_error(T3_ENEG, "user '%s' not found", who) : r;
 	}
 	/* a single person needs no admin step: a local account on first use */
-	if ((r = users_find(t->udb, TURN_DEFAULT_USER, u)) != T3_ENEG)
+	if ((r = users_find(udb, TURN_DEFAULT_USER, u)) != T3_ENEG)
 		return r;
-	if ((r = db_begin(t->udb)))
+	memset(u, 0, sizeof *u);
+	if (!create)
+		return 0;
+	if ((r = db_begin(udb)))
 		return r;
-	if (plans_allowance_quiet(t->udb, LOCAL_PLAN, &allowance) &&
-	    (r = plans_set(t->udb, LOCAL_PLAN, LOCAL_ALLOWANCE,
+	if (plans_allowance_quiet(udb, LOCAL_PLAN, &allowance) &&
+	    (r = plans_set(udb, LOCAL_PLAN, LOCAL_ALLOWANCE,
 			   "the default account of a single-person install")))
 		goto fail;
-	memset(u, 0, sizeof *u);
 	u->email = xstrdup(TURN_DEFAULT_USER);
 	u->subscription_plan = xstrdup(LOCAL_PLAN);
 	u->timezone = xstrdup("UTC");
 	u->token_quota = LOCAL_ALLOWANCE;
-	if ((r = users_insert(t->udb, u)) || (r = db_commit(t->udb)))
+	if ((r = users_insert(udb, u)) || (r = db_commit(udb)))
 		goto fail;
 	return 0;
 fail:
-	db_rollback(t->udb);
+	db_rollback(udb);
 	user_release(u);
 	memset(u, 0, sizeof *u);
+	return r;
+}
+
+static int acting_user(struct turn *t, const struct config *cfg)
+{
+	return turn_acting_user(t->udb, cfg, t->o.user, 1, &t->user);
+}
+
+/* --role: the saved prompt is the turn's system prompt. Looked up before
+ * the local account is made, so that a role not found changes nothing. */
+static int role_prompt(struct turn *t, const struct config *cfg)
+{
+	struct user u = { 0 };
+	const char *uid = t->user.user_id;
+	int r;
+
+	if (!t->o.role)
+		return 0;
+	if (t->o.system)
+		return t3_error(T3_EUSAGE, "choose one of --role and -s");
+	if ((r = roles_check_name(t->o.role)))
+		return r;
+	if (!t->have_chat) {
+		if ((r = turn_acting_user(t->udb, cfg, t->o.user, 0, &u)))
+			return r;
+		uid = u.user_id;
+	}
+	r = roles_get(t->ddb, uid, t->o.role, &t->role_prompt);
+	user_release(&u);
+	if (r == T3_ENEG)
+		return t3_error(T3_ENEG, "role '%s' not found", t->o.role);
+	if (!r)
+		t->o.system = t->role_prompt;
 	return r;
 }
 
@@ -194,7 +232,7 @@ fail:
  * a local account not yet made has no chat to continue. */
 static int continued_chat(struct turn *t, const struct config *cfg)
 {
-	const char *who = named_user(t, cfg);
+	const char *who = named_user(t->o.user, cfg);
 	int r = users_find(t->udb, who ? who : TURN_DEFAULT_USER, &t->user);
 
 	if (r == T3_ENEG && who)
@@ -387,6 +425,9 @@ static int choose_provider(struct turn *t, const struct config *cfg)
 	if (prov_api_parse(m->api, &api))
 		return t3_error(T3_EDATA, "model '%s' has an unknown api '%s'", m->model_name, m->api);
 	t->ops = prov_ops_of(api);
+	if (t->o.noptions &&
+	    (r = prov_options_parse(api, t->o.options, t->o.noptions, &t->options)))
+		return r;
 	if (t->o.has_temperature && !prov_takes_temperature(api, m->provider_name, m->model_name,
 							    m->reasoning_enabled))
 		return t3_error(T3_EPOLICY, "model '%s' does not take a temperature (its API "
@@ -481,6 +522,7 @@ static void build_request(struct turn *t)
 	q->reasoning_effort = t->o.effort;
 	q->reasoning_text = t->o.reasoning_text;
 	q->stream = !t->o.no_stream;
+	q->options = t->options;
 	if (t->ops->answer)
 		return;
 	jb = prov_build_body(t->ops->api, q);
@@ -537,7 +579,8 @@ static int prepare(struct turn *t, const struct config *cfg)
 			return r;
 		return 0;
 	}
-	if ((r = choose_model(t, cfg)) || (r = choose_provider(t, cfg)))
+	if ((r = choose_model(t, cfg)) || (r = choose_provider(t, cfg)) ||
+	    (r = role_prompt(t, cfg)))
 		return r;
 	/* the files given, read and checked before anything is written; text
 	 * files are quoted into the prompt */

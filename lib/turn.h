@@ -63,6 +63,13 @@ struct turn_opts {
 				   NULL): the new answer a sibling of the old */
 	const char *const *attach;	/* files sent with the prompt (attach.h) */
 	size_t nattach;
+	/* options beyond the named flags (-o): "KEY=VALUE" strings, checked
+	 * against the model's API (prov_options_parse) before anything is
+	 * stored or sent */
+	const char *const *options;
+	size_t noptions;
+	const char *role;	/* a saved role (roles.h) whose prompt is the
+				   system prompt; a usage error with system */
 };
 
 struct turn;
@@ -132,6 +139,8 @@ struct turn {
 	size_t nmsgs;
 	struct attach_set att;	/* the new message's files and the history's */
 	struct prov_req req;
+	json_t *options;	/* o.options parsed, or NULL */
+	char *role_prompt;	/* o.role's prompt, or NULL */
 	char *url, *body, *headers[PROV_MAX_HEADERS];
 	size_t nheaders;
 	struct usage_hold hold;
@@ -152,6 +161,14 @@ int turn_parse_long(const char *s, const char *what, long min, long max, long *o
 /* Settings the options left unset (< 0) from the config's "retries" and
  * "timeout", else the defaults. 0, or T3_EDATA after a message. */
 int turn_opts_config(struct turn_opts *o, const struct config *cfg);
+
+/* The acting user: email, else T3_USER, else the config's "user", else
+ * the local account (TURN_DEFAULT_USER), made on first use when create
+ * (in a transaction of its own) and otherwise left with user_id "", so
+ * that every query by it finds nothing. 0, T3_ENEG after "user 'EMAIL'
+ * not found", T3_EDATA. */
+int turn_acting_user(struct db *udb, const struct config *cfg, const char *email, int create,
+		     struct user *u);
 
 /* One struct turn per turn: turn_init, turn_prepare, turn_send (or not:
  * turn_release of a prepared turn gives back the quota it held),

@@ -272,6 +272,7 @@ int users_delete(struct db *udb, struct db *ddb, const char *user_id)
 	    db_exec_text(ddb, "DELETE FROM chat_messages WHERE chat_id IN "
 			 "(SELECT chat_id FROM chat_sessions WHERE user_id = ?)", user_id, NULL) ||
 	    db_exec_text(ddb, "DELETE FROM chat_sessions WHERE user_id = ?", user_id, NULL) ||
+	    db_exec_text(ddb, "DELETE FROM chat_roles WHERE user_id = ?", user_id, NULL) ||
 	    db_commit(ddb))
 		goto fail_d;
 	if (usage_delete_charges(udb, user_id) ||

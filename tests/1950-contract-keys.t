@@ -4,7 +4,7 @@
 # or object) are what the page says; a usage error writes nothing on
 # stdout.
 . "$(dirname "$0")/lib.sh"
-have jq 40 || { done_testing; }
+have jq 44 || { done_testing; }
 T7=$TESTDIR/../man/t3.7
 
 # keys_doc NAME: the documented list of record NAME, space-separated
@@ -102,6 +102,13 @@ sqlite3 "$DDB" "UPDATE model_capabilities SET max_token_limit = 5 WHERE model_na
 run t3-models sync --force --dry-run --json
 is_array "t3-models sync --json is an array"
 check_keys sync "t3-models sync --json: the documented sync keys"
+
+t3-chat --save-role terse -s 'Be brief.' >/dev/null
+run t3-chat --roles --json
+is_array "t3-chat --roles --json is an array"
+check_keys role "t3-chat --roles --json: the documented role keys"
+run t3-chat --roles --tsv
+is "$(header_of)" "$(keys_doc role)" "t3-chat --roles --tsv: the same names"
 
 # A model record has no name member beside model_name (one name, one thing)
 run t3-models show gpt-4o --json

@@ -16,7 +16,7 @@ run t3-chat --help
 is_rc 0 "t3-chat --help"
 longs=$(grep -o -- '--[a-z][a-z-]*' "$OUT" | sort -u)
 shorts=$(sed -n 's/^  -\([a-z]\), --.*/\1/p' "$OUT" | sort -u)
-is "$(echo $shorts)" "a c m n s u v" "short options found in --help"
+is "$(echo $shorts)" "a c m n o s u v" "short options found in --help"
 [ "$(echo "$longs" | wc -l)" -ge 17 ]
 ok $? "long options found in --help ($(echo $longs | wc -w))"
 # The options every t3 program takes, which --help leaves out.
