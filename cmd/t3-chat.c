@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chat-history.h"
+#include "chat-repl.h"
 #include "chat-sink.h"
 #include "common.h"
 #include "http.h"
@@ -217,6 +218,12 @@ int main(int argc, char **argv)
 	}
 	if (o.t.cont && o.t.chat) {
 		r = common_bad_usage("choose one of -c and --chat");
+		goto out;
+	}
+	if (optind == argc && isatty(STDIN_FILENO)) {
+		/* no prompt and a terminal: the interactive session */
+		struct chat_repl_opts ro = { o.show_reasoning, o.usage, o.verbose };
+		r = chat_repl_main(&o.c, &cfg, &o.t, &ro);
 		goto out;
 	}
 	/* libcurl's TLS set-up overlaps the database work below */

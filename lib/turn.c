@@ -109,14 +109,18 @@ void turn_release(struct turn *t)
 
 /* ---- the acting user and the chat ---- */
 
-/* --user, T3_USER or the config's user; NULL for the local account */
-static const char *named_user(const struct turn *t, const struct config *cfg)
+const char *turn_user_name(const struct turn_opts *o, const struct config *cfg)
 {
-	const char *who = t->o.user ? t->o.user : getenv("T3_USER");
+	const char *who = o->user ? o->user : getenv("T3_USER");
 
 	if (!who || !*who)
 		who = config_get(cfg, "user");
 	return who && *who ? who : NULL;
+}
+
+static const char *named_user(const struct turn *t, const struct config *cfg)
+{
+	return turn_user_name(&t->o, cfg);
 }
 
 static int acting_user(struct turn *t, const struct config *cfg)
