@@ -368,7 +368,7 @@ static int put_chat_row(void *ctx, const char *json, size_t len)
 	title = json_string_value(json_object_get(row, "title"));
 	when = json_string_value(json_object_get(row, "updated_at"));
 	safe_append(&sb, title ? title : "", title ? strlen(title) : 0);
-	printf("%c %.8s  %.10s %.5s  %4lld  %s\n", !strcmp(id, cc->current) ? '*' : ' ', id,
+	printf("%c %s  %.10s %.5s  %4lld  %s\n", !strcmp(id, cc->current) ? '*' : ' ', id,
 	       when, when + 11, (long long)json_integer_value(json_object_get(row, "message_count")),
 	       sb.buf);
 	sb_release(&sb);
