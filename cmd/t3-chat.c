@@ -46,6 +46,7 @@ static void usage(FILE *fp)
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
 	      "stdin: the material), e.g.  git diff | t3-chat -m sonnet 'review this'\n"
+	      "With no prompt and a terminal on stdin: an interactive session (/help there).\n"
 	      "\n"
 	      "  -m, --model MODEL     a name from 't3-models list'; else a continued chat's\n"
 	      "                        model, T3_MODEL, or 'model = ...' in the config file;\n"
