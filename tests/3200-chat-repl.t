@@ -135,6 +135,7 @@ expect /etc is a directory\r\n
 expect echo> 
 send /title Etc talk\r
 expect title set
+expect echo> 
 send /usage\r
 expect this chat: 1 request, 
 expect quota left: 
@@ -144,6 +145,7 @@ expect   $id1
 expect echo> 
 send /new\r
 expect a new chat starts with the next message
+expect echo> 
 send /op\t$(echo "$id1" | cut -c1-26)\t\r
 expect chat $id1 'hello repl', 4 messages
 expect you: second turn
@@ -189,6 +191,7 @@ expect model: gpt-4o-mini (openai)
 expect gpt-4o-mini> 
 send /system Answer in French.\r
 expect system prompt set
+expect gpt-4o-mini> 
 send second\r
 expect tok0 tok1 \r\n
 expect gpt-4o-mini> 
@@ -310,6 +313,7 @@ expect gpt-4o-mini>
 mark
 send /copy\r
 expect copied the last answer (16 bytes) to the clipboard
+expect gpt-4o-mini> 
 send \x04
 wait
 EOF
