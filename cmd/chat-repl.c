@@ -917,8 +917,9 @@ int chat_repl_main(struct common *c, struct config *cfg, const struct turn_opts 
 	rl_catch_signals = 0;
 	rl_catch_sigwinch = 0;
 	rl_attempted_completion_function = complete;
-	rl_initialize();
+	/* a paste is one piece, newlines and all, unless ~/.inputrc says no */
 	rl_variable_bind("enable-bracketed-paste", "on");
+	rl_initialize();
 	history_start(&r);
 	if (!o->cont && !o->chat)
 		puts("t3-chat: a new chat; /help for commands, Ctrl-D to end");

@@ -278,6 +278,24 @@ pasted one
 pasted two" "the cleared line was not sent; the block and the paste each went as one message"
 is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$idp'")" 6 "three turns in all"
 
+# ---- in a UTF-8 locale what is typed shows as typed ----
+if locale -a 2>/dev/null | grep -Eqi '^c\.utf-?8$'; then
+	LC_ALL=C.UTF-8 repl -m echo <<'EOF'
+expect echo> 
+send caf\xc3\xa9 cr\xc3\xa8me\r
+expect echo> 
+send \x04
+wait
+EOF
+	is "$rc $(exit_of)" "0 0" "a session in C.UTF-8"
+	grep -qF "$(printf 'echo> caf\303\251 cr\303\250me\r\n')" "$LOG"
+	ok $? "the line shown as its characters, not octal escapes"
+	is "$(last_ai 'hex(message_text)')" "$(printf 'caf\303\251 cr\303\250me' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" \
+		"and sent as typed"
+else
+	skip 3 "no C.UTF-8 locale"
+fi
+
 # ---- a failed turn prints its error and the session goes on ----
 mock_script "{\"status\":401,\"file\":\"$FIXTURES/openai/error-401-invalid_api_key-chat-2024.json\"}" \
 	'{"gen_events": 2}'
