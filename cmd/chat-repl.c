@@ -245,7 +245,7 @@ static const struct command commands[] = {
 	{ "help", "[COMMAND]", "these lines, or one command's", cmd_help, ARG_COMMAND },
 	{ "model", "[NAME]", "switch the model from the next message (or show it)", cmd_model,
 	  ARG_MODEL },
-	{ "system", "[TEXT]", "set the system prompt (or show it)", cmd_system, ARG_TEXT },
+	{ "system", "[TEXT]", "set this chat's system prompt (or show it)", cmd_system, ARG_TEXT },
 	{ "new", "", "start a new chat with the next message", cmd_new, ARG_NONE },
 	{ "chats", "", "your recent chats (* the current one)", cmd_chats, ARG_NONE },
 	{ "open", "ID", "continue that chat (an id or a prefix of 4+)", cmd_open, ARG_CHAT },
@@ -343,9 +343,18 @@ static int cmd_system(struct repl *r, const char *arg)
 	return 0;
 }
 
+/* Another chat: a /system of the one before does not follow it there;
+ * -s of the command line does. */
+static void system_reset(struct repl *r)
+{
+	free(r->system);
+	r->system = r->base.system ? xstrdup(r->base.system) : NULL;
+}
+
 static int cmd_new(struct repl *r, const char *arg)
 {
 	r->chat_id[0] = '\0';
+	system_reset(r);
 	puts("a new chat starts with the next message");
 	return 0;
 }
@@ -398,9 +407,14 @@ static int cmd_chats(struct repl *r, const char *arg)
 
 static int cmd_open(struct repl *r, const char *arg)
 {
+	int rc;
+
 	if (!*arg)
 		return t3_error(T3_EUSAGE, "/open needs a chat id (see /chats)");
-	return open_chat(r, arg);
+	if ((rc = open_chat(r, arg)))
+		return rc;
+	system_reset(r);
+	return 0;
 }
 
 static int cmd_title(struct repl *r, const char *arg)

@@ -198,16 +198,23 @@ expect gpt-4o-mini>
 send /model no-such-model\r
 expect t3-chat: error: 
 expect gpt-4o-mini> 
+send /new\r
+expect gpt-4o-mini> 
+send third\r
+expect tok0 tok1 \r\n
+expect gpt-4o-mini> 
 send \x04
 wait
 EOF
 is "$rc $(exit_of)" "0 0" "a session on the mock: /model, /system"
-is "$(mock_count)" 2 "two requests"
+is "$(mock_count)" 3 "three requests"
 is "$(mock_req 1 '$.body.model')" gpt-4o "the first turn with -m's model"
 is "$(mock_req 2 '$.body.model')" gpt-4o-mini "the second with the model /model switched to (completed from gpt-4o-mi)"
 is "$(mock_req 2 '$.body.messages[0].role') $(mock_req 2 '$.body.messages[0].content')" \
 	"system Answer in French." "/system: the system prompt sent"
 is "$(mock_len 2 '$.body.messages')" 4 "the second request carries the first turn: one chat"
+is "$(mock_req 3 '$.body.model') $(mock_len 3 '$.body.messages') $(mock_req 3 '$.body.messages[0].role')" \
+	"gpt-4o-mini 1 user" "after /new: the model /model chose, a chat of its own, no system prompt"
 idm=$(chat_titled first)
 is "$(sql "$DDB" "SELECT model_default || '|' || system_prompt FROM chat_sessions WHERE chat_id = '$idm'")" \
 	"gpt-4o-mini|Answer in French." "the chat goes on with the new model and system prompt"
