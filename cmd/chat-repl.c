@@ -44,6 +44,7 @@
 static volatile sig_atomic_t cancel_flag;	/* Ctrl-C: the answer, or the line */
 static volatile sig_atomic_t quit_flag;		/* SIGTERM, SIGHUP: the session */
 static volatile sig_atomic_t winch_flag;	/* the terminal's size changed */
+static volatile sig_atomic_t tstp_flag;		/* Ctrl-Z at the prompt */
 
 struct repl {
 	struct common *c;
@@ -71,8 +72,8 @@ static struct repl *the_repl;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGWINCH) {
-		winch_flag = 1;
+	if (sig == SIGWINCH || sig == SIGTSTP) {
+		*(sig == SIGWINCH ? &winch_flag : &tstp_flag) = 1;
 		return;
 	}
 	cancel_flag = 1;
@@ -705,9 +706,11 @@ static void on_line(char *line)
 
 	r->line = line;
 	r->have_line = 1;
-	/* the line is handled with the terminal as readline found it */
+	/* the line is handled with the terminal as readline found it, and
+	 * Ctrl-Z stops at once, as it does any program */
 	rl_callback_handler_remove();
 	r->installed = 0;
+	signal(SIGTSTP, SIG_DFL);
 }
 
 static void install(struct repl *r)
@@ -724,6 +727,28 @@ static void install(struct repl *r)
 	fflush(stdout);
 	rl_callback_handler_install(r->prompt.buf, on_line);
 	r->installed = 1;
+	/* at the prompt the terminal is readline's: Ctrl-Z gives it back first */
+	sigaction(SIGTSTP, &(struct sigaction){ .sa_handler = on_signal }, NULL);
+}
+
+/* Ctrl-Z at the prompt: the terminal as it was, stopped; on fg the
+ * prompt again with the line as it was. */
+static void suspend(struct repl *r)
+{
+	char *line = xstrdup(rl_line_buffer);
+	int point = rl_point;
+
+	rl_callback_handler_remove();
+	r->installed = 0;
+	fputc('\n', stdout);
+	fflush(stdout);
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);		/* here until SIGCONT */
+	install(r);
+	rl_replace_line(line, 0);
+	rl_point = point <= rl_end ? point : rl_end;
+	rl_redisplay();
+	free(line);
 }
 
 static int is_mark(const char *line)
@@ -796,6 +821,7 @@ static void loop(struct repl *r)
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGWINCH);
+	sigaddset(&block, SIGTSTP);
 	while (!r->done) {
 		fd_set fds;
 		int n;
@@ -807,7 +833,7 @@ static void loop(struct repl *r)
 		/* the flags are read with the signals blocked, and pselect
 		 * unblocks them as it waits: none is missed */
 		sigprocmask(SIG_BLOCK, &block, &orig);
-		if (quit_flag || cancel_flag || winch_flag)
+		if (quit_flag || cancel_flag || winch_flag || tstp_flag)
 			n = -1, errno = EINTR;
 		else
 			n = pselect(fd + 1, &fds, NULL, NULL, NULL, &orig);
@@ -823,6 +849,11 @@ static void loop(struct repl *r)
 		if (cancel_flag) {
 			cancel_flag = 0;
 			clear_line(r);
+			continue;
+		}
+		if (tstp_flag) {
+			tstp_flag = 0;
+			suspend(r);
 			continue;
 		}
 		if (n < 0) {

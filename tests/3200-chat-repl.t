@@ -260,6 +260,13 @@ expect echo>
 send def\r
 expect def\r\n
 expect echo> 
+send gh
+expect gh
+send \x1a
+expect echo> gh
+send ij\r
+expect ghij\r\n
+expect echo> 
 send """\r
 expect ... 
 send first line\r
@@ -275,15 +282,16 @@ expect echo>
 send \x04
 wait
 EOF
-is "$rc $(exit_of)" "0 0" "Ctrl-C at the prompt, a block, a paste"
+is "$rc $(exit_of)" "0 0" "Ctrl-C at the prompt, Ctrl-Z (back with the line as it was), a block, a paste"
 idp=$(chat_titled def)
 is "$(sql "$DDB" "SELECT message_text FROM chat_messages WHERE chat_id = '$idp' AND sender_type = 'user' ORDER BY timestamp")" \
 	"def
+ghij
 first line
 second line
 pasted one
 pasted two" "the cleared line was not sent; the block and the paste each went as one message"
-is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$idp'")" 6 "three turns in all"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$idp'")" 8 "four turns in all"
 
 # ---- in a UTF-8 locale what is typed shows as typed ----
 if locale -a 2>/dev/null | grep -Eqi '^c\.utf-?8$'; then
@@ -301,6 +309,37 @@ EOF
 		"and sent as typed"
 else
 	skip 3 "no C.UTF-8 locale"
+fi
+
+# ---- Ctrl-Z under a shell's job control: stopped with the terminal as
+# it was, back at the prompt with the line on fg ----
+if have bash 2; then
+	"$PYTHON" "$TESTDIR/pty.py" --log "$LOG" -- bash --norc --noprofile -i >"$OUT" 2>"$ERR" <<EOF
+send PS1='SH''> '\r
+expect SH> 
+send t3-chat -m echo\r
+expect echo> 
+send xy
+expect xy
+send \x1a
+expect Stopped
+expect SH> 
+send stty -a | grep -q ' icanon' && echo CANON-"ON"\r
+expect CANON-ON\r\n
+send fg\r
+expect echo> xy
+send z\r
+expect xyz\r\n
+expect echo> 
+send \x04
+expect SH> 
+send exit\r
+wait
+EOF
+	rc=$?
+	[ "$rc" -eq 0 ] || diag "$(cat "$OUT")" "terminal output:" "$(tail -c 1500 "$LOG" | cat -v)"
+	is "$rc $(exit_of)" "0 0" "Ctrl-Z stopped the session, the terminal canonical again, fg went on with the line"
+	is "$(last_ai message_text)" xyz "the line sent after fg"
 fi
 
 # ---- a failed turn prints its error and the session goes on ----
