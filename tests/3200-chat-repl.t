@@ -417,4 +417,15 @@ case $edited in "$TMP"/t3-chat-*.md) ok 0 "the file was made in TMPDIR" ;; *) ok
 [ ! -e "$edited" ]
 ok $? "and is gone"
 
+# ---- SIGTERM at the prompt ends the session with 130, the history kept ----
+repl -m echo <<'EOF'
+expect echo> 
+send before the end\r
+expect echo> 
+signal TERM
+wait
+EOF
+is "$rc $(exit_of)" "0 130" "SIGTERM: exit 130"
+is "$(grep -v '^#' "$HIST" | tail -1)" "before the end" "the line before it is in the history"
+
 done_testing

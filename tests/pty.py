@@ -13,6 +13,7 @@ standard input, one step a line:
   expect_re RE    the same for a Python regular expression (on bytes
                   decoded as Latin-1)
   mark            the next expect searches only what comes after now
+  signal NAME     send CMD the signal NAME (TERM, HUP, ...)
   wait            wait for CMD to exit
 Blank lines and lines starting with '#' are skipped. Each expect and the
 wait give up after --deadline seconds (default 20): a bound for a program
@@ -155,6 +156,8 @@ def main():
                 if not select.select([t.fd], [], [], 0)[0]:
                     break
             t.pos = len(t.out)
+        elif word == "signal":
+            os.kill(t.pid, getattr(signal, "SIG" + arg))
         elif word == "wait":
             if not t.wait(a.deadline):
                 print("FAIL wait: still running")
