@@ -9,6 +9,7 @@
 
 #include "chat-history.h"
 #include "chat-roles.h"
+#include "chat-repl.h"
 #include "chat-sink.h"
 #include "common.h"
 #include "http.h"
@@ -57,6 +58,7 @@ static void usage(FILE *fp)
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
 	      "stdin: the material), e.g.  git diff | t3-chat -m sonnet 'review this'\n"
+	      "With no prompt and a terminal on stdin: an interactive session (/help there).\n"
 	      "\n"
 	      "  -m, --model MODEL     a name from 't3-models list'; else a continued chat's\n"
 	      "                        model, T3_MODEL, or 'model = ...' in the config file;\n"
@@ -283,6 +285,17 @@ int main(int argc, char **argv)
 	}
 	o.t.options = o.options;
 	o.t.noptions = o.noptions;
+	if (optind == argc && isatty(STDIN_FILENO) && !o.t.retry && !o.t.branch) {
+		/* no prompt and a terminal: the interactive session */
+		struct chat_repl_opts ro = { o.show_reasoning, o.usage, o.verbose };
+		if (o.t.nattach || o.t.title || o.t.from) {
+			r = common_bad_usage("%s goes with a prompt: the interactive session "
+					     "takes none", o.t.nattach ? "-a" : o.t.title ? "--title" : "--from");
+			goto out;
+		}
+		r = chat_repl_main(&o.c, &cfg, &o.t, &ro);
+		goto out;
+	}
 	/* libcurl's TLS set-up overlaps the database work below */
 	http_prepare();
 	/* --retry and --branch: a prompt only if given */

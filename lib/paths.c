@@ -94,3 +94,22 @@ void paths_release(struct t3_paths *p)
 	free(p->config);
 	memset(p, 0, sizeof *p);
 }
+
+int paths_history(char **out)
+{
+	const char *v;
+	char *dir;
+	int r;
+
+	*out = NULL;
+	if ((v = nonempty_env("XDG_STATE_HOME")))
+		dir = xasprintf("%s/t3", v);
+	else if ((v = nonempty_env("HOME")))
+		dir = xasprintf("%s/.local/state/t3", v);
+	else
+		return t3_error(T3_EDATA, "no directory for the history: set XDG_STATE_HOME or HOME");
+	if (!(r = mkdir_p(dir)))
+		*out = xasprintf("%s/history", dir);
+	free(dir);
+	return r;
+}

@@ -14,5 +14,10 @@ struct t3_paths {
  * mode 0700. Returns 0 or T3_EDATA. */
 int paths_resolve(struct t3_paths *p, const char *user_opt, const char *data_opt);
 void paths_release(struct t3_paths *p);
+/* The interactive session's history file: $XDG_STATE_HOME/t3/history,
+ * else ~/.local/state/t3/history, its directory created (mode 0700) if
+ * missing. Returns 0 with *out for the caller to free, or T3_EDATA after
+ * a message. */
+int paths_history(char **out);
 
 #endif

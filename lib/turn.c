@@ -157,6 +157,11 @@ static const char *named_user(const char *email, const struct config *cfg)
 	return who && *who ? who : NULL;
 }
 
+const char *turn_user_name(const struct turn_opts *o, const struct config *cfg)
+{
+	return named_user(o->user, cfg);
+}
+
 int turn_acting_user(struct db *udb, const struct config *cfg, const char *email, int create,
 		     struct user *u)
 {

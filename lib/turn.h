@@ -161,6 +161,10 @@ int turn_parse_long(const char *s, const char *what, long min, long max, long *o
 /* Settings the options left unset (< 0) from the config's "retries" and
  * "timeout", else the defaults. 0, or T3_EDATA after a message. */
 int turn_opts_config(struct turn_opts *o, const struct config *cfg);
+/* The acting user's email as the options and the config name it
+ * (--user, T3_USER, the config's "user"); NULL: the local account,
+ * TURN_DEFAULT_USER, made by the first turn that needs it. */
+const char *turn_user_name(const struct turn_opts *o, const struct config *cfg);
 
 /* The acting user: email, else T3_USER, else the config's "user", else
  * the local account (TURN_DEFAULT_USER), made on first use when create
