@@ -63,6 +63,8 @@ struct repl {
 	struct strbuf prompt;
 	char *line;			/* what on_line was given */
 	int have_line, installed, done, code;
+	char **attach;			/* /attach: files for the next message */
+	size_t nattach;
 	char **cands;			/* completion candidates */
 	size_t ncands, cand_next;
 };
@@ -163,16 +165,25 @@ static int open_chat(struct repl *r, const char *key)
 
 /* ---- a turn ---- */
 
-static void send_turn(struct repl *r, const char *text)
+/* One turn: of text (NULL for a retry or a branch alone), with the
+ * files /attach gathered; retry answers the chat's last question again,
+ * with model (NULL: the session's); branch copies the thread up to that
+ * message into a new chat, which the session goes on with. */
+static void run_turn(struct repl *r, const char *text, int retry, const char *model,
+		     const char *branch)
 {
 	struct turn t;
 	struct turn_opts o = r->base;
 	int rc;
 
-	o.model = r->model;
+	o.model = model ? model : r->model;
 	o.system = r->system;
-	o.chat = r->chat_id[0] ? r->chat_id : NULL;
+	o.chat = r->chat_id[0] && !branch ? r->chat_id : NULL;
 	o.cont = 0;
+	o.retry = retry;
+	o.branch = branch;
+	o.attach = text ? (const char *const *)r->attach : NULL;
+	o.nattach = text ? r->nattach : 0;
 	o.cancel = &cancel_flag;
 	if (cancel_flag) {	/* Ctrl-C after Enter: turn_prepare would forget it */
 		cancel_flag = 0;
@@ -182,8 +193,13 @@ static void send_turn(struct repl *r, const char *text)
 	turn_init(&t);
 	chat_writer_start(&r->w);
 	rc = turn_prepare(&t, &r->c->udb, &r->c->ddb, r->cfg, &o, text, &r->sink);
-	if (!rc)
+	if (!rc && branch && !text)
+		printf("a new chat %s, branched from %s; it goes on here\n", t.chat_id, branch);
+	else if (!rc) {
 		rc = turn_send(&t);
+		fflush(stdout);
+		turn_title(&t, r->cfg);   /* a new chat's, after its answer */
+	}
 	/* the chat goes on, whatever became of this turn */
 	if (t.chat_id)
 		snprintf(r->chat_id, sizeof r->chat_id, "%s", t.chat_id);
@@ -195,6 +211,12 @@ static void send_turn(struct repl *r, const char *text)
 		sb_reset(&r->answer);
 		sb_add(&r->answer, t.text.buf, t.text.len);
 	}
+	/* the files went with this message, or were refused with it */
+	if (o.nattach) {
+		for (size_t i = 0; i < r->nattach; i++)
+			free(r->attach[i]);
+		r->nattach = 0;
+	}
 	turn_release(&t);
 	/* a Ctrl-C of this answer is spent */
 	cancel_flag = 0;
@@ -202,6 +224,11 @@ static void send_turn(struct repl *r, const char *text)
 		r->done = 1;
 		r->code = rc;
 	}
+}
+
+static void send_turn(struct repl *r, const char *text)
+{
+	run_turn(r, text, 0, NULL, NULL);
 }
 
 static void remember(struct repl *r, const char *text)
@@ -221,7 +248,7 @@ static void remember(struct repl *r, const char *text)
 
 /* ---- slash commands ---- */
 
-enum arg_kind { ARG_NONE, ARG_TEXT, ARG_MODEL, ARG_CHAT, ARG_COMMAND };
+enum arg_kind { ARG_NONE, ARG_TEXT, ARG_MODEL, ARG_CHAT, ARG_COMMAND, ARG_FILE };
 
 struct command {
 	const char *name, *args, *help;
@@ -239,6 +266,9 @@ static int cmd_title(struct repl *r, const char *arg);
 static int cmd_usage(struct repl *r, const char *arg);
 static int cmd_copy(struct repl *r, const char *arg);
 static int cmd_edit(struct repl *r, const char *arg);
+static int cmd_retry(struct repl *r, const char *arg);
+static int cmd_branch(struct repl *r, const char *arg);
+static int cmd_attach(struct repl *r, const char *arg);
 static int cmd_exit(struct repl *r, const char *arg);
 
 /* ARG_NONE: an argument is refused before fn is called */
@@ -254,6 +284,12 @@ static const struct command commands[] = {
 	{ "usage", "", "this chat's tokens and cost, your quota left", cmd_usage, ARG_NONE },
 	{ "copy", "", "the last answer to the clipboard (OSC 52)", cmd_copy, ARG_NONE },
 	{ "edit", "", "write the message in $VISUAL or $EDITOR", cmd_edit, ARG_NONE },
+	{ "retry", "[MODEL]", "answer the last question again (both answers kept)", cmd_retry,
+	  ARG_MODEL },
+	{ "branch", "[MSGID]", "a new chat with this one's history up to that message (the last)",
+	  cmd_branch, ARG_TEXT },
+	{ "attach", "[FILE]", "send a file with the next message (or list those waiting)",
+	  cmd_attach, ARG_FILE },
 	{ "exit", "", "end the session (as Ctrl-D does)", cmd_exit, ARG_NONE },
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
@@ -570,6 +606,48 @@ static int cmd_edit(struct repl *r, const char *arg)
 	return rc;
 }
 
+static int cmd_retry(struct repl *r, const char *arg)
+{
+	if (!r->chat_id[0])
+		return t3_error(T3_EUSAGE, "no chat yet: nothing to retry");
+	run_turn(r, NULL, 1, *arg ? arg : NULL, NULL);
+	return 0;
+}
+
+static int cmd_branch(struct repl *r, const char *arg)
+{
+	char tip[UUID_STRLEN + 1];
+	int rc;
+
+	if (!*arg) {
+		if (!r->chat_id[0])
+			return t3_error(T3_EUSAGE, "no chat yet: /branch MSGID names the message");
+		if ((rc = chats_tip(&r->c->ddb, r->chat_id, tip)))
+			return rc;
+		arg = tip;
+	}
+	run_turn(r, NULL, 0, NULL, arg);
+	return 0;
+}
+
+static int cmd_attach(struct repl *r, const char *arg)
+{
+	if (!*arg) {
+		if (!r->nattach)
+			puts("no file waits for the next message");
+		for (size_t i = 0; i < r->nattach; i++)
+			printf("%s\n", r->attach[i]);
+		return 0;
+	}
+	/* read and checked when the message is sent, as -a's are */
+	if (access(arg, R_OK))
+		return t3_error(T3_EUSAGE, "cannot read '%s': %s", arg, strerror(errno));
+	r->attach = xrealloc(r->attach, (r->nattach + 1) * sizeof *r->attach);
+	r->attach[r->nattach++] = xstrdup(arg);
+	printf("%s goes with the next message\n", arg);
+	return 0;
+}
+
 static int cmd_exit(struct repl *r, const char *arg)
 {
 
@@ -660,8 +738,13 @@ static char **complete(const char *text, int start, int end)
 	const struct command *cmd;
 	size_t n;
 
-	rl_attempted_completion_over = 1;   /* never file names */
 	cands_free(r);
+	/* file names after /attach, nothing else */
+	n = strcspn(rl_line_buffer + 1, " \t");
+	cmd = rl_line_buffer[0] == '/' && start > 0 ? command_find(rl_line_buffer + 1, n) : NULL;
+	rl_attempted_completion_over = !cmd || cmd->arg != ARG_FILE;
+	if (!rl_attempted_completion_over)
+		return NULL;
 	if (rl_line_buffer[0] != '/')
 		return NULL;
 	n = strcspn(rl_line_buffer + 1, " \t");
@@ -912,6 +995,9 @@ static void repl_release(struct repl *r)
 	if (r->history)
 		history_truncate_file(r->history, REPL_HISTORY_MAX);
 	cands_free(r);
+	for (size_t i = 0; i < r->nattach; i++)
+		free(r->attach[i]);
+	free(r->attach);
 	free(r->model);
 	free(r->model_shown);
 	free(r->system);

@@ -48,6 +48,9 @@ like "$OUT" '^exit 2$' "-n with no prompt on a terminal: exit 2"
 like "$LOG" "t3-chat: error: -n needs a prompt: the interactive session is a stored chat" "and says why"
 is "$(ls "$T3_HOME" 2>/dev/null)" "" "no database was made"
 is "$(ls "$XDG_STATE_HOME" 2>/dev/null)" "" "nor a history file"
+run "$PYTHON" "$TESTDIR/pty.py" --log "$LOG" -- t3-chat -m echo -a "$TESTDIR/lib.sh" </dev/null
+like "$OUT" '^exit 2$' "-a with no prompt on a terminal: exit 2"
+like "$LOG" "t3-chat: error: -a goes with a prompt: the interactive session takes none" "and says why (/attach is the session's)"
 # no terminal, no prompt: as before, a usage error
 run tmo t3-chat -m echo
 is_rc 2 "standard input not a terminal and no prompt: still a usage error"
@@ -160,7 +163,7 @@ EOF
 is "$rc $(exit_of)" "0 0" "commands, then /exit: exit 0"
 screen
 help_lines=$(sed -n '/^echo> \/help$/,/^echo> \/help title/p' "$TMP/screen" | grep -c '^  /')
-is "$help_lines" 11 "/help lists the eleven commands"
+is "$help_lines" 14 "/help lists the fourteen commands"
 for c in help model system new chats open title usage copy edit exit; do
 	grep -q "^  /$c " "$TMP/screen"
 	ok $? "/help describes /$c"
@@ -427,5 +430,51 @@ wait
 EOF
 is "$rc $(exit_of)" "0 130" "SIGTERM: exit 130"
 is "$(grep -v '^#' "$HIST" | tail -1)" "before the end" "the line before it is in the history"
+
+# ---- /retry, /branch and /attach ----
+printf '\211PNG\r\n\032\n\000\000\000\rIHDR\000\000\000\001\000\000\000\001\010\002\000\000\000' >"$TMP/img.png"
+repl -m echo <<EOF
+expect echo> 
+send first question\r
+expect first question\r\n
+expect echo> 
+send /retry\r
+expect first question\r\n
+expect echo> 
+send /branch\r
+expect_re a new chat [0-9a-f-]{36}, branched from [0-9a-f-]{36}; it goes on here
+expect echo> 
+send after the branch\r
+expect after the branch\r\n
+expect echo> 
+send /attach $TMP/nothing-here.png\r
+expect t3-chat: error: cannot read '$TMP/nothing-here.png'
+expect echo> 
+send /attach $TMP/img.png\r
+expect $TMP/img.png goes with the next message
+expect echo> 
+send /attach\r
+expect $TMP/img.png\r\n
+expect echo> 
+send look at it\r
+expect [attached img.png: image/png, 
+expect echo> 
+send /attach\r
+expect no file waits for the next message
+expect echo> 
+send \x04
+wait
+EOF
+is "$rc $(exit_of)" "0 0" "/retry, /branch, /attach: the session ends with 0"
+orig=$(sql "$DDB" "SELECT chat_id FROM chat_sessions WHERE title = 'first question' AND branched_from IS NULL")
+is "$(sql "$DDB" "SELECT count(*), count(DISTINCT parent_id) FROM chat_messages WHERE chat_id = '$orig' AND sender_type = 'ai'")" "2|1" \
+	"/retry: a second answer, a sibling of the first"
+br=$(sql "$DDB" "SELECT s.chat_id FROM chat_sessions s JOIN chat_messages m ON m.message_id = s.branched_from WHERE m.chat_id = '$orig'")
+is "$(msgs_of "$br" | tr '\n' '/')" \
+	"user:first question:complete/ai:first question:complete/user:after the branch:complete/ai:after the branch:complete/user:look at it:complete/ai:[attached img.png: image/png, $(stat -c %s "$TMP/img.png") bytes]/look at it:complete/" \
+	"/branch: a new chat with the thread, where the session went on"
+is "$(sql "$DDB" "SELECT count(*) FROM chat_messages WHERE chat_id = '$orig'")" 3 "the original is as it was"
+is "$(sql "$DDB" "SELECT m.message_text FROM chat_message_attachments l JOIN chat_messages m ON m.message_id = l.message_id")" \
+	"look at it" "/attach: the file stored with the message it went with, and no other"
 
 done_testing
