@@ -51,6 +51,38 @@ t_rss=$("$O/peakrss" "$BIN/t3-chat" -m gpt-4o-mini -n bench)
 c_rss=$("$O/peakrss" curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions")
 echo "peak RSS: t3-chat ${t_rss} KiB, curl ${c_rss} KiB (one run each)"
 
+# CPU per event in the burst: user + system time of one client run over
+# the 2,000 events (GNU time's, else bash's times of a child)
+cpu_us() { # CMD...: CPU microseconds of one run
+	/usr/bin/env TIMEFORMAT='%3U %3S' bash -c 'time "$@" >/dev/null 2>&1' _ "$@" 2>&1 |
+		awk '{ printf "%.0f\n", ($1 + $2) * 1e6 }'
+}
+t_cpu=$(cpu_us "$BIN/t3-chat" -m gpt-4o-mini -n bench)
+c_cpu=$(cpu_us curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions")
+awk -v t="$t_cpu" -v c="$c_cpu" 'BEGIN { printf "CPU per event, burst: t3-chat %.2f us, curl %.2f us (one run each)\n", t / 2000, c / 2000 }'
+
+# the peer: the official OpenAI Node SDK, from the npm registry into a
+# cache folder, streaming the same burst (target: t3-chat >= 10x faster in
+# wall time and CPU, 5x smaller peak RSS)
+SDK=${OPENAI_SDK:-openai@4}
+CACHE=$here/.cache
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	echo "OpenAI Node SDK: skipped (node and npm not installed)"
+elif [ ! -d "$CACHE/node_modules/openai" ] &&
+	! { mkdir -p "$CACHE" && npm install --prefix "$CACHE" --no-audit --no-fund "$SDK" >/dev/null 2>&1; }; then
+	echo "OpenAI Node SDK: skipped (npm install $SDK failed: offline?)"
+else
+	cp "$here/openai-sdk.mjs" "$CACHE/openai-sdk.mjs"
+	s_ms=$(RUNS=${SDK_RUNS:-11} median_ms node "$CACHE/openai-sdk.mjs")
+	t_ms=$(RUNS=${SDK_RUNS:-11} median_ms "$BIN/t3-chat" -m gpt-4o-mini -n bench)
+	report "t3-chat -n, burst" "$t_ms" "OpenAI Node SDK" "$s_ms" "<= 0.1"
+	s_cpu=$(cpu_us node "$CACHE/openai-sdk.mjs")
+	s_rss=$("$O/peakrss" node "$CACHE/openai-sdk.mjs")
+	awk -v t="$t_cpu" -v s="$s_cpu" -v tr="$t_rss" -v sr="$s_rss" 'BEGIN {
+		printf "CPU: t3-chat %.1f ms, OpenAI Node SDK %.1f ms (ratio %.3f, target <= 0.1)\n", t / 1000, s / 1000, t / s
+		printf "peak RSS: t3-chat %d KiB, OpenAI Node SDK %d KiB (ratio %.3f, target <= 0.2)\n", tr, sr, tr / sr }'
+fi
+
 python3 "$here/../tests/mockprov.py" --dump-gen openai 20000 >"$BTMP/gen.sse"
 "$O/sse-throughput" "$BTMP/gen.sse" 1 | sed 's/^/SSE parser (random chunks 1..4096): /'
 "$O/sse-throughput" "$here/../tests/fixtures/anthropic/messages-stream-text.sse" 1 | sed 's/^/SSE parser, anthropic fixture: /'
