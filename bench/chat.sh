@@ -28,25 +28,26 @@ start_mock() {
 	url=http://127.0.0.1:$(cat "$BTMP/$1.port")/v1
 }
 
-# measure LABEL [T3-CHAT-OPTION...]: t3-chat and curl against $url,
-# alternately
+# measure LABEL TARGET [T3-CHAT-OPTION...]: t3-chat and curl against
+# $url, alternately (targets: event by event 1.15x; a burst no worse than
+# the 2.4x of 2026-11-25, jansson's decoding being most of it)
 measure() {
-	label=$1; shift
+	label=$1 target=$2; shift 2
 	export OPENAI_BASE_URL=$url OPENAI_API_KEY=bench-key
 	t3-chat -m gpt-4o-mini "$@" warm-up >/dev/null
 	python3 "$here/firstbyte.py" "$R" "$BIN/t3-chat" -m gpt-4o-mini "$@" bench \
 		-- curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions" >"$BTMP/fb"
 	{ read -r t_first t_total; read -r c_first c_total; } <"$BTMP/fb"
-	report "t3-chat total, $label" "$t_total" "curl -sN total" "$c_total" "<= 1.3"
+	report "t3-chat total, $label" "$t_total" "curl -sN total" "$c_total" "$target"
 	awk -v a="$t_first" -v b="$c_first" -v l="$label" 'BEGIN { printf "%-34s %9.3f ms   %-28s %9.3f ms   diff  %+.2f ms (target <= 2 ms)\n", "t3-chat first token, " l, a, "curl first byte", b, a - b }'
 }
 
 start_mock events '{"gen_events": 2000, "api": "openai", "per_event": true}'
-measure "by event"
-measure "by event, -n" -n
+measure "by event" "<= 1.15"
+measure "by event, -n" "<= 1.15" -n
 start_mock burst '{"gen_events": 2000, "api": "openai"}'
-measure "burst"
-measure "burst, -n" -n
+measure "burst" "<= 2.4"
+measure "burst, -n" "<= 2.4" -n
 t_rss=$("$O/peakrss" "$BIN/t3-chat" -m gpt-4o-mini -n bench)
 c_rss=$("$O/peakrss" curl -sN -X POST -H 'Content-Type: application/json' -d '{}' "$url/chat/completions")
 echo "peak RSS: t3-chat ${t_rss} KiB, curl ${c_rss} KiB (one run each)"
