@@ -14,11 +14,9 @@
 #include "config.h"
 #include "safe.h"
 #include "timeutil.h"
+#include "turn.h"
 #include "users.h"
 
-#define DEFAULT_USER "local@localhost"
-#define LOCAL_PLAN "local"
-#define LOCAL_ALLOWANCE 1000000000000000LL
 #define EXPORT_FORMAT "t3-chat-export"
 #define EXPORT_VERSION 1
 
@@ -201,37 +199,9 @@ static int parse_when(const char *s, const char *opt, int64_t *out)
  * user_id empty, so that every query finds nothing. */
 static int find_user(struct hist *h, int create)
 {
-	const char *who = h->user ? h->user : getenv("T3_USER");
-	int64_t allowance;
-	int r;
-
-	if (!who || !*who)
-		who = config_get(&h->cfg, "user");
-	if (who && *who) {
-		r = users_find(&h->c.udb, who, &h->u);
-		return r == T3_ENEG ? t3_error(T3_ENEG, "user '%s' not found", who) : r;
-	}
-	if ((r = users_find(&h->c.udb, DEFAULT_USER, &h->u)) != T3_ENEG)
-		return r;
-	memset(&h->u, 0, sizeof h->u);
-	if (!create)
-		return 0;
-	if ((r = db_begin(&h->c.udb)))
-		return r;
-	if (plans_allowance_quiet(&h->c.udb, LOCAL_PLAN, &allowance) &&
-	    (r = plans_set(&h->c.udb, LOCAL_PLAN, LOCAL_ALLOWANCE,
-			   "the default account of a single-person install")))
-		goto fail;
-	h->u.email = xstrdup(DEFAULT_USER);
-	h->u.subscription_plan = xstrdup(LOCAL_PLAN);
-	h->u.timezone = xstrdup("UTC");
-	h->u.token_quota = LOCAL_ALLOWANCE;
-	if ((r = users_insert(&h->c.udb, &h->u)))
-		goto fail;
-	h->user_tx = 1;
-	return 0;
-fail:
-	db_rollback(&h->c.udb);
+	int r = turn_acting_user(&h->c.udb, &h->cfg, h->user,
+				 create ? TURN_USER_MAKE_OPEN : TURN_USER_FIND, &h->u);
+	h->user_tx = !r && h->c.udb.in_tx;
 	return r;
 }
 
@@ -675,11 +645,7 @@ static int do_rename(struct hist *h, int argc, char **argv)
 	if ((r = common_nargs("--rename", argc, 2, -1)))
 		return r;
 	title = join_words(argc - 1, argv + 1);
-	if (!title[strspn(title, " \t")])
-		r = common_bad_usage("the title is empty");
-	else if (strpbrk(title, "\r\n"))
-		r = common_bad_usage("a title is one line");
-	if (r || (r = chats_resolve(&h->c.ddb, h->u.user_id, argv[0], &c)))
+	if ((r = chats_check_title(title)) || (r = chats_resolve(&h->c.ddb, h->u.user_id, argv[0], &c)))
 		goto out;
 	if (!(r = db_begin(&h->c.ddb))) {
 		if ((r = chats_rename(&h->c.ddb, c.chat_id, title)) || (r = db_commit(&h->c.ddb)))

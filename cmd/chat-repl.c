@@ -104,7 +104,8 @@ static void put_brief(const char *label, const char *text, size_t max)
 	sb_release(&sb);
 }
 
-/* the chat now continued: its title, and its last messages briefly */
+/* the chat now continued: its title, and the last messages of the
+ * thread it goes on from, briefly */
 static int show_chat(struct repl *r, const struct chat *c)
 {
 	struct chat_msg *rows = NULL;
@@ -112,7 +113,7 @@ static int show_chat(struct repl *r, const struct chat *c)
 	struct strbuf title = STRBUF_INIT;
 	int rc;
 
-	if ((rc = chats_history(&r->c->ddb, c->chat_id, &rows, &n)))
+	if ((rc = chats_thread(&r->c->ddb, c->chat_id, NULL, &rows, &n)))
 		return rc;
 	safe_append(&title, c->title, strlen(c->title));
 	printf("chat %s '%s', %zu message%s\n", c->chat_id, title.buf, n, n == 1 ? "" : "s");
@@ -126,16 +127,12 @@ static int show_chat(struct repl *r, const struct chat *c)
 
 /* ---- the acting user and the chat ---- */
 
-/* The acting user: 0, T3_ENEG quietly when it is the local account not
- * made yet (no chat either), else after a message. */
+/* The acting user, as a turn finds it: 0, with user_id "" while the
+ * local account is not made yet (it has no chat either), else after a
+ * message. */
 static int find_user(struct repl *r, struct user *u)
 {
-	const char *who = turn_user_name(&r->base, r->cfg);
-	int rc = users_find(&r->c->udb, who ? who : TURN_DEFAULT_USER, u);
-
-	if (rc == T3_ENEG && who)
-		return t3_error(T3_ENEG, "user '%s' not found", who);
-	return rc;
+	return turn_acting_user(&r->c->udb, r->cfg, r->base.user, TURN_USER_FIND, u);
 }
 
 /* Continue chat key (an id or a prefix; NULL: the latest) from here on. */
@@ -145,9 +142,6 @@ static int open_chat(struct repl *r, const char *key)
 	struct chat c;
 	int rc = find_user(r, &u);
 
-	if (rc == T3_ENEG && !turn_user_name(&r->base, r->cfg))
-		return key ? t3_error(T3_ENEG, "chat '%s' not found", key) :
-			     t3_error(T3_ENEG, "no chat to continue");
 	if (rc)
 		return rc;
 	rc = key ? chats_resolve(&r->c->ddb, u.user_id, key, &c) :
@@ -429,14 +423,12 @@ static int cmd_chats(struct repl *r, const char *arg)
 	struct user u;
 	int rc;
 
-	if ((rc = find_user(r, &u)) == T3_ENEG && !turn_user_name(&r->base, r->cfg))
-		rc = 0;
-	else if (!rc) {
+	if (!(rc = find_user(r, &u)) && u.user_id[0]) {
 		struct chats_filter f = { .user_id = u.user_id, .since = -1, .until = -1,
 					  .limit = REPL_CHATS };
 		rc = chats_list(&r->c->ddb, &f, put_chat_row, &cc);
-		user_release(&u);
 	}
+	user_release(&u);
 	if (!rc && !cc.n)
 		puts("no chats yet");
 	return rc;
@@ -460,11 +452,7 @@ static int cmd_title(struct repl *r, const char *arg)
 
 	if (!r->chat_id[0])
 		return t3_error(T3_EUSAGE, "no chat to name yet: send a message first");
-	if (!*arg)
-		return t3_error(T3_EUSAGE, "/title needs the title");
-	if (strpbrk(arg, "\r\n"))
-		return t3_error(T3_EUSAGE, "a title is one line");
-	if ((rc = db_begin(&r->c->ddb)))
+	if ((rc = chats_check_title(arg)) || (rc = db_begin(&r->c->ddb)))
 		return rc;
 	if ((rc = chats_rename(&r->c->ddb, r->chat_id, arg)) || (rc = db_commit(&r->c->ddb))) {
 		db_rollback(&r->c->ddb);
@@ -484,12 +472,12 @@ static int cmd_usage(struct repl *r, const char *arg)
 	char cost[32];
 	int rc;
 
-	if ((rc = find_user(r, &u)) == T3_ENEG && !turn_user_name(&r->base, r->cfg)) {
+	if ((rc = find_user(r, &u)))
+		return rc;
+	if (!u.user_id[0]) {
 		puts("no usage yet");
 		return 0;
 	}
-	if (rc)
-		return rc;
 	ids[0] = u.user_id;
 	uo.user_ids = ids;
 	uo.now_ms = time_now_ms();

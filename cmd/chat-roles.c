@@ -221,7 +221,8 @@ int chat_roles_main(int argc, char **argv, int *handled)
 	    (r = common_open_user(&rc.c)) || (r = common_open_data(&rc.c)))
 		goto out;
 	/* saving makes the local account on first use, as a chat turn does */
-	if ((r = turn_acting_user(&rc.c.udb, &rc.cfg, rc.user, rc.mode == M_SAVE, &rc.u)))
+	if ((r = turn_acting_user(&rc.c.udb, &rc.cfg, rc.user,
+				    rc.mode == M_SAVE ? TURN_USER_MAKE : TURN_USER_FIND, &rc.u)))
 		goto out;
 	switch (rc.mode) {
 	case M_SAVE: r = roles_save(&rc.c.ddb, rc.u.user_id, rc.name, rc.system); break;

@@ -209,7 +209,6 @@ int main(int argc, char **argv)
 		case 'a':
 			o.attach = xrealloc(o.attach, (o.t.nattach + 1) * sizeof *o.attach);
 			o.attach[o.t.nattach++] = optarg;
-			o.t.attach = o.attach;
 			break;
 		case 'c': o.t.cont = 1; break;
 		case OPT_CHAT: o.t.chat = optarg; break;
@@ -283,6 +282,7 @@ int main(int argc, char **argv)
 		r = common_bad_usage("choose one of --role and -s");
 		goto out;
 	}
+	o.t.attach = (const char *const *)o.attach;
 	o.t.options = o.options;
 	o.t.noptions = o.noptions;
 	if (optind == argc && isatty(STDIN_FILENO) && !o.t.retry && !o.t.branch) {

@@ -328,16 +328,12 @@ static int refuse_kind(struct db *ddb, const struct model *m, const struct prov_
 	return r;
 }
 
-int attach_check(struct db *ddb, const struct model *m, const struct prov_msg *msgs,
-		 size_t nmsgs)
+int attach_check(struct db *ddb, enum prov_api api, const struct model *m,
+		 const struct prov_msg *msgs, size_t nmsgs)
 {
-	const struct attach_limits *lim;
-	enum prov_api api;
+	const struct attach_limits *lim = attach_limits_of(api);
 	size_t total = 0;
 
-	if (prov_api_parse(m->api, &api))
-		return t3_error(T3_EDATA, "model '%s' has an unknown api '%s'", m->model_name, m->api);
-	lim = attach_limits_of(api);
 	for (size_t i = 0; i < nmsgs; i++)
 		for (size_t k = 0; k < msgs[i].nparts; k++) {
 			const struct prov_part *p = &msgs[i].parts[k];
@@ -361,10 +357,11 @@ int attach_check(struct db *ddb, const struct model *m, const struct prov_msg *m
 	return 0;
 }
 
-int attach_check_new(struct db *ddb, const struct model *m, const struct attach_set *s)
+int attach_check_new(struct db *ddb, enum prov_api api, const struct model *m,
+		     const struct attach_set *s)
 {
 	struct prov_msg msg = { "user", "", s->parts, s->nnew };
-	return s->nnew ? attach_check(ddb, m, &msg, 1) : 0;
+	return s->nnew ? attach_check(ddb, api, m, &msg, 1) : 0;
 }
 
 /* Store one file's bytes (if new) and its link. */
@@ -404,6 +401,13 @@ int attach_store(struct db *ddb, const struct attach_set *s, const char *message
 	for (size_t i = 0; i < s->nnew && !r; i++)
 		r = store_one(ddb, &s->files[i], message_id, (long)i);
 	return r;
+}
+
+int attach_copy_links(struct db *ddb, const char *from, const char *to)
+{
+	return db_exec_text(ddb, "INSERT INTO chat_message_attachments (message_id, position, "
+			    "hash, name) SELECT ?2, position, hash, name FROM "
+			    "chat_message_attachments WHERE message_id = ?1", from, to);
 }
 
 /* ---- export and import ---- */

@@ -75,17 +75,21 @@ void attach_parts_of(const struct attach_set *s, const char *message_id,
 		     const struct prov_part **parts, size_t *n);
 
 /* Refuse (T3_EPOLICY, after a message) to send the parts of msgs to
- * model m: an image or a PDF the model does not take (the message names
- * a model of the catalog that does), a file or the request's total
- * above its API's limits. T3_EDATA for an unknown api. */
-int attach_check(struct db *ddb, const struct model *m, const struct prov_msg *msgs,
-		 size_t nmsgs);
+ * model m of API api: an image or a PDF the model does not take (the
+ * message names a model of the catalog that does), a file or the
+ * request's total above the API's limits. */
+int attach_check(struct db *ddb, enum prov_api api, const struct model *m,
+		 const struct prov_msg *msgs, size_t nmsgs);
 /* The same for the new message's attachments alone, before any. */
-int attach_check_new(struct db *ddb, const struct model *m, const struct attach_set *s);
+int attach_check_new(struct db *ddb, enum prov_api api, const struct model *m,
+		     const struct attach_set *s);
 
 /* Store the new message's attachments for message_id, each file once;
  * in the caller's transaction. */
 int attach_store(struct db *ddb, const struct attach_set *s, const char *message_id);
+/* Link message to to the files of message from, in the caller's
+ * transaction (a branch's copy of a message). */
+int attach_copy_links(struct db *ddb, const char *from, const char *to);
 
 /* ---- export and import (lib/chat-history.c) ---- */
 

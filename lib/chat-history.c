@@ -172,6 +172,15 @@ int chats_remove(struct db *ddb, const char *user_id, const char *chat_id)
 	return sqlite3_changes(ddb->h) ? 0 : t3_error(T3_ENEG, "chat '%s' not found", chat_id);
 }
 
+int chats_check_title(const char *title)
+{
+	if (!title[strspn(title, " \t")])
+		return t3_error(T3_EUSAGE, "the title is empty");
+	if (strpbrk(title, "\r\n"))
+		return t3_error(T3_EUSAGE, "a title is one line");
+	return 0;
+}
+
 int chats_rename(struct db *ddb, const char *chat_id, const char *title)
 {
 	return db_exec_text(ddb, "UPDATE chat_sessions SET title = ?2 WHERE chat_id = ?1",

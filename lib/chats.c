@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "buf.h"
 #include "chats.h"
 #include "msg.h"
@@ -235,19 +236,6 @@ static int read_msgs(struct db *ddb, sqlite3_stmt *st, struct chat_msg **out, si
 	return 0;
 }
 
-int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n)
-{
-	sqlite3_stmt *st;
-
-	*out = NULL;
-	*n = 0;
-	if (db_prepare(ddb, &st, "SELECT message_id, sender_type, message_text, status FROM chat_messages "
-		       "WHERE chat_id = ? ORDER BY timestamp, message_id"))
-		return T3_EDATA;
-	db_bind_text(st, 1, chat_id);
-	return read_msgs(ddb, st, out, n);
-}
-
 /* ---- branches and retries ---- */
 
 /* SQL: path(id, depth), the thread of chat ?1 up from message ?2 (NULL:
@@ -362,7 +350,9 @@ int chats_branch(struct db *ddb, struct db *udb, const char *user_id,
 		db_bind_text(ins, 2, out->chat_id);
 		db_bind_text(ins, 3, prev[0] ? prev : NULL);
 		db_bind_text(ins, 4, db_col_text(st, 0));
-		if ((r = db_step_done(ddb, ins)))
+		/* the copy and its files */
+		if ((r = db_step_done(ddb, ins)) ||
+		    (r = attach_copy_links(ddb, db_col_text(st, 0), id)))
 			break;
 		sqlite3_reset(ins);
 		memcpy(prev, id, sizeof prev);
@@ -387,15 +377,6 @@ int chats_retitle(struct db *ddb, const char *chat_id, const char *old, const ch
 	r = db_step_done(ddb, st);
 	sqlite3_finalize(st);
 	return r;
-}
-
-int chats_unanswered(struct db *ddb, const char *user_id, int64_t *n)
-{
-	/* no answer follows it, and no call of its chat was metered from
-	 * its time until the chat's next message */
-	return db_read_int64(ddb, "SELECT count(*) " CHATS_SQL_UNANSWERED
-			     " AND (?1 IS NULL OR s.user_id = ?1)",
-			     user_id, n, "count unanswered questions");
 }
 
 static int touch(struct db *ddb, const char *chat_id, int64_t now)

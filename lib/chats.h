@@ -38,8 +38,6 @@ int chats_find(struct db *ddb, const char *user_id, const char *key, struct chat
 int chats_latest(struct db *ddb, const char *user_id, struct chat *out);
 int chats_set_system(struct db *ddb, const char *chat_id, const char *system_prompt);
 int chats_set_model(struct db *ddb, const char *chat_id, const char *model);
-/* Every message of a chat, oldest first. */
-int chats_history(struct db *ddb, const char *chat_id, struct chat_msg **out, size_t *n);
 
 /* ---- branches and retries (lib/chats.c) ----
  * A chat is a tree of messages linked by parent_id: a retry adds an
@@ -81,13 +79,10 @@ int chats_branch(struct db *ddb, struct db *udb, const char *user_id,
 /* Set the title only while it is still old (a rename meanwhile wins);
  * 0 whether or not it changed. In the caller's transaction. */
 int chats_retitle(struct db *ddb, const char *chat_id, const char *old, const char *title);
-/* Questions whose answer never came: a user message that no answer
- * follows and for which no call was metered (the process was killed
- * after storing it), of one user or all (user_id NULL), in *n. */
-int chats_unanswered(struct db *ddb, const char *user_id, int64_t *n);
-/* Those questions q (with their chat s) as the tail of a SELECT: no
- * answer follows it, and no call of its chat was metered from its time
- * until the chat's next message. */
+/* Questions whose answer never came (the process was killed after
+ * storing it), q with its chat s, as the tail of a SELECT (t3-user
+ * check): a user message that no answer follows, and for which no call
+ * of its chat was metered from its time until the chat's next message. */
 #define CHATS_SQL_UNANSWERED \
 	"FROM chat_messages q JOIN chat_sessions s ON s.chat_id = q.chat_id " \
 	"WHERE q.sender_type = 'user' AND NOT EXISTS (SELECT 1 FROM chat_messages a " \
@@ -159,6 +154,9 @@ void chats_ids_free(char **ids, size_t n);
  * unlinked (metering is kept). In the caller's transaction. */
 int chats_remove(struct db *ddb, const char *user_id, const char *chat_id);
 int chats_rename(struct db *ddb, const char *chat_id, const char *title);
+/* A title given by hand (--title, --rename, /title): one line, not
+ * blank. 0, or T3_EUSAGE after a message. */
+int chats_check_title(const char *title);
 
 /* A chat as one serialised JSON object (appended to out): chat_id,
  * title, created_at, updated_at, model_default, system_prompt, messages

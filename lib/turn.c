@@ -79,6 +79,7 @@ int turn_opts_config(struct turn_opts *o, const struct config *cfg)
 int turn_opts_check(const struct turn_opts *o, int have_prompt)
 {
 	const char *one = o->cont ? "-c" : o->chat ? "--chat" : NULL;
+	int r;
 
 	if (o->branch && (one || o->from || o->retry))
 		return t3_error(T3_EUSAGE, "choose one of --branch and %s", one ? one :
@@ -90,8 +91,8 @@ int turn_opts_check(const struct turn_opts *o, int have_prompt)
 				o->retry ? "--retry" : "--title");
 	if (o->title && (one || o->from || o->retry))
 		return t3_error(T3_EUSAGE, "--title names a new chat (--rename retitles a stored one)");
-	if (o->title && (!o->title[strspn(o->title, " \t")] || strpbrk(o->title, "\r\n")))
-		return t3_error(T3_EUSAGE, "a title is one line, not blank");
+	if (o->title && (r = chats_check_title(o->title)))
+		return r;
 	if (!have_prompt && !o->retry && !o->branch)
 		return t3_error(T3_EUSAGE, "no prompt: give it as arguments or on standard input");
 	if (o->nattach && !have_prompt)
@@ -157,13 +158,8 @@ static const char *named_user(const char *email, const struct config *cfg)
 	return who && *who ? who : NULL;
 }
 
-const char *turn_user_name(const struct turn_opts *o, const struct config *cfg)
-{
-	return named_user(o->user, cfg);
-}
-
-int turn_acting_user(struct db *udb, const struct config *cfg, const char *email, int create,
-		     struct user *u)
+int turn_acting_user(struct db *udb, const struct config *cfg, const char *email,
+		     enum turn_user_make make, struct user *u)
 {
 	const char *who = named_user(email, cfg);
 	int64_t allowance;
@@ -177,7 +173,7 @@ int turn_acting_user(struct db *udb, const struct config *cfg, const char *email
 	if ((r = users_find(udb, TURN_DEFAULT_USER, u)) != T3_ENEG)
 		return r;
 	memset(u, 0, sizeof *u);
-	if (!create)
+	if (make == TURN_USER_FIND)
 		return 0;
 	if ((r = db_begin(udb)))
 		return r;
@@ -189,7 +185,7 @@ int turn_acting_user(struct db *udb, const struct config *cfg, const char *email
 	u->subscription_plan = xstrdup(LOCAL_PLAN);
 	u->timezone = xstrdup("UTC");
 	u->token_quota = LOCAL_ALLOWANCE;
-	if ((r = users_insert(udb, u)) || (r = db_commit(udb)))
+	if ((r = users_insert(udb, u)) || (make == TURN_USER_MAKE && (r = db_commit(udb))))
 		goto fail;
 	return 0;
 fail:
@@ -201,7 +197,7 @@ fail:
 
 static int acting_user(struct turn *t, const struct config *cfg)
 {
-	return turn_acting_user(t->udb, cfg, t->o.user, 1, &t->user);
+	return turn_acting_user(t->udb, cfg, t->o.user, TURN_USER_MAKE, &t->user);
 }
 
 /* --role: the saved prompt is the turn's system prompt. Looked up before
@@ -219,7 +215,7 @@ static int role_prompt(struct turn *t, const struct config *cfg)
 	if ((r = roles_check_name(t->o.role)))
 		return r;
 	if (!t->have_chat) {
-		if ((r = turn_acting_user(t->udb, cfg, t->o.user, 0, &u)))
+		if ((r = turn_acting_user(t->udb, cfg, t->o.user, TURN_USER_FIND, &u)))
 			return r;
 		uid = u.user_id;
 	}
@@ -590,7 +586,7 @@ static int prepare(struct turn *t, const struct config *cfg)
 	/* the files given, read and checked before anything is written; text
 	 * files are quoted into the prompt */
 	if (t->prompt && ((r = attach_read_files(&t->att, o->attach, o->nattach, t->prompt)) ||
-			  (r = attach_check_new(ddb, &t->model, &t->att))))
+			  (r = attach_check_new(ddb, t->ops->api, &t->model, &t->att))))
 		return r;
 	if (t->att.prompt)
 		t->prompt = t->att.prompt;
@@ -614,7 +610,7 @@ static int prepare(struct turn *t, const struct config *cfg)
 	t->system = o->system ? o->system : t->have_chat ? t->chat.system_prompt : NULL;
 	if (blank(t->system))
 		t->system = NULL;
-	if ((r = build_messages(t)) || (r = attach_check(ddb, &t->model, t->msgs, t->nmsgs)))
+	if ((r = build_messages(t)) || (r = attach_check(ddb, t->ops->api, &t->model, t->msgs, t->nmsgs)))
 		return r;
 	/* what an earlier run could not finish (a lock, a kill) first, so
 	 * the quota left is the true one; a lock now leaves it to the next */

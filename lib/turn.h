@@ -161,18 +161,16 @@ int turn_parse_long(const char *s, const char *what, long min, long max, long *o
 /* Settings the options left unset (< 0) from the config's "retries" and
  * "timeout", else the defaults. 0, or T3_EDATA after a message. */
 int turn_opts_config(struct turn_opts *o, const struct config *cfg);
-/* The acting user's email as the options and the config name it
- * (--user, T3_USER, the config's "user"); NULL: the local account,
- * TURN_DEFAULT_USER, made by the first turn that needs it. */
-const char *turn_user_name(const struct turn_opts *o, const struct config *cfg);
-
 /* The acting user: email, else T3_USER, else the config's "user", else
- * the local account (TURN_DEFAULT_USER), made on first use when create
- * (in a transaction of its own) and otherwise left with user_id "", so
- * that every query by it finds nothing. 0, T3_ENEG after "user 'EMAIL'
- * not found", T3_EDATA. */
-int turn_acting_user(struct db *udb, const struct config *cfg, const char *email, int create,
-		     struct user *u);
+ * the local account (TURN_DEFAULT_USER). That one, when it does not
+ * exist yet: TURN_USER_FIND leaves user_id "", so that every query by it
+ * finds nothing; TURN_USER_MAKE makes it in a transaction of its own;
+ * TURN_USER_MAKE_OPEN makes it in a transaction of udb left open for
+ * the caller to commit with its own work (udb->in_tx tells). 0, T3_ENEG
+ * after "user 'EMAIL' not found", T3_EDATA. */
+enum turn_user_make { TURN_USER_FIND, TURN_USER_MAKE, TURN_USER_MAKE_OPEN };
+int turn_acting_user(struct db *udb, const struct config *cfg, const char *email,
+		     enum turn_user_make make, struct user *u);
 
 /* One struct turn per turn: turn_init, turn_prepare, turn_send (or not:
  * turn_release of a prepared turn gives back the quota it held),

@@ -135,7 +135,7 @@ is_rc 2 "--title with -c"
 is_err "t3-chat: error: --title names a new chat (--rename retitles a stored one)" "says so"
 run t3-chat -m echo --title '  ' 'hello'
 is_rc 2 "a blank --title"
-is_err "t3-chat: error: a title is one line, not blank" "says so"
+is_err "t3-chat: error: the title is empty" "says so"
 run t3-chat -m echo --title 'two
 lines' 'hello'
 is_rc 2 "a --title of two lines"

@@ -81,6 +81,19 @@ run with_openai t3-chat -n -m gpt-4o-mini -a "$W/photo.jpg" "unlogged"
 is "$rc $(mock_req 4 '$.body.messages[0].content[0].image_url.url')" "0 data:image/jpeg;base64,$(b64 "$W/photo.jpg")" "-n: the JPEG is sent"
 is "$(links) $(blobs)" "$n 2" "-n: nothing stored"
 
+# a branch copies the question with its files: sent again from the copy
+q1=$(sql "$DDB" "SELECT message_id FROM chat_messages WHERE chat_id = '$chat1' AND message_text = 'What is this?'")
+n=$(links)
+run with_openai t3-chat --branch "$q1" "Branched"
+is_rc 0 "--branch from a question with files: exit 0"
+is "$(mock_req "$(mock_count)" '$.body.messages[0].content[0].type' '$.body.messages[0].content[1].type' '$.body.messages[0].content[2].text' '$.body.messages[1].content')" \
+	'["image_url","file","What is this?","Branched"]' "--branch: the copied question comes with its files"
+decodes_to "$(mock_count)" '$.body.messages[0].content[0].image_url.url' "$W/dot.png" "--branch: the image, the same bytes"
+is "$(blobs) $(links)" "2 $((n + 2))" "--branch: the copy linked to the two files, stored once still"
+run with_openai t3-chat -c "And in the branch?"
+is "$rc $(mock_req "$(mock_count)" '$.body.messages[0].content[0].type' '$.body.messages[0].content[1].type')" \
+	'0 ["image_url","file"]' "the branch continued: its copy of the question resends the files"
+
 # ================= Anthropic: image and document blocks =================
 mock_script "{\"file\":\"$F/anthropic/messages-stream-text.sse\"}"
 run with_anthropic t3-chat -m claude-haiku-4-5-20251001 -a "$W/photo.jpg" -a "$W/doc.pdf" "Compare"
