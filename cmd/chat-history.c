@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "chat-history.h"
+#include "chat-opts.h"
 #include "chats.h"
 #include "common.h"
 #include "config.h"
@@ -20,60 +21,6 @@
 #define EXPORT_FORMAT "t3-chat-export"
 #define EXPORT_VERSION 1
 
-enum mode { M_NONE, M_LIST, M_SHOW, M_SEARCH, M_RM, M_RENAME, M_EXPORT, M_IMPORT };
-static const char *const mode_names[] = {
-	"", "--list", "--show", "--search", "--rm", "--rename", "--export", "--import"
-};
-
-/* option values past the common ones; those of a chat turn are known
- * here only to say that they do not apply */
-enum {
-	H_SHOW = OPT_COMMON_END + 32, H_SEARCH, H_RM, H_RENAME, H_EXPORT, H_IMPORT,
-	H_SINCE, H_UNTIL, H_OLDER, H_FORMAT, H_USER, H_TURN
-};
-
-static const struct option longopts[] = {
-	COMMON_LONGOPTS,
-	{ "list", no_argument, NULL, 'l' },
-	{ "show", no_argument, NULL, H_SHOW },
-	{ "search", no_argument, NULL, H_SEARCH },
-	{ "rm", no_argument, NULL, H_RM },
-	{ "rename", no_argument, NULL, H_RENAME },
-	{ "export", no_argument, NULL, H_EXPORT },
-	{ "import", no_argument, NULL, H_IMPORT },
-	{ "model", required_argument, NULL, 'm' },
-	{ "since", required_argument, NULL, H_SINCE },
-	{ "until", required_argument, NULL, H_UNTIL },
-	{ "older-than", required_argument, NULL, H_OLDER },
-	{ "yes", no_argument, NULL, 'y' },
-	{ "format", required_argument, NULL, H_FORMAT },
-	{ "user", required_argument, NULL, H_USER },
-	/* a chat turn's */
-	{ "system", required_argument, NULL, 's' },
-	{ "continue", no_argument, NULL, 'c' },
-	{ "chat", required_argument, NULL, H_TURN },
-	{ "temperature", required_argument, NULL, H_TURN },
-	{ "max-tokens", required_argument, NULL, H_TURN },
-	{ "reasoning-effort", required_argument, NULL, H_TURN },
-	{ "retries", required_argument, NULL, H_TURN },
-	{ "timeout", required_argument, NULL, H_TURN },
-	{ "no-stream", no_argument, NULL, H_TURN },
-	{ "show-reasoning", no_argument, NULL, H_TURN },
-	{ "no-log", no_argument, NULL, H_TURN },
-	{ "title", required_argument, NULL, H_TURN },
-	{ "no-title", no_argument, NULL, H_TURN },
-	{ "from", required_argument, NULL, H_TURN },
-	{ "branch", required_argument, NULL, H_TURN },
-	{ "retry", no_argument, NULL, H_TURN },
-	{ "usage", no_argument, NULL, 'u' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ 0 }
-};
-static const char optstring[] = ":lm:n:yqs:cuvh";
-/* finding the mode: -n as a turn takes it (--no-log), so that in
- * 't3-chat -n -l' the -l is seen */
-static const char scan_optstring[] = ":lm:nyqs:cuvh";
-
 /* the options a mode may or may not take, as bits for common_only */
 enum { K_MODEL, K_N, K_SINCE, K_UNTIL, K_OLDER, K_YES, K_FORMAT, K_JSON, K_JSONL, K_TSV,
        K_CSV, K_Q };
@@ -84,18 +31,18 @@ static const char *const knob_names[] = {
 #define BIT(k) (1ull << (k))
 #define K_TABLES (BIT(K_JSON) | BIT(K_JSONL) | BIT(K_TSV) | BIT(K_CSV) | BIT(K_Q))
 static const unsigned long long mode_allows[] = {
-	[M_LIST] = BIT(K_MODEL) | BIT(K_N) | BIT(K_SINCE) | BIT(K_UNTIL) | K_TABLES,
-	[M_SHOW] = BIT(K_FORMAT) | BIT(K_JSON),
-	[M_SEARCH] = BIT(K_N) | K_TABLES,
-	[M_RM] = BIT(K_OLDER) | BIT(K_YES),
-	[M_RENAME] = 0,
-	[M_EXPORT] = BIT(K_FORMAT) | BIT(K_JSON),
-	[M_IMPORT] = 0,
+	[CM_LIST] = BIT(K_MODEL) | BIT(K_N) | BIT(K_SINCE) | BIT(K_UNTIL) | K_TABLES,
+	[CM_SHOW] = BIT(K_FORMAT) | BIT(K_JSON),
+	[CM_SEARCH] = BIT(K_N) | K_TABLES,
+	[CM_RM] = BIT(K_OLDER) | BIT(K_YES),
+	[CM_RENAME] = 0,
+	[CM_EXPORT] = BIT(K_FORMAT) | BIT(K_JSON),
+	[CM_IMPORT] = 0,
 };
 
 struct hist {
 	struct common c;
-	enum mode mode;
+	enum chat_mode mode;
 	unsigned long long seen;
 	const char *model, *user, *format;
 	long limit;
@@ -142,21 +89,6 @@ static void usage(FILE *fp)
 	      "question again, --from MSGID goes on from an earlier message, --branch\n"
 	      "MSGID copies the history up to one into a new chat.\n"
 	      "exit: 0 ok, 1 not found or not confirmed, 2 usage, 3 local data\n", fp);
-}
-
-/* ---- finding the mode ---- */
-
-/* The mode of argv, or M_NONE; argv is scanned in a copy (getopt
- * permutes) and getopt is reset for the caller. */
-static int mode_of(int opt)
-{
-	return opt == 'l' ? M_LIST : opt >= H_SHOW && opt <= H_IMPORT ?
-	       (enum mode)(M_SHOW + (opt - H_SHOW)) : M_NONE;
-}
-
-static enum mode scan_mode(int argc, char **argv, int *twice)
-{
-	return (enum mode)common_scan_mode(argc, argv, scan_optstring, longopts, mode_of, twice);
 }
 
 /* ---- helpers ---- */
@@ -664,11 +596,11 @@ static int knob_of(int opt)
 	switch (opt) {
 	case 'm': return K_MODEL;
 	case 'n': return K_N;
-	case H_SINCE: return K_SINCE;
-	case H_UNTIL: return K_UNTIL;
-	case H_OLDER: return K_OLDER;
+	case CO_SINCE: return K_SINCE;
+	case CO_UNTIL: return K_UNTIL;
+	case CO_OLDER: return K_OLDER;
 	case 'y': return K_YES;
-	case H_FORMAT: return K_FORMAT;
+	case CO_FORMAT: return K_FORMAT;
 	case OPT_JSON: return K_JSON;
 	case OPT_JSONL: return K_JSONL;
 	case OPT_TSV: return K_TSV;
@@ -684,7 +616,7 @@ static int parse_options(struct hist *h, int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, optstring, longopts, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, CHAT_HISTORY_OPTSTRING, chat_longopts, &idx)) != -1) {
 		if ((k = knob_of(opt)) >= 0)
 			h->seen |= BIT(k);
 		if (opt == OPT_HELP || opt == 'h' || opt == OPT_VERSION || opt == OPT_USER_DB ||
@@ -693,73 +625,60 @@ static int parse_options(struct hist *h, int argc, char **argv)
 			continue;
 		}
 		switch (opt) {
-		case 'l': case H_SHOW: case H_SEARCH: case H_RM: case H_RENAME: case H_EXPORT:
-		case H_IMPORT:
+		case 'l': case CO_SHOW: case CO_SEARCH: case CO_RM: case CO_RENAME: case CO_EXPORT:
+		case CO_IMPORT:
 			break;
 		case 'm': h->model = optarg; break;
 		case 'n':
 			if ((r = parse_count(optarg, &h->limit)))
 				return r;
 			break;
-		case H_SINCE:
+		case CO_SINCE:
 			if ((r = parse_when(optarg, "--since", &h->since)))
 				return r;
 			break;
-		case H_UNTIL:
+		case CO_UNTIL:
 			if ((r = parse_when(optarg, "--until", &h->until)))
 				return r;
 			break;
-		case H_OLDER:
+		case CO_OLDER:
 			if ((r = parse_when(optarg, "--older-than", &h->older)))
 				return r;
 			break;
 		case 'y': break;
-		case H_FORMAT: h->format = optarg; break;
-		case H_USER:
+		case CO_FORMAT: h->format = optarg; break;
+		case CO_USER:
 			if (!*optarg)
 				return t3_error(T3_EUSAGE, "the user given to --user is empty");
 			h->user = optarg;
 			break;
-		case 's': case 'c': case 'u': case 'v':
-			return common_bad_usage("option '-%c' does not apply to '%s'", opt,
-						mode_names[h->mode]);
-		case H_TURN:
-			return common_bad_usage("option '--%s' does not apply to '%s'",
-						longopts[idx].name, mode_names[h->mode]);
-		default:   /* ':' or '?' */
-			return common_getopt_error(opt, argv, optstring);
+		case ':': case '?':
+			return common_getopt_error(opt, argv, CHAT_HISTORY_OPTSTRING);
+		default:   /* a turn's or a role mode's */
+			return chat_not_here(opt, idx, h->mode);
 		}
 	}
-	return common_only(mode_names[h->mode], h->seen, mode_allows[h->mode], knob_names,
+	return common_only(chat_mode_name(h->mode), h->seen, mode_allows[h->mode], knob_names,
 			   (int)(sizeof knob_names / sizeof knob_names[0]));
 }
 
-int chat_history_main(int argc, char **argv, int *handled)
+int chat_history_main(enum chat_mode mode, int argc, char **argv)
 {
 	static int (*const run[])(struct hist *, int, char **) = {
-		[M_LIST] = do_list, [M_SHOW] = do_show, [M_SEARCH] = do_search, [M_RM] = do_rm,
-		[M_RENAME] = do_rename, [M_EXPORT] = do_export, [M_IMPORT] = do_import,
+		[CM_LIST] = do_list, [CM_SHOW] = do_show, [CM_SEARCH] = do_search, [CM_RM] = do_rm,
+		[CM_RENAME] = do_rename, [CM_EXPORT] = do_export, [CM_IMPORT] = do_import,
 	};
-	struct hist h = { .since = -1, .until = -1 };
-	int twice, r;
+	struct hist h = { .mode = mode, .since = -1, .until = -1 };
+	int r;
 
-	h.mode = scan_mode(argc, argv, &twice);
-	*handled = h.mode != M_NONE;
-	if (!*handled)
-		return 0;
 	common_init(&h.c, "t3-chat");
-	if (twice) {
-		r = common_bad_usage("choose one of --list, --show, --search, --rm, --rename, "
-				     "--export and --import");
-		goto out;
-	}
 	if ((r = parse_options(&h, argc, argv)))
 		goto out;
 	if ((r = common_paths(&h.c)) || (r = config_load(&h.cfg, h.c.paths.config)) ||
 	    (r = common_open_user(&h.c)) || (r = common_open_data(&h.c)))
 		goto out;
 	/* --import makes the local account if need be, once the file is read */
-	if (h.mode != M_IMPORT && (r = find_user(&h, 0)))
+	if (h.mode != CM_IMPORT && (r = find_user(&h, 0)))
 		goto out;
 	r = run[h.mode](&h, argc - optind, argv + optind);
 out:

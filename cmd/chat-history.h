@@ -5,11 +5,11 @@
 
 #include <stdio.h>
 
-/* Run the history mode named in argv and return the exit code, with
- * *handled = 1; without a history mode option in argv (a chat turn),
- * *handled = 0 and nothing has been done or printed. Call it first in
- * main(): argv is left as it was. */
-int chat_history_main(int argc, char **argv, int *handled);
+#include "chat-opts.h"
+
+/* Run history mode (CM_LIST ... CM_IMPORT, as chat_mode_of found it in
+ * argv) and return the exit code. */
+int chat_history_main(enum chat_mode mode, int argc, char **argv);
 
 /* The history modes' usage lines, for t3-chat --help. */
 void chat_history_usage(FILE *fp);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chat-opts.h"
 #include "chat-roles.h"
 #include "common.h"
 #include "config.h"
@@ -13,44 +14,9 @@
 #include "safe.h"
 #include "turn.h"
 
-enum mode { M_NONE, M_SAVE, M_LIST, M_RM };
-static const char *const mode_names[] = { "", "--save-role", "--roles", "--rm-role" };
-
-enum {
-	R_SAVE = OPT_COMMON_END + 64, R_LIST, R_RM, R_USER, R_TURN, R_TURN_ARG
-};
-
-/* a turn's options are known here to say that they do not apply (and,
- * for those with a value, to skip it while looking for the mode) */
-static const struct option longopts[] = {
-	COMMON_LONGOPTS,
-	{ "save-role", required_argument, NULL, R_SAVE },
-	{ "roles", no_argument, NULL, R_LIST },
-	{ "rm-role", required_argument, NULL, R_RM },
-	{ "user", required_argument, NULL, R_USER },
-	{ "system", required_argument, NULL, 's' },
-	{ "model", required_argument, NULL, R_TURN_ARG },
-	{ "role", required_argument, NULL, R_TURN_ARG },
-	{ "option", required_argument, NULL, R_TURN_ARG },
-	{ "chat", required_argument, NULL, R_TURN_ARG },
-	{ "temperature", required_argument, NULL, R_TURN_ARG },
-	{ "max-tokens", required_argument, NULL, R_TURN_ARG },
-	{ "reasoning-effort", required_argument, NULL, R_TURN_ARG },
-	{ "retries", required_argument, NULL, R_TURN_ARG },
-	{ "timeout", required_argument, NULL, R_TURN_ARG },
-	{ "continue", no_argument, NULL, R_TURN },
-	{ "no-stream", no_argument, NULL, R_TURN },
-	{ "show-reasoning", no_argument, NULL, R_TURN },
-	{ "usage", no_argument, NULL, R_TURN },
-	{ "no-log", no_argument, NULL, R_TURN },
-	{ "verbose", no_argument, NULL, R_TURN },
-	{ 0 }
-};
-static const char optstring[] = ":s:m:o:cunvqh";
-
 struct roles_cmd {
 	struct common c;
-	enum mode mode;
+	enum chat_mode mode;
 	const char *name, *system, *user;
 	struct config cfg;
 	struct user u;
@@ -79,57 +45,47 @@ static void usage(FILE *fp)
 	      "exit: 0 ok, 1 not found, 2 usage, 3 local data\n", fp);
 }
 
-static int mode_of(int opt)
-{
-	return opt == R_SAVE ? M_SAVE : opt == R_LIST ? M_LIST : opt == R_RM ? M_RM : M_NONE;
-}
-
 static int parse_options(struct roles_cmd *rc, int argc, char **argv)
 {
 	int opt, idx;
 
 	opterr = 0;
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, optstring, longopts, &idx)) != -1) {
+	while ((opt = getopt_long(argc, argv, CHAT_OPTSTRING, chat_longopts, &idx)) != -1) {
 		if (opt != 'q' && opt != OPT_JSON && opt != OPT_JSONL && opt != OPT_TSV &&
 		    opt != OPT_CSV && common_option(&rc->c, opt, optarg, usage))
 			continue;
 		switch (opt) {
-		case R_SAVE: case R_RM:
+		case CO_SAVE_ROLE: case CO_RM_ROLE:
 			rc->name = optarg;
 			break;
-		case R_LIST:
+		case CO_ROLES:
 			break;
 		case 's':
-			if (rc->mode != M_SAVE)
-				return common_bad_usage("option '-s' does not apply to '%s'",
-							mode_names[rc->mode]);
+			if (rc->mode != CM_SAVE_ROLE)
+				return chat_not_here(opt, idx, rc->mode);
 			rc->system = optarg;
 			break;
-		case R_USER:
+		case CO_USER:
 			if (!*optarg)
 				return t3_error(T3_EUSAGE, "the user given to --user is empty");
 			rc->user = optarg;
 			break;
 		case 'q': case OPT_JSON: case OPT_JSONL: case OPT_TSV: case OPT_CSV:
-			if (rc->mode != M_LIST)
+			if (rc->mode != CM_ROLES)
 				return common_bad_usage("output options do not apply to '%s'",
-							mode_names[rc->mode]);
+							chat_mode_name(rc->mode));
 			common_option(&rc->c, opt, optarg, usage);
 			break;
-		case 'm': case 'o': case 'c': case 'u': case 'n': case 'v':
-			return common_bad_usage("option '-%c' does not apply to '%s'", opt,
-						mode_names[rc->mode]);
-		case R_TURN: case R_TURN_ARG:
-			return common_bad_usage("option '--%s' does not apply to '%s'",
-						longopts[idx].name, mode_names[rc->mode]);
-		default:   /* ':' or '?' */
-			return common_getopt_error(opt, argv, optstring);
+		case ':': case '?':
+			return common_getopt_error(opt, argv, CHAT_OPTSTRING);
+		default:   /* a turn's or a history mode's */
+			return chat_not_here(opt, idx, rc->mode);
 		}
 	}
 	if (optind < argc)
-		return common_nargs(mode_names[rc->mode], argc - optind, 0, 0);
-	if (rc->mode == M_SAVE && !rc->system)
+		return common_nargs(chat_mode_name(rc->mode), argc - optind, 0, 0);
+	if (rc->mode == CM_SAVE_ROLE && !rc->system)
 		return common_bad_usage("--save-role needs the prompt: -s TEXT");
 	return 0;
 }
@@ -197,38 +153,30 @@ static int do_list(struct roles_cmd *rc)
 	return r;
 }
 
-int chat_roles_main(int argc, char **argv, int *handled)
+int chat_roles_main(enum chat_mode mode, int argc, char **argv)
 {
-	struct roles_cmd rc = { 0 };
-	int twice, r;
+	struct roles_cmd rc = { .mode = mode };
+	int r;
 
-	rc.mode = (enum mode)common_scan_mode(argc, argv, optstring, longopts, mode_of, &twice);
-	*handled = rc.mode != M_NONE;
-	if (!*handled)
-		return 0;
 	common_init(&rc.c, "t3-chat");
-	if (twice) {
-		r = common_bad_usage("choose one of --save-role, --roles and --rm-role");
-		goto out;
-	}
 	if ((r = parse_options(&rc, argc, argv)))
 		goto out;
 	/* a bad name or prompt is refused before anything is opened */
-	if ((rc.mode == M_SAVE && (r = roles_check(rc.name, rc.system))) ||
-	    (rc.mode == M_RM && (r = roles_check_name(rc.name))))
+	if ((rc.mode == CM_SAVE_ROLE && (r = roles_check(rc.name, rc.system))) ||
+	    (rc.mode == CM_RM_ROLE && (r = roles_check_name(rc.name))))
 		goto out;
 	if ((r = common_paths(&rc.c)) || (r = config_load(&rc.cfg, rc.c.paths.config)) ||
 	    (r = common_open_user(&rc.c)) || (r = common_open_data(&rc.c)))
 		goto out;
 	/* saving makes the local account on first use, as a chat turn does */
 	if ((r = turn_acting_user(&rc.c.udb, &rc.cfg, rc.user,
-				    rc.mode == M_SAVE ? TURN_USER_MAKE : TURN_USER_FIND, &rc.u)))
+				    rc.mode == CM_SAVE_ROLE ? TURN_USER_MAKE : TURN_USER_FIND, &rc.u)))
 		goto out;
 	switch (rc.mode) {
-	case M_SAVE: r = roles_save(&rc.c.ddb, rc.u.user_id, rc.name, rc.system); break;
-	case M_LIST: r = do_list(&rc); break;
-	case M_RM: r = roles_remove(&rc.c.ddb, rc.u.user_id, rc.name); break;
-	case M_NONE: break;
+	case CM_SAVE_ROLE: r = roles_save(&rc.c.ddb, rc.u.user_id, rc.name, rc.system); break;
+	case CM_ROLES: r = do_list(&rc); break;
+	case CM_RM_ROLE: r = roles_remove(&rc.c.ddb, rc.u.user_id, rc.name); break;
+	default: break;
 	}
 out:
 	user_release(&rc.u);

@@ -5,10 +5,11 @@
 
 #include <stdio.h>
 
-/* Run the role mode named in argv and return the exit code, with
- * *handled = 1; without one (a chat turn, --role included), *handled = 0
- * and nothing has been done. argv is left as it was. */
-int chat_roles_main(int argc, char **argv, int *handled);
+#include "chat-opts.h"
+
+/* Run role mode (CM_SAVE_ROLE, CM_ROLES, CM_RM_ROLE, as chat_mode_of
+ * found it in argv) and return the exit code. */
+int chat_roles_main(enum chat_mode mode, int argc, char **argv);
 
 /* The role modes' usage lines, for t3-chat --help. */
 void chat_roles_usage(FILE *fp);

@@ -105,28 +105,6 @@ int common_getopt_error(int opt, char **argv, const char *optstring)
 				n, w);
 }
 
-int common_scan_mode(int argc, char **argv, const char *optstring,
-		     const struct option *longopts, int (*mode_of)(int opt), int *twice)
-{
-	char **copy = xcalloc((size_t)argc + 1, sizeof *copy);
-	int opt, m = 0, this;
-
-	*twice = 0;
-	memcpy(copy, argv, (size_t)argc * sizeof *copy);
-	opterr = 0;
-	optind = 0;
-	while ((opt = getopt_long(argc, copy, optstring, longopts, NULL)) != -1) {
-		if (!(this = mode_of(opt)))
-			continue;
-		if (m && m != this)
-			*twice = 1;
-		m = this;
-	}
-	free(copy);
-	optind = 0;
-	return m;
-}
-
 static void print_synopsis(FILE *fp, const char *prefix, const char *synopsis)
 {
 	const char *p = synopsis;

@@ -68,12 +68,6 @@ int common_only(const char *cmd, unsigned long long seen, unsigned long long all
  * optstring is the one given to getopt_long. */
 int common_getopt_error(int opt, char **argv, const char *optstring);
 
-/* For a tool whose modes are options (t3-chat --list, --roles): the mode
- * argv names, as mode_of maps an option to it (0: none), scanned in a
- * copy (getopt permutes) and getopt reset for the caller; 0 without
- * one. *twice is set when two different modes are given. */
-int common_scan_mode(int argc, char **argv, const char *optstring,
-		     const struct option *longopts, int (*mode_of)(int opt), int *twice);
 
 struct common_cmd {
 	const char *name;

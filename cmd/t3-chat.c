@@ -18,14 +18,6 @@
 
 #define MAX_STDIN (64u << 20)        /* bytes of prompt read from stdin */
 
-/* long-only options (the others have a short letter) */
-enum {
-	OPT_CHAT = OPT_COMMON_END, OPT_USER, OPT_TEMPERATURE, OPT_MAX_TOKENS,
-	OPT_NO_STREAM, OPT_SHOW_REASONING, OPT_REASONING_EFFORT, OPT_RETRIES, OPT_TIMEOUT,
-	OPT_TITLE, OPT_NO_TITLE, OPT_FROM, OPT_BRANCH, OPT_RETRY,
-	OPT_ROLE
-};
-
 static struct {
 	struct common c;
 	struct turn_opts t;
@@ -154,53 +146,26 @@ static int read_prompt(int argc, char **argv, int optional, char **out)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "model", required_argument, NULL, 'm' },
-		{ "system", required_argument, NULL, 's' },
-		{ "attach", required_argument, NULL, 'a' },
-		{ "continue", no_argument, NULL, 'c' },
-		{ "chat", required_argument, NULL, OPT_CHAT },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "temperature", required_argument, NULL, OPT_TEMPERATURE },
-		{ "max-tokens", required_argument, NULL, OPT_MAX_TOKENS },
-		{ "no-stream", no_argument, NULL, OPT_NO_STREAM },
-		{ "show-reasoning", no_argument, NULL, OPT_SHOW_REASONING },
-		{ "reasoning-effort", required_argument, NULL, OPT_REASONING_EFFORT },
-		{ "usage", no_argument, NULL, 'u' },
-		{ "no-log", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "no-title", no_argument, NULL, OPT_NO_TITLE },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "branch", required_argument, NULL, OPT_BRANCH },
-		{ "retry", no_argument, NULL, OPT_RETRY },
-		{ "role", required_argument, NULL, OPT_ROLE },
-		{ "option", required_argument, NULL, 'o' },
-		{ 0 }
-	};
-	static const char optstring[] = ":m:s:a:o:cunvqh";
 	struct config cfg = { 0 };
 	struct turn t;
 	struct chat_writer w = { 0 };
 	struct turn_sink sink;
 	char *prompt = NULL;
-	int opt, r, handled;
+	enum chat_mode mode;
+	int opt, idx, r;
 
-	/* --list, --show, --search, --rm, ...: the history, never a turn */
-	r = chat_history_main(argc, argv, &handled);
-	if (handled)
-		return r;
-	/* --save-role, --roles, --rm-role: the saved system prompts */
-	r = chat_roles_main(argc, argv, &handled);
-	if (handled)
-		return r;
 	common_init(&o.c, "t3-chat");
+	/* --list, --show, ...: the history; --save-role, --roles, --rm-role:
+	 * the saved system prompts; never a turn */
+	if ((r = chat_mode_of(argc, argv, &mode)))
+		return common_exit(&o.c, r);
+	if (CM_IS_HISTORY(mode))
+		return chat_history_main(mode, argc, argv);
+	if (CM_IS_ROLES(mode))
+		return chat_roles_main(mode, argc, argv);
 	turn_init(&t);
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, CHAT_OPTSTRING, chat_longopts, &idx)) != -1) {
 		if (opt != 'q' && common_option(&o.c, opt, optarg, usage))
 			continue;
 		switch (opt) {
@@ -211,8 +176,8 @@ int main(int argc, char **argv)
 			o.attach[o.t.nattach++] = optarg;
 			break;
 		case 'c': o.t.cont = 1; break;
-		case OPT_CHAT: o.t.chat = optarg; break;
-		case OPT_USER:
+		case CO_CHAT: o.t.chat = optarg; break;
+		case CO_USER:
 			/* an empty T3_USER counts as unset; an empty --user
 			 * is a mistake, not a way to act as someone else */
 			if (!*optarg) {
@@ -221,52 +186,55 @@ int main(int argc, char **argv)
 			}
 			o.t.user = optarg;
 			break;
-		case OPT_TEMPERATURE:
+		case CO_TEMPERATURE:
 			if (num_parse_double(optarg, 0, 2, &o.t.temperature)) {
 				r = t3_error(T3_EUSAGE, "temperature '%s' must be a number from 0 to 2", optarg);
 				goto out;
 			}
 			o.t.has_temperature = 1;
 			break;
-		case OPT_MAX_TOKENS:
+		case CO_MAX_TOKENS:
 			if ((r = turn_parse_long(optarg, "max tokens", 1, 100000000, &o.t.max_tokens)))
 				goto out;
 			break;
-		case OPT_NO_STREAM: o.t.no_stream = 1; break;
-		case OPT_SHOW_REASONING: o.show_reasoning = o.t.reasoning_text = 1; break;
-		case OPT_REASONING_EFFORT:
+		case CO_NO_STREAM: o.t.no_stream = 1; break;
+		case CO_SHOW_REASONING: o.show_reasoning = o.t.reasoning_text = 1; break;
+		case CO_REASONING_EFFORT:
 			if (strcmp(optarg, "low") && strcmp(optarg, "medium") && strcmp(optarg, "high")) {
 				r = t3_error(T3_EUSAGE, "reasoning effort '%s' must be low, medium or high", optarg);
 				goto out;
 			}
 			o.t.effort = optarg;
 			break;
-		case OPT_ROLE: o.t.role = optarg; break;
+		case CO_ROLE: o.t.role = optarg; break;
 		case 'o':
 			o.options = xrealloc(o.options, (o.noptions + 1) * sizeof *o.options);
 			o.options[o.noptions++] = optarg;
 			break;
 		case 'u': o.usage = 1; break;
-		case 'n': o.t.no_log = 1; break;
+		case 'n': case CO_NO_LOG: o.t.no_log = 1; break;
 		case 'v': o.verbose = 1; break;
-		case OPT_RETRIES:
+		case CO_RETRIES:
 			if ((r = turn_parse_long(optarg, "retries", 0, 10, &o.t.retries)))
 				goto out;
 			break;
-		case OPT_TIMEOUT:
+		case CO_TIMEOUT:
 			if ((r = turn_parse_long(optarg, "timeout", 1, 3600, &o.t.stall_s)))
 				goto out;
 			break;
-		case OPT_TITLE: o.t.title = optarg; break;
-		case OPT_NO_TITLE: o.t.no_title = 1; break;
-		case OPT_FROM: o.t.from = optarg; break;
-		case OPT_BRANCH: o.t.branch = optarg; break;
-		case OPT_RETRY: o.t.retry = 1; break;
+		case CO_TITLE: o.t.title = optarg; break;
+		case CO_NO_TITLE: o.t.no_title = 1; break;
+		case CO_FROM: o.t.from = optarg; break;
+		case CO_BRANCH: o.t.branch = optarg; break;
+		case CO_RETRY: o.t.retry = 1; break;
 		case 'q':
 			r = common_bad_usage("-q does not apply to t3-chat");
 			goto out;
-		default:   /* ':' or '?' */
-			r = common_getopt_error(opt, argv, optstring);
+		case ':': case '?':
+			r = common_getopt_error(opt, argv, CHAT_OPTSTRING);
+			goto out;
+		default:   /* a history mode's (-y, --since, ...) */
+			r = chat_not_here(opt, idx, CM_TURN);
 			goto out;
 		}
 	}

@@ -62,6 +62,14 @@ run tmo t3-chat -m echo --bogus hi
 is_rc 2 "an unknown option"
 is_err "t3-chat: error: unknown option '--bogus'
 try 't3-chat --help'" "names the option"
+run tmo t3-chat -m echo -y hi
+is_rc 2 "a history mode's short option on a turn"
+is_err "t3-chat: error: option '-y' does not apply to a chat turn
+try 't3-chat --help'" "says it belongs elsewhere, not that it is unknown"
+run tmo t3-chat -m echo --since 1d hi
+is_rc 2 "a history filter on a turn"
+is_err "t3-chat: error: option '--since' does not apply to a chat turn
+try 't3-chat --help'" "names the option"
 run tmo t3-chat -m '' hi
 is_rc 2 "an empty model name"
 is_err "t3-chat: error: the model name is empty" "says so"

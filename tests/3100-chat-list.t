@@ -118,6 +118,10 @@ refuse "a turn's option" "t3-chat: error: option '--temperature' does not apply 
 refuse "a turn's short option" "t3-chat: error: option '-s' does not apply to '--list'" t3-chat -l -s sys
 refuse "another mode's option" "t3-chat: error: option '-y' does not apply to '--list'" t3-chat -l -y
 refuse "--format" "t3-chat: error: option '--format' does not apply to '--list'" t3-chat --list --format md
+refuse "an attachment" "t3-chat: error: option '-a' does not apply to '--list'" t3-chat -l -a /etc/hostname
+refuse "a role" "t3-chat: error: option '--role' does not apply to '--list'" t3-chat -l --role pirate
+refuse "a provider option" "t3-chat: error: option '-o' does not apply to '--list'" t3-chat -l -o top_p=1
+refuse "a role mode" "t3-chat: error: choose one of --list and --roles" t3-chat -l --roles
 refuse "two formats" "t3-chat: error: choose one output format" t3-chat -l --json --jsonl
 refuse "an unknown option" "t3-chat: error: unknown option '--lisst'" t3-chat -l --lisst
 unchanged "refusals change nothing"

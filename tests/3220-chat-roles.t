@@ -92,6 +92,12 @@ refuse 2 "t3-chat: error: choose one of --save-role, --roles and --rm-role
 try 't3-chat --help'" "two role modes" t3-chat --roles --rm-role pirate
 refuse 2 "t3-chat: error: option '-m' does not apply to '--roles'
 try 't3-chat --help'" "a turn's option" t3-chat --roles -m echo
+refuse 2 "t3-chat: error: option '--retry' does not apply to '--roles'
+try 't3-chat --help'" "a history option" t3-chat --roles --retry
+refuse 2 "t3-chat: error: option '-a' does not apply to '--roles'
+try 't3-chat --help'" "an attachment" t3-chat --roles -a /etc/hostname
+refuse 2 "t3-chat: error: choose one of --save-role and --list
+try 't3-chat --help'" "a role mode and a history mode" t3-chat --save-role x -s y --list
 refuse 2 "t3-chat: error: output options do not apply to '--rm-role'
 try 't3-chat --help'" "--json on --rm-role" t3-chat --rm-role pirate --json
 refuse 1 "t3-chat: error: role 'nope' not found" "--rm-role of an unknown role" t3-chat --rm-role nope
