@@ -89,7 +89,7 @@ $(BIN)/t3-user $(BIN)/t3-models $(BIN)/t3-usage: $(BIN)/%: $(O)/cmd/%.o $(O)/cmd
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(O)/cmd/common.o $(O)/libt3.a $(LIBS_BASE)
 
 CHAT_OBJ = $(O)/cmd/chat-opts.o $(O)/cmd/chat-history.o $(O)/cmd/chat-sink.o $(O)/cmd/chat-roles.o \
-	$(O)/cmd/chat-repl.o $(O)/cmd/common.o
+	$(O)/cmd/chat-server.o $(O)/cmd/chat-repl.o $(O)/cmd/common.o
 $(BIN)/t3-chat: $(O)/cmd/t3-chat.o $(CHAT_OBJ) $(O)/libt3.a | $(BIN)
 	$(CC) $(ALL_LDFLAGS) -pthread -o $@ $< $(CHAT_OBJ) $(O)/libt3.a $(LIBS_NET) $(LIBS_BASE) $(LIBS_RL)
 

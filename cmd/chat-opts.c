@@ -45,6 +45,7 @@ const struct option chat_longopts[] = {
 	{ "save-role", required_argument, NULL, CO_SAVE_ROLE },
 	{ "roles", no_argument, NULL, CO_ROLES },
 	{ "rm-role", required_argument, NULL, CO_RM_ROLE },
+	{ "server-models", required_argument, NULL, CO_SERVER_MODELS },
 	/* the history modes' */
 	{ "since", required_argument, NULL, CO_SINCE },
 	{ "until", required_argument, NULL, CO_UNTIL },
@@ -56,7 +57,7 @@ const struct option chat_longopts[] = {
 
 static const char *const mode_names[] = {
 	"a chat turn", "--list", "--show", "--search", "--rm", "--rename", "--export",
-	"--import", "--save-role", "--roles", "--rm-role"
+	"--import", "--save-role", "--roles", "--rm-role", "--server-models"
 };
 
 const char *chat_mode_name(enum chat_mode m)
@@ -68,7 +69,7 @@ static int mode_of(int opt)
 {
 	if (opt == 'l')
 		return CM_LIST;
-	if (opt >= CO_SHOW && opt <= CO_RM_ROLE)
+	if (opt >= CO_SHOW && opt <= CO_SERVER_MODELS)
 		return CM_SHOW + (opt - CO_SHOW);
 	return CM_TURN;
 }

@@ -1,6 +1,6 @@
 /* chat-opts.h: every option of t3-chat in one table, shared by the turn
- * (t3-chat.c), the history modes (chat-history.c) and the role modes
- * (chat-roles.c): each knows every option, so that one which does not
+ * (t3-chat.c), the history modes (chat-history.c), the role modes
+ * (chat-roles.c) and --server-models (chat-server.c): each knows every option, so that one which does not
  * apply where it is given is refused as such, never as unknown, and a
  * value is never taken for a mode. */
 #ifndef T3_CHAT_OPTS_H
@@ -15,7 +15,7 @@ enum {
 	CO_NO_TITLE, CO_FROM, CO_BRANCH, CO_RETRY, CO_ROLE, CO_NO_LOG,
 	/* the modes ('l' is --list) */
 	CO_SHOW, CO_SEARCH, CO_RM, CO_RENAME, CO_EXPORT, CO_IMPORT,
-	CO_SAVE_ROLE, CO_ROLES, CO_RM_ROLE,
+	CO_SAVE_ROLE, CO_ROLES, CO_RM_ROLE, CO_SERVER_MODELS,
 	/* the history modes' own ('y' is --yes) */
 	CO_SINCE, CO_UNTIL, CO_OLDER, CO_FORMAT
 };
@@ -27,10 +27,10 @@ extern const struct option chat_longopts[];
 
 enum chat_mode {
 	CM_TURN, CM_LIST, CM_SHOW, CM_SEARCH, CM_RM, CM_RENAME, CM_EXPORT, CM_IMPORT,
-	CM_SAVE_ROLE, CM_ROLES, CM_RM_ROLE
+	CM_SAVE_ROLE, CM_ROLES, CM_RM_ROLE, CM_SERVER_MODELS
 };
 #define CM_IS_HISTORY(m) ((m) >= CM_LIST && (m) <= CM_IMPORT)
-#define CM_IS_ROLES(m) ((m) >= CM_SAVE_ROLE)
+#define CM_IS_ROLES(m) ((m) >= CM_SAVE_ROLE && (m) <= CM_RM_ROLE)
 
 /* The mode argv names (CM_TURN: none), scanned in a copy, getopt reset
  * for the caller. 0, or T3_EUSAGE after a message when it names two. */

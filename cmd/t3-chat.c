@@ -1,7 +1,7 @@
 /* t3-chat: one-shot chats with real providers, streamed, persisted,
  * metered and quota-checked. The turn itself is lib/turn.c, the sink
  * that writes stdout and stderr cmd/chat-sink.c, the history modes
- * cmd/chat-history.c; this file holds the options and the exit codes. */
+ * cmd/chat-history.c, --server-models cmd/chat-server.c; this file holds the options and the exit codes. */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "chat-history.h"
 #include "chat-roles.h"
 #include "chat-repl.h"
+#include "chat-server.h"
 #include "chat-sink.h"
 #include "common.h"
 #include "http.h"
@@ -46,6 +47,8 @@ static void usage(FILE *fp)
 	      "         (t3-chat --list --help)\n"
 	      "roles:   --save-role NAME -s TEXT, --roles, --rm-role NAME\n"
 	      "         (t3-chat --roles --help)\n"
+	      "servers: --server-models PROVIDER, the models a server lists\n"
+	      "         (t3-chat --server-models x --help)\n"
 	      "\n"
 	      "The prompt is the arguments; when standard input is not a terminal its\n"
 	      "content follows them, after a blank line (arguments: the instruction,\n"
@@ -156,13 +159,16 @@ int main(int argc, char **argv)
 
 	common_init(&o.c, "t3-chat");
 	/* --list, --show, ...: the history; --save-role, --roles, --rm-role:
-	 * the saved system prompts; never a turn */
+	 * the saved system prompts; --server-models: a server's list; never
+	 * a turn */
 	if ((r = chat_mode_of(argc, argv, &mode)))
 		return common_exit(&o.c, r);
 	if (CM_IS_HISTORY(mode))
 		return chat_history_main(mode, argc, argv);
 	if (CM_IS_ROLES(mode))
 		return chat_roles_main(mode, argc, argv);
+	if (mode == CM_SERVER_MODELS)
+		return chat_server_main(argc, argv);
 	turn_init(&t);
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, CHAT_OPTSTRING, chat_longopts, &idx)) != -1) {

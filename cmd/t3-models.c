@@ -1,9 +1,12 @@
 /* t3-models: the model catalog (model_capabilities, model_aliases) in
  * data.db. */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -659,7 +662,7 @@ static const struct out_col sync_cols[] = {
 
 struct sync_ctx {
 	struct out out;
-	long n[4];
+	long n[MODELS_SYNC_NACTIONS];
 };
 
 static void sync_report(void *ctx, const struct models_sync_report *rep)
@@ -708,20 +711,209 @@ static void sync_report(void *ctx, const struct models_sync_report *rep)
 	sb_release(&line);
 }
 
+/* ---- sync --provider: what a server lists ---- */
+
+/* t3-chat beside this program (an installed or a built tree), else on
+ * PATH: it holds the network part (t3-models is not linked with
+ * libcurl). */
+static char *chat_path(void)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash, *p;
+
+	if (n > 0) {
+		self[n] = 0;
+		if ((slash = strrchr(self, '/'))) {
+			p = xasprintf("%.*s/t3-chat", (int)(slash - self), self);
+			if (!access(p, X_OK))
+				return p;
+			free(p);
+		}
+	}
+	return xstrdup("t3-chat");
+}
+
+/* `t3-chat --server-models PROVIDER --jsonl`: its records in *out (a
+ * JSON array). Its errors are its own, on the stderr we share; its exit
+ * status is returned. */
+static int server_models(const char *provider, json_t **out)
+{
+	char *path = chat_path(), *argv[] = { path, "--server-models", (char *)provider,
+					      "--jsonl", NULL };
+	struct strbuf line = STRBUF_INIT;
+	int fd[2], status, r = 0;
+	long lineno = 0;
+	pid_t pid;
+	FILE *fp;
+
+	*out = json_array();
+	fflush(NULL);
+	if (pipe(fd) || (pid = fork()) < 0) {
+		free(path);
+		return t3_error(T3_EDATA, "cannot run t3-chat: %s", strerror(errno));
+	}
+	if (!pid) {
+		dup2(fd[1], STDOUT_FILENO);
+		close(fd[0]);
+		close(fd[1]);
+		execvp(path, argv);
+		t3_error(T3_EDATA, "cannot run t3-chat (%s): %s", path, strerror(errno));
+		_exit(T3_EDATA);
+	}
+	close(fd[1]);
+	fp = fdopen(fd[0], "r");
+	while (!r && sb_getline(&line, fp) == 0) {
+		json_t *rec = json_loadb(line.buf, line.len, 0, NULL);
+		lineno++;
+		if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "model_name")))
+			r = t3_error(T3_EPROV, "t3-chat --server-models: line %ld is not a model "
+				     "record", lineno);
+		json_array_append_new(*out, rec);
+	}
+	fclose(fp);   /* a child still writing gets EPIPE, and stops */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	free(path);
+	sb_release(&line);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status) ? WEXITSTATUS(status) : r;
+}
+
+/* One listed model against the catalog, inside the transaction. */
+static int sync_one(struct sync_ctx *s, const char *provider, json_t *rec, int64_t dflt_ctx,
+		    int force)
+{
+	const char *name = json_string_value(json_object_get(rec, "model_name"));
+	json_t *ctxv = json_object_get(rec, "max_token_limit"), *changes = json_object();
+	json_int_t ctx = json_is_integer(ctxv) ? json_integer_value(ctxv) : 0;
+	int images = json_is_true(json_object_get(rec, "supports_images"));
+	struct models_sync_report rep = { MODELS_SYNC_ADD, provider, name, NULL, changes };
+	struct model m;
+	int r;
+
+	if (ctx <= 0)
+		ctx = dflt_ctx;
+	r = models_get(&o.c.ddb, provider, name, &m);
+	if (r == T3_ENEG) {
+		int k = models_alias_exists(&o.c.ddb, name);
+		if (k < 0) {
+			r = T3_EDATA;
+			goto out;
+		}
+		r = 0;
+		if (k || !ctx) {
+			rep.action = MODELS_SYNC_SKIP;
+			rep.reason = k ? "the name is an alias of another model" :
+					 "the server does not say its context size: use --context N";
+			sync_report(s, &rep);
+			goto out;
+		}
+		model_init(&m);
+		if ((r = models_set_field(&m, "provider_name", provider, 0, "server")) ||
+		    (r = models_set_field(&m, "model_name", name, 0, "server")) ||
+		    (r = models_set_field(&m, "api", "openai", 0, "server"))) {
+			model_release(&m);
+			goto out;
+		}
+		m.max_token_limit = ctx;
+		m.supports_images = m.multimodal_input = images;
+		if (!(r = models_check(&m, "server")) && !(r = models_insert(&o.c.ddb, &m))) {
+			json_object_set_new(changes, "max_token_limit",
+					    json_pack("[nI]", (json_int_t)ctx));
+			if (images)
+				json_object_set_new(changes, "supports_images", json_pack("[bb]", 0, 1));
+			sync_report(s, &rep);
+		}
+		model_release(&m);
+		goto out;
+	}
+	if (r)
+		goto out;
+	if (ctx && ctx != m.max_token_limit)
+		json_object_set_new(changes, "max_token_limit",
+				    json_pack("[II]", (json_int_t)m.max_token_limit, ctx));
+	if (images && !m.supports_images)
+		json_object_set_new(changes, "supports_images", json_pack("[bb]", 0, 1));
+	if (json_object_size(changes)) {
+		rep.action = force ? MODELS_SYNC_UPDATE : MODELS_SYNC_KEEP;
+		rep.reason = force ? NULL : "in the catalog already; --force takes the server's figures";
+		if (force) {
+			if (ctx)
+				m.max_token_limit = ctx;
+			if (images)
+				m.supports_images = m.multimodal_input = 1;
+			/* asked for: a shipped sync leaves it alone */
+			m.user_modified = 1;
+			r = models_update(&o.c.ddb, &m);
+		}
+		if (!r)
+			sync_report(s, &rep);
+	}
+	model_release(&m);
+out:
+	json_decref(changes);
+	return r;
+}
+
+static int sync_server(struct sync_ctx *s, const char *provider, int64_t dflt_ctx, int force,
+		       int dry)
+{
+	json_t *recs, *rec;
+	size_t i;
+	int r;
+
+	/* the network first, then one short transaction */
+	if ((r = server_models(provider, &recs)))
+		goto out;
+	if ((r = db_begin(&o.c.ddb)))
+		goto out;
+	json_array_foreach(recs, i, rec)
+		if ((r = sync_one(s, provider, rec, dflt_ctx, force)))
+			break;
+	if (r || dry)
+		db_rollback(&o.c.ddb);
+	else
+		r = db_commit(&o.c.ddb);
+	if (!r)
+		t3_note("%s: %zu model%s listed: %ld added, %ld updated, %ld kept, %ld skipped%s",
+			provider, json_array_size(recs), json_array_size(recs) == 1 ? "" : "s",
+			s->n[MODELS_SYNC_ADD], s->n[MODELS_SYNC_UPDATE], s->n[MODELS_SYNC_KEEP],
+			s->n[MODELS_SYNC_SKIP], dry ? " (dry run: nothing written)" : "");
+out:
+	json_decref(recs);
+	return r;
+}
+
 static int cmd_sync(int argc, char **argv)
 {
 	struct sync_ctx s;
-	int r, skipped, dry = !!(o.seen & BIT(OPT_DRY_RUN));
+	const char *provider = ARG(OPT_PROVIDER);
+	int64_t dflt_ctx = 0;
+	int r, skipped, dry = !!(o.seen & BIT(OPT_DRY_RUN)), force = !!(o.seen & BIT(OPT_FORCE));
 
-	if ((r = only("sync", BIT(OPT_FORCE) | BIT(OPT_DRY_RUN))) || (r = common_nargs("sync", argc, 0, 0)) ||
-	    (r = common_open_data(&o.c)))
+	if ((r = only("sync", BIT(OPT_FORCE) | BIT(OPT_DRY_RUN) | BIT(OPT_PROVIDER) |
+		      BIT(OPT_CONTEXT))) || (r = common_nargs("sync", argc, 0, 0)))
+		return r;
+	if (ARG(OPT_CONTEXT) && !provider)
+		return common_bad_usage("--context goes with --provider");
+	if (provider && !*provider)
+		return common_bad_usage("the provider given to --provider is empty");
+	if (ARG(OPT_CONTEXT) && num_parse_int64(ARG(OPT_CONTEXT), 1, MODELS_COUNT_MAX, &dflt_ctx))
+		return common_bad_usage("--context needs a number of tokens, 1 or more: '%s'",
+					ARG(OPT_CONTEXT));
+	if ((r = common_open_data(&o.c)))
 		return r;
 	memset(&s, 0, sizeof s);
 	if (o.c.fmt_set)
 		out_begin(&s.out, o.c.fmt, sync_cols, NCOLS(sync_cols), 0);
-	r = models_sync(&o.c.ddb, !!(o.seen & BIT(OPT_FORCE)), dry, &skipped, sync_report, &s);
+	r = provider ? sync_server(&s, provider, dflt_ctx, force, dry) :
+		       models_sync(&o.c.ddb, force, dry, &skipped, sync_report, &s);
 	if (o.c.fmt_set)
 		out_end(&s.out);
+	if (r || provider)
+		return r;
 	if (r)
 		return r;
 	if (skipped)
@@ -752,7 +944,9 @@ static const struct common_cmd cmds[] = {
 	{ "alias", cmd_alias, "alias NAME MODEL [--force]" },
 	{ "unalias", cmd_unalias, "unalias NAME..." },
 	{ "aliases", cmd_aliases, "aliases [--shipped]" },
-	{ "sync", cmd_sync, "sync [--force] [--dry-run]            apply the shipped catalog" },
+	{ "sync", cmd_sync, "sync [--force] [--dry-run]            apply the shipped catalog\n"
+	  "sync --provider P [--context N] [--force] [--dry-run]\n"
+	  "                                      add the models P's server lists" },
 	{ "help", NULL, "help [COMMAND]" },
 };
 static const size_t ncmds = sizeof cmds / sizeof cmds[0];
@@ -775,7 +969,8 @@ static void usage(FILE *fp)
 	      "other:  -f is --force; --user-db PATH (not used); -h|--help, --version;\n"
 	      "        'help COMMAND' or 'COMMAND --help' for one command\n"
 	      "exit:   0 ok, 1 not found, 2 usage or unknown model, 3 local data or conflict,\n"
-	      "        6 model disabled or deprecated, 130 interrupted, 141 output closed\n", fp);
+	      "        4 network, 5 server error (sync --provider), 6 model disabled or\n"
+	      "        deprecated, 130 interrupted, 141 output closed\n", fp);
 }
 
 int main(int argc, char **argv)

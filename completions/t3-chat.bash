@@ -59,6 +59,13 @@ _t3_chat_models()
 	_t3_chat_query t3-models --data-db data.db "${T3_DATA_DB-}" aliases -q
 }
 
+# The catalog's providers: what --server-models asks about.
+_t3_chat_providers()
+{
+	_t3_chat_query t3-models --data-db data.db "${T3_DATA_DB-}" list --all --tsv |
+		tail -n +2 | cut -f2 | sort -u
+}
+
 _t3_chat_users()
 {
 	_t3_chat_query t3-user --user-db user.db "${T3_USER_DB-}" list --tsv | tail -n +2 | cut -f2
@@ -108,6 +115,9 @@ _t3_chat()
 		;;
 	--role | --rm-role | --save-role)
 		;;
+	--server-models)
+		COMPREPLY=($(compgen -W "$(_t3_chat_providers)" -- "$cur"))
+		;;
 	-a | --attach | --user-db | --data-db)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
@@ -123,7 +133,7 @@ _t3_chat()
 				-n --no-log -v --verbose --retries --timeout --user-db
 				--data-db --help --version --title --no-title --from
 				--retry --branch -o --option --role --save-role
-				--roles --rm-role $_t3_chat_history_opts" -- "$cur"))
+				--roles --rm-role --server-models $_t3_chat_history_opts" -- "$cur"))
 		fi
 		;;
 	esac

@@ -60,6 +60,10 @@ function __t3_chat_models
     __t3_chat_query t3-models --data-db data.db "$T3_DATA_DB" aliases -q
 end
 
+function __t3_chat_providers
+    __t3_chat_query t3-models --data-db data.db "$T3_DATA_DB" list --all --tsv | tail -n +2 | cut -f2 | sort -u
+end
+
 function __t3_chat_users
     __t3_chat_query t3-user --user-db user.db "$T3_USER_DB" list --tsv | tail -n +2 | cut -f2
 end
@@ -94,6 +98,7 @@ complete -c t3-chat -l role -x -d 'a saved role as the system prompt'
 complete -c t3-chat -l save-role -x -d 'save -s TEXT as a role'
 complete -c t3-chat -l roles -d 'list your roles'
 complete -c t3-chat -l rm-role -x -d 'remove a role'
+complete -c t3-chat -l server-models -x -a '(__t3_chat_providers)' -d 'the models a provider\'s server lists'
 complete -c t3-chat -l user-db -r -F -d 'user database'
 complete -c t3-chat -l data-db -r -F -d 'chat and usage database'
 complete -c t3-chat -l help -d 'print the options and exit'

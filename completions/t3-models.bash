@@ -111,7 +111,7 @@ _t3_models()
 		rm | alias) opts+=(--force -f) ;;
 		export) opts+=(--format) ;;
 		import) opts+=(--format --replace --force -f) ;;
-		sync) opts+=(--force -f --dry-run) ;;
+		sync) opts+=(--force -f --dry-run --provider --context) ;;
 		esac
 		COMPREPLY=($(compgen -W "${opts[*]}" -- "$cur"))
 	elif [[ -z $cmd ]]; then

@@ -61,7 +61,8 @@ complete -c t3-models -l version -d 'print version'
 
 # list
 complete -c t3-models -n '__fish_seen_subcommand_from list' -l all -d 'include disabled and deprecated'
-complete -c t3-models -n '__fish_seen_subcommand_from list' -l provider -x -a '(__t3_models_providers)'
+complete -c t3-models -n '__fish_seen_subcommand_from list sync' -l provider -x -a '(__t3_models_providers)'
+complete -c t3-models -n '__fish_seen_subcommand_from sync' -l context -x -d 'context size for a model the server does not size'
 complete -c t3-models -n '__fish_seen_subcommand_from list' -l supports -x -a 'images pdfs multimodal reasoning tools'
 complete -c t3-models -n '__fish_seen_subcommand_from list' -l max-price -x -d 'USD per 1k tokens, blended'
 complete -c t3-models -n '__fish_seen_subcommand_from list' -l sort -x -a 'name price context'

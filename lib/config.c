@@ -258,3 +258,43 @@ int config_api_key(const struct config *c, const char *provider, char **key)
 	*key = sb_detach(&sb, NULL);
 	return 0;
 }
+
+char *config_local_hint(const char *provider, const char *base_url)
+{
+	const char *start = prov_info_of(provider)->start_hint;
+	char prefix[96];
+
+	if (!config_key_optional(base_url))
+		return NULL;
+	config_env_prefix(provider, prefix, sizeof prefix);
+	return start ? xasprintf("is the server running? start it with '%s' (%s_BASE_URL "
+				 "says where it listens)", start, prefix) :
+		       xasprintf("is the server running? (%s_BASE_URL says where it listens)",
+				 prefix);
+}
+
+int config_server(const struct config *c, const char *provider, char **url, char **key)
+{
+	char env[96];
+	int r;
+
+	*key = NULL;
+	config_env_prefix(provider, env, sizeof env);
+	if ((r = config_base_url(c, provider, url)))
+		return r;
+	if (!*url)
+		return t3_error(T3_EDATA, "no base URL for provider '%s': set %s_BASE_URL or "
+				"'%s.base_url' in the config", provider, env, provider);
+	if ((r = config_api_key(c, provider, key)))
+		goto fail;
+	if (!*key && !config_key_optional(*url)) {
+		r = t3_error(T3_EDATA, "no API key for '%s': set %s_API_KEY or '%s.key_command' "
+			     "in %s", provider, env, provider, c->path ? c->path : "the config");
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*url);
+	*url = NULL;
+	return r;
+}

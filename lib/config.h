@@ -34,9 +34,19 @@ char *config_url_shown(const char *url);
  * T3_EDATA: the command failed, or the key is blank or holds a control
  * character (the message never shows it). */
 int config_api_key(const struct config *c, const char *provider, char **key);
+/* Both, for a request: the base URL (one is needed) and the key (needed
+ * unless the server is on this machine). 0, or T3_EDATA after a message
+ * naming the variables that set them; on error both are NULL. The
+ * caller frees them. */
+int config_server(const struct config *c, const char *provider, char **url, char **key);
 /* Whether a provider at this base URL may go without a key: one on the
  * loopback interface (localhost, 127.0.0.0/8, [::1]). */
 int config_key_optional(const char *base_url);
+/* For a network error towards a server on this machine (see
+ * config_key_optional): a hint that says how to start it ("ollama serve"
+ * for Ollama) and which variable says where it listens; NULL for a
+ * remote one. The caller frees it. */
+char *config_local_hint(const char *provider, const char *base_url);
 /* "OPENAI" for "openai", "OPENROUTER" etc.: the environment prefix. */
 void config_env_prefix(const char *provider, char *out, size_t n);
 

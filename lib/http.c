@@ -154,12 +154,16 @@ int http_post(const struct http_req *req, const struct http_cb *cb, struct http_
 	x.res = res;
 	for (size_t i = 0; i < req->nheaders; i++)
 		hdrs = curl_slist_append(hdrs, req->headers[i]);
-	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	if (req->body)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: text/event-stream, application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	curl_easy_setopt(x.h, CURLOPT_URL, req->url);
 	curl_easy_setopt(x.h, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(x.h, CURLOPT_POSTFIELDS, req->body);
+	if (req->body)
+		curl_easy_setopt(x.h, CURLOPT_POSTFIELDS, req->body);
+	else
+		curl_easy_setopt(x.h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(x.h, CURLOPT_HEADERFUNCTION, on_header);

@@ -1,4 +1,5 @@
-/* http.h: POST a JSON body and stream the response through callbacks
+/* http.h: POST a JSON body (or GET, when there is none) and stream the
+ * response through callbacks
  * (libcurl multi interface, polled every 50 ms so an interrupt or a stall
  * is noticed quickly). TLS verification is always on; CURL_CA_BUNDLE, as
  * for curl(1), names a file of CA certificates to trust instead of the
@@ -20,7 +21,7 @@ struct http_req {
 	const char *url;
 	char *const *headers;    /* "Name: value" */
 	size_t nheaders;
-	const char *body;
+	const char *body;        /* JSON, POSTed; NULL: a GET */
 	long connect_timeout_s;
 	long stall_timeout_s;
 	/* may be NULL; when the caller (a signal handler) sets *cancel, the

@@ -230,6 +230,7 @@ const char *models_sync_action_name(enum models_sync_action a)
 	case MODELS_SYNC_UPDATE: return "update";
 	case MODELS_SYNC_KEEP: return "keep";
 	case MODELS_SYNC_ALIAS: return "alias";
+	case MODELS_SYNC_SKIP: return "skip";
 	}
 	return "?";
 }

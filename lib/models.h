@@ -170,7 +170,10 @@ char *models_recorded_version(struct db *ddb);
 /* sync: one report per model it adds, updates, or keeps because the user
  * changed it. changes is a JSON object {field: [old, new]} (borrowed). */
 enum models_sync_action { MODELS_SYNC_ADD, MODELS_SYNC_UPDATE, MODELS_SYNC_KEEP,
-			  MODELS_SYNC_ALIAS };
+			  MODELS_SYNC_ALIAS,
+			  /* sync --provider: a listed model not added (reason) */
+			  MODELS_SYNC_SKIP };
+#define MODELS_SYNC_NACTIONS 5
 struct models_sync_report {
 	enum models_sync_action action;
 	const char *provider_name, *model_name;

@@ -54,19 +54,21 @@ static const struct prov_info infos[] = {
 	{ "openai", "https://api.openai.com/v1", NULL,
 	  PROV_Q_MAX_COMPLETION_TOKENS | PROV_Q_REASONING_NO_TEMP },
 	{ "azure", NULL, NULL, PROV_Q_MAX_COMPLETION_TOKENS | PROV_Q_REASONING_NO_TEMP },
-	{ "anthropic", "https://api.anthropic.com/v1", NULL, 0 },
-	{ "gemini", "https://generativelanguage.googleapis.com/v1beta", "GOOGLE_API_KEY", 0 },
+	{ "anthropic", "https://api.anthropic.com/v1", NULL, 0, NULL, PROV_ANTHROPIC },
+	{ "gemini", "https://generativelanguage.googleapis.com/v1beta", "GOOGLE_API_KEY", 0, NULL,
+	  PROV_GEMINI },
 	{ "openrouter", "https://openrouter.ai/api/v1", NULL, 0 },
 	{ "groq", "https://api.groq.com/openai/v1", NULL, 0 },
 	{ "deepseek", "https://api.deepseek.com/v1", NULL, 0 },
 	{ "xai", "https://api.x.ai/v1", NULL, 0 },
 	{ "mistral", "https://api.mistral.ai/v1", NULL, PROV_Q_NO_STREAM_OPTIONS },
-	{ "ollama", "http://localhost:11434/v1", NULL, 0 },
+	{ "ollama", "http://localhost:11434/v1", NULL, PROV_Q_OLLAMA, "ollama serve", PROV_OPENAI },
+	{ "echo", NULL, NULL, 0, NULL, PROV_ECHO },
 };
 
 const struct prov_info *prov_info_of(const char *provider)
 {
-	static const struct prov_info unknown = { NULL, NULL, NULL, 0 };
+	static const struct prov_info unknown = { NULL, NULL, NULL, 0, NULL, PROV_OPENAI };
 
 	if (!provider)
 		return &infos[0];

@@ -65,12 +65,19 @@ int prov_api_parse(const char *name, enum prov_api *out);
 					     (HTTP 422), sends usage unasked */
 #define PROV_Q_REASONING_NO_TEMP 0x4      /* its reasoning models refuse any
 					     temperature but the default */
+#define PROV_Q_OLLAMA 0x8                 /* Ollama: ROOT/api/show tells a
+					     model's context and capabilities
+					     (ROOT: the base URL less /v1);
+					     a ":latest" tag is the default */
 
 struct prov_info {
 	const char *provider;	/* the catalog's provider_name */
 	const char *base_url;	/* the default, NULL: none (must be set) */
 	const char *key_env_alt;	/* read after PROVIDER_API_KEY, or NULL */
 	unsigned quirks;	/* PROV_Q_* */
+	const char *start_hint;	/* how to start a local server, or NULL */
+	enum prov_api api;	/* the API it speaks (the model list's, for
+				   t3-models sync --provider) */
 };
 
 /* The row of provider (the catalog's provider_name). An unknown provider

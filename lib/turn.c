@@ -417,7 +417,6 @@ static int choose_provider(struct turn *t, const struct config *cfg)
 {
 	const struct model *m = &t->model;
 	enum prov_api api;
-	char env[96];
 	int r;
 
 	if (t->o.effort && !m->reasoning_enabled)
@@ -435,19 +434,7 @@ static int choose_provider(struct turn *t, const struct config *cfg)
 				"refuses any but the default)", m->model_name);
 	if (t->ops->answer)   /* a local adapter: no server */
 		return 0;
-	config_env_prefix(m->provider_name, env, sizeof env);
-	if ((r = config_base_url(cfg, m->provider_name, &t->base_url)))
-		return r;
-	if (!t->base_url)
-		return t3_error(T3_EDATA, "no base URL for provider '%s': set %s_BASE_URL or "
-				"'%s.base_url' in the config", m->provider_name, env, m->provider_name);
-	if ((r = config_api_key(cfg, m->provider_name, &t->api_key)))
-		return r;
-	if (!t->api_key && !config_key_optional(t->base_url))
-		return t3_error(T3_EDATA, "no API key for '%s': set %s_API_KEY or '%s.key_command' "
-				"in %s", m->provider_name, env, m->provider_name,
-				cfg->path ? cfg->path : "the config");
-	return 0;
+	return config_server(cfg, m->provider_name, &t->base_url, &t->api_key);
 }
 
 /* A usage row in a transaction of its own; a failure has been reported
@@ -941,9 +928,12 @@ static enum outcome attempt(struct turn *t)
 		t->status = r == HTTP_ESTALL ? USAGE_STALLED : t->http_status ? USAGE_INCOMPLETE :
 			    USAGE_NETWORK;
 		t->exit_code = T3_ENET;
-		set_message(t, xasprintf("%s: %s", r == HTTP_ESTALL ? "stream stalled" :
+		char *hint = r == HTTP_ENET && !t->http_status ?
+			     config_local_hint(who, t->base_url) : NULL;
+		set_message(t, xasprintf("%s: %s%s%s", r == HTTP_ESTALL ? "stream stalled" :
 					 t->http_status ? "stream cut off" : "network error",
-					 hres.errbuf));
+					 hres.errbuf, hint ? "; " : "", hint ? hint : ""));
+		free(hint);
 	} else if (!t->ops->answer && t->http_status != 200) {
 		return http_error(t, &hres);
 	} else if (t->dec_ret == PROV_EERROR) {

@@ -88,6 +88,21 @@ t3-models rm qwen3:8b
 # or '|'); ssh runs the remote command against T3_HOME.HOST.
 examples_extract "$MAN1" "$TMP/ex.rc"
 examples_found t3-models.1 8
+# The server examples ask a mock: Ollama's list and /api/show twice (the
+# dry run, then the sync), a llama.cpp list at the URL the page gives
+# (rewritten to the mock's), and the chat's answer.
+. "$TESTDIR/mock.sh"
+F=$FIXTURES/servers
+ollama=
+for f in v1-models show-qwen3 show-llama3.2 show-gemma3 show-nomic-embed-text show-mystery; do
+	ollama="$ollama {\"file\":\"$F/ollama-$f.json\"}"
+done
+# shellcheck disable=SC2086 # one script line per word
+mock_script $ollama $ollama "{\"file\":\"$F/openai-compatible-models.json\"}" \
+	'{"gen_events":2,"api":"openai"}'
+OLLAMA_BASE_URL=$MOCK_URL/v1
+export OLLAMA_BASE_URL
+sed -i "s#http://localhost:8080/v1#$MOCK_URL/v1#" "$TMP/examples.body"
 examples_run
 examples_report "$TMP/ex.rc" "$TMP/ex.err"
 is "$examples_ran" "$nex" "every example ran"
@@ -100,5 +115,12 @@ is "$(T3_HOME=$T3_HOME.newhost t3-models show qwen -q)" "qwen3:8b" "arrived on n
 is "$(T3_HOME=$T3_HOME.newhost t3-models export)" "$(t3-models export)" "with the same catalog"
 is "$(sql "$DDB" "SELECT user_modified FROM model_capabilities WHERE provider_name = 'openai' AND model_name = 'gpt-4o'")" \
 	1 "the price example marked gpt-4o user-modified"
+is "$(mock_count)" 14 "the server examples asked the mock: 6 + 6 + 1 + the chat"
+is "$(sql "$DDB" "SELECT provider_name || '/' || model_name FROM model_capabilities WHERE model_name IN ('gemma3:4b', 'local-gguf', 'Qwen/Qwen3-8B') ORDER BY 1")" \
+	"llamacpp/Qwen/Qwen3-8B
+llamacpp/local-gguf
+ollama/gemma3:4b" "the sync examples added the servers' models"
+grep -qx 'tok0 tok1 ' "$TMP/ex.out"
+ok $? "the chat with a synced model was answered"
 
 done_testing
