@@ -298,3 +298,11 @@ fail:
 	*url = NULL;
 	return r;
 }
+
+void config_free_secret(char *s)
+{
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		free(s);
+	}
+}

@@ -47,6 +47,8 @@ int config_key_optional(const char *base_url);
  * for Ollama) and which variable says where it listens; NULL for a
  * remote one. The caller frees it. */
 char *config_local_hint(const char *provider, const char *base_url);
+/* Wipe and free a key, or a header holding one (NULL is fine). */
+void config_free_secret(char *s);
 /* "OPENAI" for "openai", "OPENROUTER" etc.: the environment prefix. */
 void config_env_prefix(const char *provider, char *out, size_t n);
 

@@ -1,7 +1,6 @@
 /* discover.c: a server's model list (see discover.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "buf.h"
 #include "discover.h"
@@ -60,10 +59,8 @@ static int ask(const struct server *s, const char *url, const char *body, json_t
 	char *shown = config_url_shown(url);
 	int r = http_post(&req, &(struct http_cb){ on_head, on_data, NULL, &f }, &res);
 
-	for (size_t i = 0; i < nh; i++) {
-		sodium_memzero(headers[i], strlen(headers[i]));
-		free(headers[i]);
-	}
+	for (size_t i = 0; i < nh; i++)
+		config_free_secret(headers[i]);
 	*out = NULL;
 	if (r == HTTP_EINTR) {
 		r = t3_error(T3_EINTR, "interrupted");
@@ -251,10 +248,7 @@ out:
 	free(url);
 	free(root);
 	free(s.base_url);
-	if (s.key) {
-		sodium_memzero(s.key, strlen(s.key));
-		free(s.key);
-	}
+	config_free_secret(s.key);
 	return r;
 }
 

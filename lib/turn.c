@@ -23,14 +23,6 @@
  * such string out of the message. Real keys are 30 and more. */
 #define REDACT_MIN 8
 
-static void free_secret(char *s)
-{
-	if (s) {
-		sodium_memzero(s, strlen(s));
-		free(s);
-	}
-}
-
 static int cancelled(const struct turn *t)
 {
 	return t->o.cancel && *t->o.cancel;
@@ -129,14 +121,14 @@ void turn_release(struct turn *t)
 	sb_release(&t->reasoning);
 	sb_release(&t->rbody);
 	for (size_t i = 0; i < t->nheaders; i++)
-		free_secret(t->headers[i]);
+		config_free_secret(t->headers[i]);
 	free(t->url);
 	free(t->body);
 	free(t->message);
 	json_decref(t->options);
 	free(t->role_prompt);
 	free(t->base_url);
-	free_secret(t->api_key);
+	config_free_secret(t->api_key);
 	chat_msgs_free(t->rows, t->nrows);
 	free(t->msgs);
 	attach_set_release(&t->att);
@@ -791,7 +783,7 @@ static char *redact_key(char *s, const char *key)
 		p = q + n;
 	}
 	sb_adds(&sb, p);
-	free_secret(s);
+	config_free_secret(s);
 	return sb_detach(&sb, NULL);
 }
 

@@ -119,6 +119,18 @@ is "$(sql "$DDB" "SELECT model_name || ' ' || max_token_limit || ' ' || user_mod
 	"llama3.2 8192 1
 mystery:7b 4096 0" "sync --force: stored; the forced row marked changed, so a shipped sync keeps it"
 
+# a listed name that is an alias of another model is skipped, not added
+t3-models rm gemma3:4b >/dev/null
+t3-models alias gemma3:4b gpt-4o
+ollama_script
+run with_provider OLLAMA /v1 t3-models sync --provider ollama
+is_rc 0 "a name that is an alias: exit 0"
+like "$ERR" "^t3-models: sync: skip ollama/gemma3:4b \\(the name is an alias of another model\\)$" \
+	"a name that is an alias: skipped with the reason"
+is "$(sql "$DDB" "SELECT count(*) FROM model_capabilities WHERE model_name = 'gemma3:4b'")" 0 \
+	"a name that is an alias: no model added"
+t3-models unalias gemma3:4b
+
 # a chat turn with an added model goes to the same server
 mock_script '{"gen_events":2,"api":"openai"}'
 run with_provider OLLAMA /v1 t3-chat -m qwen3:8b hi
