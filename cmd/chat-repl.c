@@ -270,7 +270,8 @@ static const struct command commands[] = {
 	{ "help", "[COMMAND]", "these lines, or one command's", cmd_help, ARG_COMMAND },
 	{ "model", "[NAME]", "switch the model from the next message (or show it)", cmd_model,
 	  ARG_MODEL },
-	{ "system", "[TEXT]", "set this chat's system prompt (or show it)", cmd_system, ARG_TEXT },
+	{ "system", "[TEXT | --clear]", "set this chat's system prompt, clear it, or show it",
+	  cmd_system, ARG_TEXT },
 	{ "new", "", "start a new chat with the next message", cmd_new, ARG_NONE },
 	{ "chats", "", "your recent chats (* the current one)", cmd_chats, ARG_NONE },
 	{ "open", "ID", "continue that chat (an id or a prefix of 4+)", cmd_open, ARG_CHAT },
@@ -368,9 +369,14 @@ static int cmd_system(struct repl *r, const char *arg)
 		return 0;
 	}
 	free(r->system);
-	r->system = xstrdup(arg);
-	puts(r->chat_id[0] ? "system prompt set for this chat from the next message" :
-	     "system prompt set for the new chat");
+	/* cleared: an empty one, which replaces the chat's as -s '' does */
+	r->system = xstrdup(strcmp(arg, "--clear") ? arg : "");
+	if (!*r->system)
+		puts(r->chat_id[0] ? "system prompt cleared for this chat from the next message" :
+		     "no system prompt for the new chat");
+	else
+		puts(r->chat_id[0] ? "system prompt set for this chat from the next message" :
+		     "system prompt set for the new chat");
 	return 0;
 }
 

@@ -1,4 +1,5 @@
 /* attach.c: files sent with a message. See attach.h. */
+#define _GNU_SOURCE	/* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -99,6 +100,155 @@ static void file_encode(struct attach_file *f)
 	sodium_bin2base64(f->base64, n, f->data, f->size, sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* ---- token estimates ---- */
+
+static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned le16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+static unsigned long be32(const unsigned char *p) { return (unsigned long)be16(p) << 16 | be16(p + 2); }
+static unsigned long le32(const unsigned char *p) { return le16(p) | (unsigned long)le16(p + 2) << 16; }
+
+/* A JPEG's size from its first frame header (SOF0..SOF15 but DHT C4, JPG
+ * C8 and DAC CC), walking the marker segments; 0 when none is whole. */
+static void jpeg_size(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
+{
+	size_t i = 2;
+
+	while (i + 4 <= n) {
+		unsigned m = p[i + 1];
+		if (p[i] != 0xff || m == 0xff) {	/* fill bytes */
+			i++;
+			continue;
+		}
+		if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) {	/* no length */
+			i += 2;
+			continue;
+		}
+		if (m == 0xda || m == 0xd9)	/* image data: no frame header before it */
+			return;
+		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			if (i + 9 <= n) {
+				*h = be16(p + i + 5);
+				*w = be16(p + i + 7);
+			}
+			return;
+		}
+		i += 2 + be16(p + i + 2);
+	}
+}
+
+/* An image's pixel size from its header, for the types attach_detect
+ * knows; 0 x 0 when the header is cut short. */
+static void image_size(const char *mime, const unsigned char *p, size_t n, unsigned *w,
+		       unsigned *h)
+{
+	*w = *h = 0;
+	if (!strcmp(mime, "image/png") && n >= 24 && !memcmp(p + 12, "IHDR", 4)) {
+		unsigned long x = be32(p + 16), y = be32(p + 20);
+		if (x <= 0xffff && y <= 0xffff)
+			*w = (unsigned)x, *h = (unsigned)y;
+	} else if (!strcmp(mime, "image/gif") && n >= 10) {
+		*w = le16(p + 6);
+		*h = le16(p + 8);
+	} else if (!strcmp(mime, "image/jpeg")) {
+		jpeg_size(p, n, w, h);
+	} else if (!strcmp(mime, "image/webp") && n >= 25) {
+		if (n < 30 && memcmp(p + 12, "VP8L", 4)) {
+			/* VP8's and VP8X's sizes end at byte 30 */
+		} else if (!memcmp(p + 12, "VP8 ", 4) && !memcmp(p + 23, "\x9d\x01\x2a", 3)) {
+			*w = le16(p + 26) & 0x3fff;
+			*h = le16(p + 28) & 0x3fff;
+		} else if (!memcmp(p + 12, "VP8L", 4) && p[20] == 0x2f) {
+			unsigned long b = le32(p + 21);
+			*w = (unsigned)(b & 0x3fff) + 1;
+			*h = (unsigned)(b >> 14 & 0x3fff) + 1;
+		} else if (!memcmp(p + 12, "VP8X", 4)) {
+			*w = (unsigned)(le16(p + 24) | (unsigned)p[26] << 16) + 1;
+			*h = (unsigned)(le16(p + 27) | (unsigned)p[29] << 16) + 1;
+		}
+	}
+	if (!*w || !*h)
+		*w = *h = 0;
+}
+
+/* A PDF's pages: its page objects, "/Type /Page" not followed by 's' (the
+ * page tree's "/Pages"). A PDF that keeps its objects in compressed
+ * object streams shows none: 0. */
+static unsigned pdf_pages(const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n, *q = p;
+	unsigned pages = 0;
+
+	while ((q = memmem(q, (size_t)(end - q), "/Type", 5))) {
+		q += 5;
+		while (q < end && strchr(" \t\r\n\f", *q) && *q)
+			q++;
+		if (end - q >= 5 && !memcmp(q, "/Page", 5) &&
+		    (end - q == 5 || !((q[5] >= 'A' && q[5] <= 'Z') || (q[5] >= 'a' && q[5] <= 'z'))))
+			pages++;
+	}
+	return pages;
+}
+
+/* Scale w x h down so that side s is at most to, rounding up as the
+ * providers do. */
+static void fit(unsigned long *w, unsigned long *h, unsigned long s, unsigned long to)
+{
+	if (s > to) {
+		*w = (*w * to + s - 1) / s;
+		*h = (*h * to + s - 1) / s;
+	}
+}
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TILES(w, h, side) (((w) + (side) - 1) / (side) * (((h) + (side) - 1) / (side)))
+
+/* The rules, from each API's documentation (read 2026-12-07):
+ * - OpenAI, "detail" left to auto (high): the image is scaled to fit in
+ *   2048 x 2048, then its short side to 768; 85 tokens and 170 for each
+ *   512-pixel tile (platform.openai.com/docs/guides/images-vision,
+ *   Calculating costs); at most 85 + 170 * 8 = 1445 (2048 x 768). A PDF
+ *   sends "both the extracted text and an image of each page"
+ *   (docs/guides/pdf-files): an image of a page (~765) and its text,
+ *   counted as 1,500 a page.
+ * - Anthropic: tokens = width * height / 750, after scaling to at most
+ *   1568 pixels a side and 1.15 megapixels, so at most ~1,600
+ *   (docs.claude.com/en/docs/build-with-claude/vision, Evaluate image
+ *   size); a PDF page "1,500-3,000 tokens" of text plus its image
+ *   (build-with-claude/pdf-support, Estimate your costs): the top, 3,000.
+ * - Gemini: 258 tokens for an image of at most 384 pixels a side, else
+ *   258 for each 768 x 768 tile; a document page 258
+ *   (ai.google.dev/gemini-api/docs/tokens, Multimodal tokens). An image
+ *   of unknown size is counted as four tiles.
+ * A PDF whose pages show no page objects counts a page every 100 kB.
+ * echo speaks OpenAI's format and is estimated as OpenAI. */
+long attach_tokens(const struct prov_part *p, enum prov_api api)
+{
+	unsigned long w = p->width, h = p->height;
+
+	if (p->kind == PROV_PART_PDF) {
+		long pages = p->pages ? p->pages : (long)(p->size / 100000) + 1;
+		return pages * (api == PROV_ANTHROPIC ? 3000 : api == PROV_GEMINI ? 258 : 1500);
+	}
+	switch (api) {
+	case PROV_ANTHROPIC:
+		if (!w)
+			return 1600;
+		fit(&w, &h, MAX(w, h), 1568);
+		return (long)((MIN(w * h, 1150000) + 749) / 750);
+	case PROV_GEMINI:
+		if (!w)
+			return 4 * 258;
+		return w <= 384 && h <= 384 ? 258 : 258 * (long)TILES(w, h, 768);
+	default:
+		if (!w)
+			return 85 + 170 * 8;
+		fit(&w, &h, MAX(w, h), 2048);
+		fit(&w, &h, MIN(w, h), 768);
+		return 85 + 170 * (long)TILES(w, h, 512);
+	}
+}
+
 /* Rebuild the parts from the files (after the files changed). */
 static void make_parts(struct attach_set *s)
 {
@@ -106,8 +256,12 @@ static void make_parts(struct attach_set *s)
 	s->parts = xcalloc(s->nfiles + 1, sizeof *s->parts);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct attach_file *f = &s->files[i];
-		s->parts[i] = (struct prov_part){ f->kind, f->mime_type, f->name, f->size,
-						  f->base64 };
+		struct prov_part *p = &s->parts[i];
+		*p = (struct prov_part){ f->kind, f->mime_type, f->name, f->size, f->base64 };
+		if (f->kind == PROV_PART_PDF)
+			p->pages = pdf_pages(f->data, f->size);
+		else
+			image_size(f->mime_type, f->data, f->size, &p->width, &p->height);
 	}
 }
 

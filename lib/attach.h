@@ -59,6 +59,13 @@ struct attach_set {
 
 void attach_set_release(struct attach_set *s);
 
+/* The tokens one part is expected to take as input on API api: an image
+ * by its pixel size and the API's published rule, a PDF by its pages; an
+ * image of unknown size or a PDF whose pages cannot be counted at the
+ * API's largest. An estimate, for the quota's hold and the context, never
+ * the charge (the provider's counts are). See attach.c for the rules. */
+long attach_tokens(const struct prov_part *p, enum prov_api api);
+
 /* Read the n files named for a new message of prompt: images and PDFs
  * become attachments, text files are quoted into s->prompt. 0, or
  * T3_EUSAGE after a message (unreadable, a directory, empty, an unknown

@@ -97,6 +97,8 @@ struct prov_part {
 	const char *name;	/* the file's name, "" if none */
 	size_t size;		/* bytes */
 	const char *base64;	/* the bytes, base64 (standard, padded) */
+	unsigned width, height;	/* an image's pixels, 0 when not read */
+	unsigned pages;		/* a PDF's pages as counted, 0 when none */
 };
 
 struct prov_msg {

@@ -285,6 +285,25 @@ static long msg_cost(const char *text)
 	return estimate_tokens(strlen(text)) + 4;
 }
 
+/* The attachments' tokens as the turn's API counts them (attach_tokens) */
+static long parts_cost(const struct turn *t, const struct prov_part *p, size_t n)
+{
+	long k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += attach_tokens(&p[i], t->ops->api);
+	return k;
+}
+
+/* A stored message of the history with its attachments */
+static long row_cost(const struct turn *t, const char *text, const char *message_id)
+{
+	const struct prov_part *p;
+	size_t n;
+
+	attach_parts_of(&t->att, message_id, &p, &n);
+	return msg_cost(text) + parts_cost(t, p, n);
+}
+
 /* NULL, empty or only white space: nothing to send (Anthropic and Gemini
  * refuse a text that is) */
 static int blank(const char *s)
@@ -309,20 +328,20 @@ static int build_messages(struct turn *t)
 
 	if (reserve > limit / 4)
 		reserve = limit / 4;
-	need = msg_cost(t->prompt) + (t->system ? msg_cost(t->system) : 0);
+	need = row_cost(t, t->prompt, "") + (t->system ? msg_cost(t->system) : 0);
 	if (need > limit - reserve)
 		return t3_error(T3_EPOLICY, "the prompt is about %ld tokens, more than fits in "
 				"the context of '%s' (%ld tokens)", need, m->model_name, limit);
 	for (size_t i = 0; i < t->nhist; i++)
 		if (!blank(t->rows[i].text))
-			need += msg_cost(t->rows[i].text);
+			need += row_cost(t, t->rows[i].text, t->rows[i].message_id);
 	/* whole turns: once something is dropped, the kept history must
 	 * start with a user message (Anthropic and Gemini refuse one that
 	 * starts with the assistant) */
 	while (first < t->nhist && (need > limit - reserve ||
 				    (dropped && strcmp(t->rows[first].sender_type, "user")))) {
 		if (!blank(t->rows[first].text)) {
-			need -= msg_cost(t->rows[first].text);
+			need -= row_cost(t, t->rows[first].text, t->rows[first].message_id);
 			dropped++;
 		}
 		first++;
@@ -360,7 +379,7 @@ static int64_t request_estimate(const struct turn *t)
 	long m = t->model.max_output_tokens;
 
 	for (size_t i = 0; i < t->nmsgs; i++)
-		n += msg_cost(t->msgs[i].text);
+		n += msg_cost(t->msgs[i].text) + parts_cost(t, t->msgs[i].parts, t->msgs[i].nparts);
 	if (t->o.max_tokens > 0)
 		return n + t->o.max_tokens;
 	return n + (m > 0 && m < EXPECTED_ANSWER ? m : EXPECTED_ANSWER);
@@ -741,9 +760,12 @@ static void fill_usage(struct turn *t)
 
 	if (!res->have_usage && (t->text.len || t->reasoning.len || !t->exit_code)) {
 		size_t in = t->system ? strlen(t->system) : 0;
-		for (size_t i = 0; i < t->nmsgs; i++)
+		long files = 0;
+		for (size_t i = 0; i < t->nmsgs; i++) {
 			in += strlen(t->msgs[i].text);
-		res->prompt_tokens = estimate_tokens(in);
+			files += parts_cost(t, t->msgs[i].parts, t->msgs[i].nparts);
+		}
+		res->prompt_tokens = estimate_tokens(in) + files;
 		res->completion_tokens = estimate_tokens(t->text.len + t->reasoning.len);
 		estimated = 1;
 	}

@@ -225,6 +225,31 @@ is "$(sql "$DDB" "SELECT model_default || '|' || system_prompt FROM chat_session
 is "$(sql "$DDB" "SELECT group_concat(model_used, ',') FROM (SELECT model_used FROM chat_messages WHERE chat_id = '$idm' AND sender_type = 'ai' ORDER BY timestamp)")" \
 	"gpt-4o,gpt-4o-mini" "each answer from its model"
 
+# /system --clear: the chat goes on without one (sent and stored)
+mock_script '{"gen_events": 2}'
+repl_openai --chat "$idm" <<'EOF'
+expect gpt-4o-mini> 
+send /system\r
+expect system: Answer in French.
+expect gpt-4o-mini> 
+send /system --clear\r
+expect system prompt cleared for this chat
+expect gpt-4o-mini> 
+send /system\r
+expect system: none
+expect gpt-4o-mini> 
+send fourth\r
+expect tok0 tok1 \r\n
+expect gpt-4o-mini> 
+send \x04
+wait
+EOF
+is "$rc $(exit_of)" "0 0" "a session with /system --clear"
+is "$(mock_req 1 '$.body.messages[0].role') $(mock_len 1 '$.body.messages')" "user 5" \
+	"after /system --clear: no system message, the chat's four messages and the new one"
+is "$(sql "$DDB" "SELECT quote(system_prompt) FROM chat_sessions WHERE chat_id = '$idm'")" "''" \
+	"the chat is stored without its system prompt"
+
 # ---- Ctrl-C while an answer streams: back at the prompt, the partial
 # answer stored as interrupted; the next turn goes on ----
 mock_script '{"gen_events": 100, "per_event": true, "delay_ms": 200}' '{"gen_events": 2}'

@@ -147,6 +147,44 @@ notes.txt:
 > first line
 > second line" "echo names each file it was given, then answers with the prompt"
 
+# ---- attachments in the token estimates: the quota's hold, the context,
+# an estimated usage row (the rules per API are unit-tested in test-attach)
+# a 1024 x 1024 PNG, by its IHDR (the estimate reads no further)
+printf '\211PNG\r\n\032\n\0\0\0\rIHDR\0\0\004\0\0\0\004\0\010\006\0\0\0' >"$W/square.png"
+printf '%%PDF-1.4\n1 0 obj << /Type /Pages /Count 3 >>\n2 0 obj << /Type /Page >>\n3 0 obj << /Type /Page >>\n4 0 obj << /Type /Page >>\n%%%%EOF\n' >"$W/three.pdf"
+last_usage() { sql "$DDB" "SELECT prompt_tokens || '|' || tokens_estimated FROM usage_metrics ORDER BY rowid DESC LIMIT 1"; }
+run t3-chat -m echo -a "$W/square.png" -a "$W/three.pdf" "Look"
+is "$rc $(last_usage)" "0 5266|1" \
+	"echo (no counts): the estimate is 1 token of text + 765 for the image + 1,500 a PDF page"
+run t3-chat -m echo "Look"
+is "$rc $(last_usage)" "0 1|1" "the same prompt without files: 1 token"
+
+t3-models add acme tiny-eye --api echo --context 1000 --max-output 300 --images >/dev/null
+run t3-chat -m tiny-eye "Look"
+is_rc 0 "a 1,000-token context: the prompt alone fits"
+snapshot
+n=$(sql "$DDB" "SELECT count(*) FROM usage_metrics")
+run t3-chat -m tiny-eye -a "$W/square.png" "Look"
+is_rc 6 "with the image it does not fit: exit 6"
+is_err "t3-chat: error: the prompt is about 770 tokens, more than fits in the context of 'tiny-eye' (1000 tokens)" \
+	"the image's 765 tokens counted against the context (250 kept for the answer)"
+unchanged "a prompt that does not fit: nothing stored"
+
+# the hold, read while the call waits for its answer: the prompt (5), the
+# image (765) and --max-tokens 10
+t3-user add est@example.com --quota 100000 >/dev/null
+mock_script "{\"file\":\"$F/openai/chat-stream-gpt4omini-include-usage.sse\",\"first_delay_ms\":1500}"
+n=$(mock_count)
+env T3_USER=est@example.com OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
+	t3-chat -n -m gpt-4o-mini --max-tokens 10 -a "$W/square.png" "Look" >/dev/null 2>&1 &
+chat=$!
+i=0
+while [ "$(mock_count)" -le "$n" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(sql "$UDB" "SELECT group_concat(h.tokens) FROM quota_holds h JOIN user_accounts u USING (user_id) WHERE u.email = 'est@example.com'")" \
+	780 "the quota's hold counts the image: 5 + 765 + 10 tokens"
+wait $chat
+is "$? $(sql "$UDB" "SELECT count(*) FROM quota_holds")" "0 0" "the call settles and its hold goes"
+
 # ================= refusals: nothing sent, nothing stored =================
 refused() { # CODE MESSAGE DESCRIPTION (after run): exit, message, no request, no change
 	is "$rc" "$1" "$3: exit $1"
