@@ -358,6 +358,11 @@ static int put_transcript(struct db *ddb, const struct chat *c, int md)
 		put(so, md ? "\n- model: " : ", model ");
 		put(so, c->model_default);
 	}
+	if (c->branched_from) {
+		put(so, md ? "\n- branched from: `" : ", branched from ");
+		put(so, c->branched_from);
+		put(so, md ? "`" : "");
+	}
 	put(so, "\n");
 	if (c->system_prompt && *c->system_prompt) {
 		put(so, md ? "- system prompt:\n\n```\n" : "system: ");

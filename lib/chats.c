@@ -15,6 +15,7 @@ void chat_release(struct chat *c)
 	free(c->title);
 	free(c->system_prompt);
 	free(c->model_default);
+	free(c->branched_from);
 	memset(c, 0, sizeof *c);
 }
 
@@ -61,7 +62,7 @@ int chats_create(struct db *ddb, struct db *udb, const char *user_id, const char
 
 /* The columns find() reads, in its order. */
 #define SELECT_CHAT "SELECT chat_id, user_id, title, system_prompt, created_at, " \
-		    "model_default FROM chat_sessions "
+		    "model_default, branched_from FROM chat_sessions "
 
 /* Run a SELECT_CHAT query with parameters a and b into out. */
 static int find(struct db *ddb, const char *sql, const char *a, const char *b, struct chat *out)
@@ -84,6 +85,8 @@ static int find(struct db *ddb, const char *sql, const char *a, const char *b, s
 		out->created_at = sqlite3_column_int64(st, 4);
 		out->model_default = sqlite3_column_type(st, 5) == SQLITE_NULL ? NULL :
 				     xstrdup(db_col_text(st, 5));
+		out->branched_from = sqlite3_column_type(st, 6) == SQLITE_NULL ? NULL :
+				     xstrdup(db_col_text(st, 6));
 		/* a prefix must be unique */
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			sqlite3_finalize(st);
@@ -328,6 +331,7 @@ int chats_branch(struct db *ddb, struct db *udb, const char *user_id,
 	if (r || (r = db_exec_text(ddb, "UPDATE chat_sessions SET branched_from = ?2 WHERE chat_id = ?1",
 				   out->chat_id, from->message_id)))
 		return r;
+	out->branched_from = xstrdup(from->message_id);
 	if (db_prepare(ddb, &st, PATH_SQL "SELECT m.message_id, m.timestamp FROM path p "
 		       "JOIN chat_messages m ON m.message_id = p.id AND m.chat_id = ?1 "
 		       "ORDER BY p.depth DESC"))

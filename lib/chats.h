@@ -13,6 +13,7 @@ struct chat {
 	char *title;
 	char *system_prompt;   /* NULL: none */
 	char *model_default;   /* the model of its latest run; NULL: none yet */
+	char *branched_from;   /* the message it was branched at; NULL: no branch */
 	int64_t created_at;
 };
 

@@ -69,6 +69,13 @@ is "$(q "SELECT branched_from FROM chat_sessions WHERE chat_id = '$B'")" "$A2" "
 run t3-chat --show "$B"
 is "$(sed -n 5,6p "$OUT")" "--- user, 2026-01-01T10:00:00.000Z
 How do lifetimes work in Rust?" "--show of the branch"
+sed -n 2p "$OUT" >"$TMP/head"
+like "$TMP/head" ", branched from $A2\$" "--show: the header names the message it was branched at"
+run t3-chat --show --format md "$B"
+like "$OUT" "^- branched from: \`$A2\`\$" "--show --format md: the same"
+run t3-chat --show "$C3"
+is_rc 0 "--show of a chat that is no branch"
+unlike "$OUT" "branched from" "says nothing of a branch"
 run with_openai t3-chat --chat "$B" 'Go on.'
 is "$(mock_len 2 '$.body.messages')" 4 "the branch goes on with its history"
 
