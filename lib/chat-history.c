@@ -99,26 +99,91 @@ char *chats_fts_query(const char *text)
 	return sb_detach(&sb, NULL);
 }
 
+/* t3_rank(chat_messages_fts): bm25's weighting of each word's count in
+ * a message against the message's length (k1 = 1.2, b = 0.75, as FTS5's
+ * bm25), summed over the words, without bm25's inverse document
+ * frequency. Every word is required in a match, so that factor only
+ * weighs the words against each other, and FTS5 finds it by reading
+ * each word's whole list of messages: ~20 ms for a common word in 1M
+ * messages, before the first row. Lower is better, as bm25's. */
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_context *ctx,
+		    int nval, sqlite3_value **val)
+{
+	const double k1 = 1.2, b = 0.75;
+	sqlite3_int64 rows = 0, tokens = 0;
+	double avg, score = 0;
+	int len = 0, rc;
+
+	(void)nval;
+	(void)val;
+	if ((rc = api->xRowCount(fc, &rows)) || (rc = api->xColumnTotalSize(fc, 0, &tokens)) ||
+	    (rc = api->xColumnSize(fc, 0, &len))) {
+		sqlite3_result_error_code(ctx, rc);
+		return;
+	}
+	avg = rows > 0 && tokens > 0 ? (double)tokens / (double)rows : 1;
+	for (int p = 0; p < api->xPhraseCount(fc); p++) {
+		Fts5PhraseIter it;
+		int col, off, tf = 0;
+		if ((rc = api->xPhraseFirst(fc, p, &it, &col, &off))) {
+			sqlite3_result_error_code(ctx, rc);
+			return;
+		}
+		for (; col >= 0; api->xPhraseNext(fc, &it, &col, &off))
+			tf++;
+		score += tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg));
+	}
+	sqlite3_result_double(ctx, -score);
+}
+
+/* Register t3_rank on the connection, once. */
+static int rank_register(struct db *ddb)
+{
+	sqlite3_stmt *st;
+	fts5_api *api = NULL;
+
+	if (db_prepare(ddb, &st, "SELECT fts5(?1)"))
+		return T3_EDATA;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (!api || api->iVersion < 2 ||
+	    api->xCreateFunction(api, "t3_rank", NULL, rank_fn, NULL) != SQLITE_OK)
+		return t3_error(T3_EDATA, "cannot rank the search: no FTS5 in this SQLite");
+	return 0;
+}
+
 int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
 		 chats_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st;
 	char *match = chats_fts_query(text);
+	int r;
 
 	if (!match)
 		return t3_error(T3_EUSAGE, "nothing to search for");
-	/* the best of the matches that are the user's, in the index's own
-	 * order by rank (another ORDER BY term would sort every match
-	 * joined to its message: twice the time for a common word), then a
-	 * snippet for each of those only: a snippet reads the text */
+	if ((r = rank_register(ddb))) {
+		free(match);
+		return r;
+	}
+	/* The user's SEARCH_RANKED newest matches are ranked: the rowid of
+	 * the oldest of them, found in the index's rowid order (no sort),
+	 * bounds the scan, since every match in it is scored (~2.6 us
+	 * each: 0.45 s for a word in 170,000 messages). The best of those
+	 * that are the user's, then a snippet for each of them only: a
+	 * snippet reads the text. */
 	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', t.chat_id, 'message_id', t.message_id, "
 		       "'title', t.title, 'sender_type', t.sender_type, 'timestamp', "
 		       DB_SQL_ISO("t.timestamp") ", 'snippet', (SELECT snippet(chat_messages_fts, 0, "
 		       "'**', '**', '...', 12) FROM chat_messages_fts WHERE chat_messages_fts MATCH ?1 "
 		       "AND rowid = t.r), 'score', round(-t.k, 4)) FROM "
 		       "(SELECT f.r, f.k, m.chat_id, m.message_id, s.title, m.sender_type, m.timestamp "
-		       "FROM (SELECT rowid AS r, rank AS k FROM chat_messages_fts "
-		       "WHERE chat_messages_fts MATCH ?1 ORDER BY rank) f "
+		       "FROM (SELECT rowid AS r, t3_rank(chat_messages_fts) AS k FROM chat_messages_fts "
+		       "WHERE chat_messages_fts MATCH ?1 AND rowid >= coalesce((SELECT x.rowid "
+		       "FROM chat_messages_fts x JOIN chat_messages xm ON xm.rowid = x.rowid "
+		       "JOIN chat_sessions xs ON xs.chat_id = xm.chat_id WHERE chat_messages_fts "
+		       "MATCH ?1 AND xs.user_id = ?2 ORDER BY x.rowid DESC LIMIT 1 OFFSET ?4), "
+		       "-9223372036854775807 - 1)) f "
 		       "JOIN chat_messages m ON m.rowid = f.r JOIN chat_sessions s ON s.chat_id = m.chat_id "
 		       "WHERE s.user_id = ?2 ORDER BY f.k LIMIT ?3) t ORDER BY t.k")) {
 		free(match);
@@ -127,6 +192,7 @@ int chats_search(struct db *ddb, const char *user_id, const char *text, long lim
 	db_bind_text(st, 1, match);
 	db_bind_text(st, 2, user_id);
 	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
+	sqlite3_bind_int64(st, 4, SEARCH_RANKED - 1);
 	free(match);
 	return each_json_row(ddb, st, fn, ctx, "search messages");
 }

@@ -143,7 +143,10 @@ int chats_list(struct db *ddb, const struct chats_filter *f, chats_row_fn fn, vo
 char *chats_fts_query(const char *text);
 /* The user's messages that contain every word of text, best first
  * (bm25): chat_id, message_id, title, sender_type, timestamp, snippet
- * (the match between '**'), score (higher is better). */
+ * (the match between '**'), score (higher is better). When more than
+ * SEARCH_RANKED messages match, the SEARCH_RANKED stored last are
+ * ranked (see t3-chat(1), --search). */
+#define SEARCH_RANKED 2000
 int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
 		 chats_row_fn fn, void *ctx);
 /* The ids of the user's chats last active before before_ms, oldest first

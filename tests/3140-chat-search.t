@@ -79,6 +79,26 @@ run env -u T3_USER t3-chat --search rust -q
 is "$rc:$(cat "$OUT")" "0:" "the local account, not made yet, finds nothing"
 unchanged "searching changes nothing"
 
+# ---- more matches than are ranked (SEARCH_RANKED, 2,000): the user's
+# 2,000 stored last; another user's newer messages do not count ----
+# MSGS N CHAT PREFIX: N messages holding 'rust' in CHAT, stored after the rest
+msgs() {
+	sql "$DDB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+		INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp)
+		SELECT printf('$3-0000-7000-8000-%012d', i), '$2', 'user',
+		       'rust once among many other words of a long and wordy message number ' || i,
+		       $(ms '2026-04-01 00:00') + i FROM n"
+}
+found() { t3-chat --search --json rust >"$TMP/found.json"; jsql "$TMP/found.json" "SELECT json_array_length(J) || ' ' || (SELECT count(*) FROM json_each(J) WHERE json_extract(value, '\$.message_id') IN ('01900000-0000-7000-8000-0000000000a1', '01910000-0000-7000-8000-0000000000c2')) FROM d"; }
+msgs 1998 "$C3" 01a00000
+is "$(found)" "2000 2" "2,000 matches: all of them ranked, the two of before among them"
+is "$(t3-chat --search -q -n 1 rust)" "$C1" "the short message still first"
+msgs 3000 "$C4" 01b00000
+is "$(found)" "2000 2" "bob's 3,000 newer matches do not push alice's out"
+msgs 1 "$C3" 01c00000
+is "$(found)" "2000 1" "2,001 matches: the 2,000 stored last, the oldest left out"
+
+
 # ---- ranking ----
 sqlite3 "$DDB" "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, system_prompt, updated_at, model_default) VALUES ('01940000-0000-7000-8000-000000000008', '$ALICE', 'kernels', 0, NULL, 0, NULL)"
 n=0
