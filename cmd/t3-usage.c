@@ -206,7 +206,8 @@ static const struct { const char *key, *label; } sum_cols[] = {
 };
 
 static const char *const key_labels[USAGE_BY_COUNT] = {
-	"USER ID", "MODEL", "PROVIDER", "STATUS", "CHAT", "HOUR", "DAY", "WEEK", "MONTH", "WINDOW"
+	"USER ID", "MODEL", "PROVIDER", "STATUS", "CHAT", "PURPOSE", "HOUR", "DAY", "WEEK", "MONTH",
+	"WINDOW"
 };
 
 static void set_text(json_t *row, const char *key, const char *s, int table)
@@ -277,6 +278,7 @@ static void chart(const struct usage_report *r, const struct usage_report_opts *
 				case USAGE_BY_PROVIDER: s = g->provider; break;
 				case USAGE_BY_STATUS: s = g->status; break;
 				case USAGE_BY_CHAT: s = g->chat; break;
+				case USAGE_BY_PURPOSE: s = g->purpose; break;
 				default: s = usage_group_label(g, ro->by[k], buf);
 				}
 				if (k)
@@ -367,6 +369,7 @@ static void fast_rows(const struct usage_report *rep, const struct usage_report_
 			case USAGE_BY_PROVIDER: fast_field(&sb, fmt, f++, m, g->provider, 1); break;
 			case USAGE_BY_STATUS: fast_field(&sb, fmt, f++, m, g->status, 1); break;
 			case USAGE_BY_CHAT: fast_field(&sb, fmt, f++, m, g->chat, 1); break;
+			case USAGE_BY_PURPOSE: fast_field(&sb, fmt, f++, m, g->purpose, 1); break;
 			default:
 				fast_field(&sb, fmt, f++, m, usage_group_label(g, ro->by[k], buf), 1);
 			}
@@ -409,7 +412,7 @@ static int run_report(const char *cmd, const char *default_by)
 		int key = usage_key_parse(k);
 		if (key < 0) {
 			r = t3_error(T3_EUSAGE, "unknown --by key '%s' (user, model, provider, status, "
-				     "chat, hour, day, week, month, window)", k);
+				     "chat, purpose, hour, day, week, month, window)", k);
 			goto done;
 		}
 		for (int i = 0; i < ro.nby; i++)
@@ -522,6 +525,7 @@ static int run_report(const char *cmd, const char *default_by)
 			case USAGE_BY_PROVIDER: set_text(row, m, g->provider, table); break;
 			case USAGE_BY_STATUS: set_text(row, m, g->status, table); break;
 			case USAGE_BY_CHAT: set_text(row, m, g->chat, table); break;
+			case USAGE_BY_PURPOSE: set_text(row, m, g->purpose, table); break;
 			default:
 				json_object_set_new(row, m, json_string(usage_group_label(g, ro.by[k], buf)));
 			}
@@ -750,7 +754,7 @@ static int cmd_prune(int argc, char **argv)
 static const struct common_cmd cmds[] = {
 	{ "report", cmd_report, "report [--by KEY,...] [FILTERS] [--last N] [ZONE] [--breakdown]\n"
 	  "       [--window LEN] [--chart [--cost] [--ascii]]\n"
-	  "       KEY: user model provider status chat hour day week month window" },
+	  "       KEY: user model provider status chat purpose hour day week month window" },
 	{ "daily", cmd_daily, "daily [FILTERS] [--last N] [ZONE] [--breakdown]" },
 	{ "weekly", cmd_weekly, "weekly [FILTERS] [--last N] [ZONE] [--breakdown]" },
 	{ "monthly", cmd_monthly, "monthly [FILTERS] [--last N] [ZONE] [--breakdown]" },

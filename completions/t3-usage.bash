@@ -14,7 +14,7 @@ _t3_usage_zones()
 _t3_usage()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= i w skip=0
-	local keys="user model provider status chat hour day week month window"
+	local keys="user model provider status chat purpose hour day week month window"
 	local -a opts
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()

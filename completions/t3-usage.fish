@@ -31,7 +31,7 @@ complete -c t3-usage -s q -l quiet -d 'first column only'
 complete -c t3-usage -s h -l help -d 'print the commands, or the command\'s synopsis, and exit'
 complete -c t3-usage -l version -d 'version'
 
-complete -c t3-usage -n "__fish_seen_subcommand_from report" -l by -x -a 'user model provider status chat hour day week month window' -d 'group by (comma list)'
+complete -c t3-usage -n "__fish_seen_subcommand_from report" -l by -x -a 'user model provider status chat purpose hour day week month window' -d 'group by (comma list)'
 complete -c t3-usage -n "__fish_seen_subcommand_from $__t3_usage_reports quota export" -l user -x -d 'email or user id'
 complete -c t3-usage -n "__fish_seen_subcommand_from $__t3_usage_reports" -l model -x -d 'model name'
 complete -c t3-usage -n "__fish_seen_subcommand_from $__t3_usage_reports" -l provider -x -d 'provider name'

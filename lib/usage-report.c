@@ -16,10 +16,11 @@
 #define DAY_S 86400
 
 static const char *const key_names[USAGE_BY_COUNT] = {
-	"user", "model", "provider", "status", "chat", "hour", "day", "week", "month", "window"
+	"user", "model", "provider", "status", "chat", "purpose", "hour", "day", "week", "month",
+	"window"
 };
 static const char *const key_members[USAGE_BY_COUNT] = {
-	"user_id", "model_name", "provider_name", "status_code", "chat_id",
+	"user_id", "model_name", "provider_name", "status_code", "chat_id", "purpose",
 	"hour", "day", "week", "month", "window"
 };
 
@@ -195,6 +196,7 @@ static uint64_t group_hash(const struct usage_group *g)
 	h = mix(h, (uintptr_t)g->provider);
 	h = mix(h, (uintptr_t)g->status);
 	h = mix(h, (uintptr_t)g->chat);
+	h = mix(h, (uintptr_t)g->purpose);
 	h = mix(h, (uint64_t)g->hour);
 	h = mix(h, (uint64_t)g->day);
 	h = mix(h, (uint64_t)g->week);
@@ -207,7 +209,8 @@ static uint64_t group_hash(const struct usage_group *g)
 static int group_eq(const struct usage_group *a, const struct usage_group *b)
 {
 	return a->user_id == b->user_id && a->model == b->model && a->provider == b->provider &&
-	       a->status == b->status && a->chat == b->chat && a->hour == b->hour &&
+	       a->status == b->status && a->chat == b->chat && a->purpose == b->purpose &&
+	       a->hour == b->hour &&
 	       a->hour_off == b->hour_off && a->day == b->day && a->week == b->week &&
 	       a->month == b->month && a->window == b->window;
 }
@@ -328,12 +331,19 @@ static int finest_key(const struct usage_report_opts *o)
 #define COLS "timestamp, model_name, provider_name, status_code, status_code <> 'success', " \
 	     "prompt_tokens, completion_tokens, reasoning_tokens, cached_tokens, tokens_used, cost_usd"
 #define COL_CHAT 11
+#define COL_PURPOSE 12
 #define WHERE " FROM usage_metrics INDEXED BY usage_metrics_report WHERE user_id = ?1 " \
 	      "AND timestamp >= ?2 AND timestamp < ?3 ORDER BY timestamp"
 
-const char *usage_report_sql(int with_chat)
+const char *usage_report_sql(int with_extra)
 {
-	return with_chat ? "SELECT " COLS ", chat_id" WHERE : "SELECT " COLS WHERE;
+	return with_extra ? "SELECT " COLS ", chat_id, purpose" WHERE : "SELECT " COLS WHERE;
+}
+
+/* chat_id and purpose are read when grouped by */
+static int extra_cols(const struct priv *p)
+{
+	return p->want[USAGE_BY_CHAT] || p->want[USAGE_BY_PURPOSE];
 }
 
 struct user_ctx {
@@ -368,7 +378,7 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 		     struct priv *p, struct user_ctx *u)
 {
 	const struct usage_report_opts *o = p->o;
-	struct col_cache cm = { 0 }, cp = { 0 }, cs = { 0 }, cc = { 0 };
+	struct col_cache cm = { 0 }, cp = { 0 }, cs = { 0 }, cc = { 0 }, cu = { 0 };
 	int64_t from = u->lo, n = 0, last = 0;
 	int64_t chunk = o->chunk > 0 ? o->chunk : USAGE_REPORT_CHUNK;
 	int need_model = p->want[USAGE_BY_MODEL] || o->models;
@@ -409,6 +419,8 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 				if (!in_list(o->statuses, key.status))
 					continue;
 			}
+			if (p->want[USAGE_BY_PURPOSE])
+				key.purpose = intern_col(&p->strs, &cu, st, COL_PURPOSE);
 			if (!p->want[USAGE_BY_MODEL])
 				key.model = NULL;
 			if (!p->want[USAGE_BY_PROVIDER])
@@ -535,6 +547,7 @@ static int group_cmp(const void *va, const void *vb, void *ctx)
 		case USAGE_BY_PROVIDER: c = cmp_str(a->provider, b->provider); break;
 		case USAGE_BY_STATUS: c = cmp_str(a->status, b->status); break;
 		case USAGE_BY_CHAT: c = cmp_str(a->chat, b->chat); break;
+		case USAGE_BY_PURPOSE: c = cmp_str(a->purpose, b->purpose); break;
 		case USAGE_BY_HOUR:
 			c = cmp_i64(a->hour, b->hour);
 			if (!c)
@@ -654,6 +667,7 @@ static void merge(struct usage_report *r, struct priv *p, struct half *hf)
 		REINTERN(provider);
 		REINTERN(status);
 		REINTERN(chat);
+		REINTERN(purpose);
 #undef REINTERN
 		sum_add(&group_get(r, p, &key)->sum, &hf->r.g[i].sum);
 	}
@@ -694,7 +708,7 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, st
 		b.users = users + n / 2;
 		b.zone = zone + n / 2;
 		b.n = n - n / 2;
-		if (!db_prepare(&b.db, &b.st, usage_report_sql(p->want[USAGE_BY_CHAT])) &&
+		if (!db_prepare(&b.db, &b.st, usage_report_sql(extra_cols(p))) &&
 		    !pthread_create(&tid, NULL, scan_thread, &b)) {
 			threaded = 1;
 			n /= 2;
@@ -738,7 +752,7 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	p->o = o;
 	for (int i = 0; i < o->nby; i++)
 		p->want[o->by[i]] = 1;
-	if (db_prepare(ddb, &st, usage_report_sql(p->want[USAGE_BY_CHAT])) ||
+	if (db_prepare(ddb, &st, usage_report_sql(extra_cols(p))) ||
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
 			       "WHERE user_id = ?1")) ||
 	    /* every user with usage: one index seek each */

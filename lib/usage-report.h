@@ -76,7 +76,7 @@ void usage_when_span(const struct usage_when *w, struct usage_zone *z, int64_t n
 
 enum usage_key {
 	USAGE_BY_USER, USAGE_BY_MODEL, USAGE_BY_PROVIDER, USAGE_BY_STATUS, USAGE_BY_CHAT,
-	USAGE_BY_HOUR, USAGE_BY_DAY, USAGE_BY_WEEK, USAGE_BY_MONTH, USAGE_BY_WINDOW,
+	USAGE_BY_PURPOSE, USAGE_BY_HOUR, USAGE_BY_DAY, USAGE_BY_WEEK, USAGE_BY_MONTH, USAGE_BY_WINDOW,
 	USAGE_BY_COUNT
 };
 
@@ -84,7 +84,7 @@ enum usage_key {
 const char *usage_key_name(enum usage_key k);
 int usage_key_parse(const char *s);
 /* The JSON member a key is shown as: user_id, model_name, provider_name,
- * status_code, chat_id, hour, day, week, month, window. */
+ * status_code, chat_id, purpose, hour, day, week, month, window. */
 const char *usage_key_member(enum usage_key k);
 
 struct usage_sum {
@@ -95,7 +95,7 @@ struct usage_sum {
 
 struct usage_group {
 	/* string keys (NULL when not grouped by them) */
-	const char *user_id, *email, *model, *provider, *status, *chat;
+	const char *user_id, *email, *model, *provider, *status, *chat, *purpose;
 	/* time keys: hour = UTC second the local hour starts, with its
 	 * offset; day, week (its first day) as day numbers; month as
 	 * year * 12 + month - 1; window = UTC second a block starts */
@@ -133,8 +133,9 @@ struct usage_report {
 int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_opts *o,
 		     struct usage_report *r);
 void usage_report_release(struct usage_report *r);
-/* The statement that reads one user's rows (for EXPLAIN in the tests). */
-const char *usage_report_sql(int with_chat);
+/* The statement that reads one user's rows (for EXPLAIN in the tests);
+ * with_extra: also chat_id and purpose, which the covering index lacks. */
+const char *usage_report_sql(int with_extra);
 
 /* The label of a time key: hour "2026-03-08T01:00-07:00", day and week
  * "2026-03-08", month "2026-03", window as hour. buf of 32 bytes. */

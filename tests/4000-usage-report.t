@@ -147,6 +147,17 @@ is "$(csv_totals)" ",$ALICE,alice@example.com,1,1,7,0,0,0,7,0.000000 00000000-00
 run t3-usage report --by chat --user alice@example.com --json
 like "$OUT" '^\{"chat_id":null,' "and as null in JSON"
 
+# --by purpose: a title call apart from the chats' (purpose from the table)
+sql "$DDB" "UPDATE usage_metrics SET purpose = 'title' WHERE usage_id = '00000000-0000-7000-8000-000000000002'"
+run t3-usage report --by user,purpose --user alice@example.com --csv
+is_out "user_id,email,purpose,requests,errors,prompt_tokens,completion_tokens,reasoning_tokens,cached_tokens,tokens_used,cost_usd
+$ALICE,alice@example.com,chat,2,1,17,20,0,0,37,0.000010
+$ALICE,alice@example.com,title,1,0,100,50,5,40,150,0.001500" "--by purpose: the title call apart"
+run t3-usage report --by purpose --json
+like "$OUT" '^\{"purpose":"chat","requests":6,' "--by purpose --json: the member is purpose"
+run t3-usage report --by purpose
+like "$OUT" '^PURPOSE +REQUESTS' "--by purpose: a table column"
+
 # a chat writing (a write transaction open, not committed) does not
 # block a report, nor does the report see the uncommitted row
 "$PYTHON" -c '

@@ -20,7 +20,7 @@ refused 2 "t3-usage: error: unknown time zone 'Mars/Olympus'" "an unknown zone" 
 	t3-usage report --tz Mars/Olympus
 refused 2 "t3-usage: error: --since '2026-03-09' is not before --until '2026-03-08'" \
 	"an inverted range" -- t3-usage report --since 2026-03-09 --until 2026-03-08
-refused 2 "t3-usage: error: unknown --by key 'colour' (user, model, provider, status, chat, hour, day, week, month, window)" \
+refused 2 "t3-usage: error: unknown --by key 'colour' (user, model, provider, status, chat, purpose, hour, day, week, month, window)" \
 	"an unknown --by key" -- t3-usage report --by user,colour
 refused 2 "t3-usage: error: --by key 'day' given twice" "a repeated --by key" -- \
 	t3-usage report --by day,user,day
