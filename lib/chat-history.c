@@ -386,12 +386,14 @@ static int json_rows(struct db *ddb, const char *name, const char *sql, const ch
 /* The messages of chat ?1 as a table m with every column and sibling
  * (its place among the messages of its parent, by time), siblings (their
  * number) and on_path (1 on the thread the chat continues from, see
- * chats_tip). */
+ * chats_tip). The thread's steps are scalar subqueries, as in chats.c's
+ * PATH_SQL, which says why. */
 #define MESSAGES_SQL "(WITH RECURSIVE path(id) AS (SELECT " CHATS_SQL_TIP " UNION ALL " \
-	"SELECT x.parent_id FROM chat_messages x JOIN path p ON x.message_id = p.id " \
-	"WHERE x.parent_id IS NOT NULL) SELECT w.*, row_number() OVER sib AS sibling, " \
+	"SELECT (SELECT x.parent_id FROM chat_messages x WHERE x.message_id = p.id) FROM path p " \
+	"WHERE p.id IS NOT NULL) SELECT w.*, row_number() OVER sib AS sibling, " \
 	"count(*) OVER (PARTITION BY w.parent_id) AS siblings, " \
-	"w.message_id IN (SELECT id FROM path) AS on_path FROM chat_messages w " \
+	"w.message_id IN (SELECT id FROM path WHERE id IS NOT NULL) AS on_path " \
+	"FROM chat_messages w " \
 	"WHERE w.chat_id = ?1 WINDOW sib AS (PARTITION BY w.parent_id ORDER BY w.timestamp, " \
 	"w.message_id)) m"
 

@@ -242,11 +242,13 @@ static int read_msgs(struct db *ddb, sqlite3_stmt *st, struct chat_msg **out, si
 /* ---- branches and retries ---- */
 
 /* SQL: path(id, depth), the thread of chat ?1 up from message ?2 (NULL:
- * the chat's tip) */
+ * the chat's tip), ending in a NULL id. Each step is a scalar subquery:
+ * as a join, SQLite builds a Bloom filter on chat_messages at every step
+ * (~40 us: 0.2 s for a 5,000-message thread, against 5 ms). */
 #define PATH_SQL "WITH RECURSIVE path(id, depth) AS (SELECT message_id, 0 FROM chat_messages " \
 		 "WHERE message_id = coalesce(?2, " CHATS_SQL_TIP ") AND chat_id = ?1 UNION ALL " \
-		 "SELECT m.parent_id, p.depth + 1 FROM chat_messages m JOIN path p ON " \
-		 "m.message_id = p.id WHERE m.parent_id IS NOT NULL) "
+		 "SELECT (SELECT m.parent_id FROM chat_messages m WHERE m.message_id = p.id), " \
+		 "p.depth + 1 FROM path p WHERE p.id IS NOT NULL) "
 
 int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1])
 {
