@@ -136,7 +136,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fc, sqlite3_contex
 	sqlite3_result_double(ctx, -score);
 }
 
-/* Register t3_rank on the connection, once. */
+/* Register t3_rank on the connection (a second time replaces the first). */
 static int rank_register(struct db *ddb)
 {
 	sqlite3_stmt *st;
