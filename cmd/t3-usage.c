@@ -205,10 +205,11 @@ static const struct { const char *key, *label; } sum_cols[] = {
 	{ "cached_tokens", "CACHED" }, { "tokens_used", "TOTAL" }, { "cost_usd", "COST USD" },
 };
 
-static const char *const key_labels[USAGE_BY_COUNT] = {
+static const char *const key_labels[] = {
 	"USER ID", "MODEL", "PROVIDER", "STATUS", "CHAT", "PURPOSE", "HOUR", "DAY", "WEEK", "MONTH",
 	"WINDOW"
 };
+_Static_assert(sizeof key_labels / sizeof key_labels[0] == USAGE_BY_COUNT, "a label per key");
 
 static void set_text(json_t *row, const char *key, const char *s, int table)
 {
@@ -411,8 +412,11 @@ static int run_report(const char *cmd, const char *default_by)
 	for (char *k = strtok_r(by, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
 		int key = usage_key_parse(k);
 		if (key < 0) {
-			r = t3_error(T3_EUSAGE, "unknown --by key '%s' (user, model, provider, status, "
-				     "chat, purpose, hour, day, week, month, window)", k);
+			struct strbuf keys = STRBUF_INIT;
+			for (int i = 0; usage_key_name(i); i++)
+				sb_addf(&keys, "%s%s", i ? ", " : "", usage_key_name(i));
+			r = t3_error(T3_EUSAGE, "unknown --by key '%s' (%s)", k, keys.buf);
+			sb_release(&keys);
 			goto done;
 		}
 		for (int i = 0; i < ro.nby; i++)

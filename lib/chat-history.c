@@ -181,7 +181,7 @@ int chats_search(struct db *ddb, const char *user_id, const char *text, long lim
 		       "FROM (SELECT rowid AS r, t3_rank(chat_messages_fts) AS k FROM chat_messages_fts "
 		       "WHERE chat_messages_fts MATCH ?1 AND rowid >= coalesce((SELECT x.rowid "
 		       "FROM chat_messages_fts x JOIN chat_messages xm ON xm.rowid = x.rowid "
-		       "JOIN chat_sessions xs ON xs.chat_id = xm.chat_id WHERE chat_messages_fts "
+		       "JOIN chat_sessions xs ON xs.chat_id = xm.chat_id WHERE x.chat_messages_fts "
 		       "MATCH ?1 AND xs.user_id = ?2 ORDER BY x.rowid DESC LIMIT 1 OFFSET ?4), "
 		       "-9223372036854775807 - 1)) f "
 		       "JOIN chat_messages m ON m.rowid = f.r JOIN chat_sessions s ON s.chat_id = m.chat_id "

@@ -15,14 +15,17 @@
 
 #define DAY_S 86400
 
-static const char *const key_names[USAGE_BY_COUNT] = {
+static const char *const key_names[] = {
 	"user", "model", "provider", "status", "chat", "purpose", "hour", "day", "week", "month",
 	"window"
 };
-static const char *const key_members[USAGE_BY_COUNT] = {
+static const char *const key_members[] = {
 	"user_id", "model_name", "provider_name", "status_code", "chat_id", "purpose",
 	"hour", "day", "week", "month", "window"
 };
+
+_Static_assert(sizeof key_names / sizeof key_names[0] == USAGE_BY_COUNT, "a name per key");
+_Static_assert(sizeof key_members / sizeof key_members[0] == USAGE_BY_COUNT, "a member per key");
 
 const char *usage_key_name(enum usage_key k)
 {

@@ -9,13 +9,6 @@ t3-user add b@example.com --quota 100000 >/dev/null
 b=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'b@example.com'")
 quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$b'"; }
 
-# wait_for SQL-TEST...: poll (at most 15 s) until the shell test is true
-wait_for() {
-	i=0
-	while ! "$@" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-	"$@"
-}
-requested() { [ "$(mock_count)" -ge "$1" ]; }
 # lock DB: hold its write lock from another process until unlock (and
 # not past the test's end); returns once the lock is held
 lock() { # DB

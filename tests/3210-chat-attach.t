@@ -178,8 +178,7 @@ n=$(mock_count)
 env T3_USER=est@example.com OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" \
 	t3-chat -n -m gpt-4o-mini --max-tokens 10 -a "$W/square.png" "Look" >/dev/null 2>&1 &
 chat=$!
-i=0
-while [ "$(mock_count)" -le "$n" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for requested $((n + 1))
 is "$(sql "$UDB" "SELECT group_concat(h.tokens) FROM quota_holds h JOIN user_accounts u USING (user_id) WHERE u.email = 'est@example.com'")" \
 	780 "the quota's hold counts the image: 5 + 765 + 10 tokens"
 wait $chat
