@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -12,6 +13,7 @@
 #include "num.h"
 #include "timeutil.h"
 #include "usage.h"
+#include "usage-days.h"
 #include "plans.h"
 #include "users.h"
 
@@ -244,6 +246,23 @@ static int cmd_show(int argc, char **argv)
 	return r;
 }
 
+/* A new zone: the user's daily totals in data.db (when there is one)
+ * rebuilt in it. Not doing so loses nothing (t3-usage reads the rows
+ * until the next chat or 'check --repair' rebuilds them): a warning. */
+static void rebucket(const char *user_id, const char *tz)
+{
+	struct stat sb;
+
+	if (common_paths(&o.c) || stat(o.c.paths.data_db, &sb) || common_open_data(&o.c))
+		return;
+	if (db_begin(&o.c.ddb) || usage_days_ensure(&o.c.ddb, user_id, tz) ||
+	    db_commit(&o.c.ddb)) {
+		db_rollback(&o.c.ddb);
+		t3_warning("the daily usage totals of '%s' are not in the new zone yet: "
+			   "'t3-user check --repair' rebuilds them", user_id);
+	}
+}
+
 static int cmd_set(int argc, char **argv)
 {
 	struct user u;
@@ -284,6 +303,8 @@ static int cmd_set(int argc, char **argv)
 		db_rollback(&o.c.udb);
 	else if (o.c.fmt_set)
 		print_user(&u, 1);
+	if (!r && o.timezone)
+		rebucket(u.user_id, u.timezone);
 	user_release(&u);
 	return r;
 }
@@ -606,6 +627,11 @@ static void check_row(struct out *out, const char *problem, const char *table,
 	out_row_new(out, row);
 }
 
+static void days_row(void *out, const char *user_id, const char *detail)
+{
+	check_row(out, "daily-totals", "usage_days", user_id, detail);
+}
+
 /* An answer and usage row kept in the spool while data.db was locked;
  * their chats, whose last question is answered there */
 struct spooled {
@@ -709,16 +735,19 @@ static int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < NCOLS(checks) && !r; i++)
 		if (!checks[i].settle)
 			r = check_one(i, &out, repair, &problems, &repaired, &settle, &unrepairable);
+	if (repair && (r || (r = db_commit(&o.c.udb))))
+		db_rollback(&o.c.udb);
+	/* then the daily totals, rebuilt on data.db's own connection (the
+	 * transaction above held data.db through the attachment) */
+	if (!r)
+		r = usage_days_check(&o.c.ddb, &o.c.udb, repair, days_row, &out, &problems,
+				     &repaired);
 	out_end(&out);
 	/* the function goes before the object it reads */
 	sqlite3_create_function(o.c.udb.h, "t3_spooled", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 	json_decref(sp.chats);
-	if (!repair)
+	if (!repair || r)
 		return r ? r : problems ? T3_ENEG : 0;
-	if (r || (r = db_commit(&o.c.udb))) {
-		db_rollback(&o.c.udb);
-		return r;
-	}
 	t3_note("%ld problem%s found, %ld row%s repaired",
 		problems, problems == 1 ? "" : "s", repaired, repaired == 1 ? "" : "s");
 	if (left)

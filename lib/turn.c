@@ -621,7 +621,8 @@ static int prepare(struct turn *t, const struct config *cfg)
 		struct usage_row ur = { .user_id = t->user.user_id,
 			.model_name = t->model.model_name, .provider_name = t->model.provider_name,
 			.status = USAGE_QUOTA_EXCEEDED, .first_token_ms = -1, .total_ms = -1,
-			.http_status = -1, .chat_id = t->usage_chat, .purpose = t->purpose };
+			.http_status = -1, .chat_id = t->usage_chat, .purpose = t->purpose,
+			.timezone = t->user.timezone };
 		insert_usage(ddb, &ur);
 		return t3_error(T3_EPOLICY, "token quota of '%s' is used up (plan '%s')",
 				t->user.email, t->user.subscription_plan);
@@ -771,6 +772,7 @@ static void fill_usage(struct turn *t)
 	}
 	memset(u, 0, sizeof *u);
 	u->user_id = t->user.user_id;
+	u->timezone = t->user.timezone;
 	u->model_name = t->model.model_name;
 	u->provider_name = t->model.provider_name;
 	u->status = t->status;

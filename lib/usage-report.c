@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "timeutil.h"
+#include "usage-days.h"
 #include "usage-report.h"
 
 #define DAY_S 86400
@@ -180,9 +181,12 @@ struct priv {
 	size_t *slot;		/* group index + 1; 0 empty */
 	size_t cap;
 	struct usage_zone *zones;
+	int *zone_agrees;	/* per zone: usage_days_zone_agrees, -2 unknown */
 	size_t nzones;
 	const struct usage_report_opts *o;
 	int want[USAGE_BY_COUNT];
+	int by_day;		/* the report can be read from usage_days */
+	int64_t span_lo, span_hi;	/* the data's span, UTC s */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -255,10 +259,12 @@ static struct usage_zone *zone_get(struct priv *p, const char *name, int *bad)
 		if (!strcmp(p->zones[i].name, name))
 			return &p->zones[i];
 	p->zones = xrealloc(p->zones, (p->nzones + 1) * sizeof *p->zones);
+	p->zone_agrees = xrealloc(p->zone_agrees, (p->nzones + 1) * sizeof *p->zone_agrees);
 	if (usage_zone_load(&p->zones[p->nzones], name)) {
 		*bad = 1;
 		return NULL;
 	}
+	p->zone_agrees[p->nzones] = -2;
 	return &p->zones[p->nzones++];
 }
 
@@ -282,18 +288,24 @@ struct tkeys {
 	int32_t off;
 };
 
-static void time_keys(struct usage_zone *z, int64_t t, int week_start, struct tkeys *k)
+/* The week and month of local day k->day. */
+static void day_keys(struct tkeys *k, int week_start)
 {
 	int y, m, d;
-	k->off = usage_zone_offset(z, t);
-	int64_t local = t + k->off;
-	k->day = floor_div(local, DAY_S);
-	k->hour = floor_div(local, 3600) * 3600 - k->off;
 	int64_t wd = k->day + 4;	/* 1970-01-01 was a Thursday */
 	wd -= floor_div(wd, 7) * 7;
 	k->week = k->day - (wd - week_start + 7) % 7;
 	time_civil_from_days(k->day, &y, &m, &d);
 	k->month = (int64_t)y * 12 + m - 1;
+}
+
+static void time_keys(struct usage_zone *z, int64_t t, int week_start, struct tkeys *k)
+{
+	k->off = usage_zone_offset(z, t);
+	int64_t local = t + k->off;
+	k->day = floor_div(local, DAY_S);
+	k->hour = floor_div(local, 3600) * 3600 - k->off;
+	day_keys(k, week_start);
 }
 
 /* The start (UTC ms) of the period N-1 periods before the one holding
@@ -353,6 +365,8 @@ struct user_ctx {
 	const char *user_id, *email;
 	struct usage_zone *zone;
 	int64_t lo, hi;		/* ms */
+	int by_day;		/* read from usage_days: local days [day_lo, day_hi) */
+	int64_t day_lo, day_hi;
 	int64_t block_end;	/* --window: the current block's end (s) */
 	int64_t block, block_off;
 	/* the keys of one local day at one offset, valid over [c_lo, c_hi) */
@@ -377,7 +391,67 @@ static void user_time_keys(struct user_ctx *u, int64_t t, int week_start, struct
 	k->hour = floor_div(t + k->off, 3600) * 3600 - k->off;
 }
 
-static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
+/* The user, day, week and month of a group, those grouped by. */
+static void user_day_keys(struct usage_group *key, const struct priv *p,
+			  const struct user_ctx *u, const struct tkeys *tk)
+{
+	if (p->want[USAGE_BY_USER]) {
+		key->user_id = u->user_id;
+		key->email = u->email;
+	}
+	if (p->want[USAGE_BY_DAY])
+		key->day = tk->day;
+	if (p->want[USAGE_BY_WEEK])
+		key->week = tk->week;
+	if (p->want[USAGE_BY_MONTH])
+		key->month = tk->month;
+}
+
+#define DAYS_SQL "SELECT day, requests, errors, prompt_tokens, completion_tokens, " \
+	"reasoning_tokens, cached_tokens, tokens_used, cost_nusd FROM usage_days " \
+	"WHERE user_id = ?1 AND day >= ?2 AND day < ?3 AND requests > 0 ORDER BY day"
+
+const char *usage_report_days_sql(void)
+{
+	return DAYS_SQL;
+}
+
+/* A user's daily totals, which hold exactly what the user's rows would
+ * add up to on those days (the report allows it: prepare_user) */
+static int scan_days(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, struct priv *p,
+		     struct user_ctx *u)
+{
+	const struct usage_report_opts *o = p->o;
+	int rc;
+
+	sqlite3_reset(st);
+	db_bind_text(st, 1, u->user_id);
+	sqlite3_bind_int64(st, 2, u->day_lo);
+	sqlite3_bind_int64(st, 3, u->day_hi);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct usage_group key = { 0 };
+		struct tkeys tk;
+		tk.day = sqlite3_column_int64(st, 0);
+		day_keys(&tk, o->week_start);
+		user_day_keys(&key, p, u, &tk);
+		struct usage_sum *s = &group_get(r, p, &key)->sum;
+		s->requests += sqlite3_column_int64(st, 1);
+		s->errors += sqlite3_column_int64(st, 2);
+		s->prompt += sqlite3_column_int64(st, 3);
+		s->completion += sqlite3_column_int64(st, 4);
+		s->reasoning += sqlite3_column_int64(st, 5);
+		s->cached += sqlite3_column_int64(st, 6);
+		s->tokens += sqlite3_column_int64(st, 7);
+		s->cost_nusd += sqlite3_column_int64(st, 8);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(ddb, "read daily usage");
+	r->days_users++;
+	return 0;
+}
+
+static int scan_user(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *dst, struct usage_report *r,
 		     struct priv *p, struct user_ctx *u)
 {
 	const struct usage_report_opts *o = p->o;
@@ -390,6 +464,8 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 	size_t prev = SIZE_MAX;	/* the group of the row before, if any */
 	int rc;
 
+	if (u->by_day)
+		return scan_days(ddb, dst, r, p, u);
 	u->block_end = INT64_MIN;
 	u->c_lo = u->c_hi = 0;
 	for (;;) {
@@ -432,10 +508,6 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 				key.status = NULL;
 			struct tkeys tk;
 			int64_t t = floor_div(ts, 1000);
-			if (p->want[USAGE_BY_USER]) {
-				key.user_id = u->user_id;
-				key.email = u->email;
-			}
 			if (p->want[USAGE_BY_CHAT])
 				key.chat = intern_col(&p->strs, &cc, st, COL_CHAT);
 			user_time_keys(u, t, o->week_start, &tk);
@@ -443,12 +515,7 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, struct usage_report *r,
 				key.hour = tk.hour;
 				key.hour_off = tk.off;
 			}
-			if (p->want[USAGE_BY_DAY])
-				key.day = tk.day;
-			if (p->want[USAGE_BY_WEEK])
-				key.week = tk.week;
-			if (p->want[USAGE_BY_MONTH])
-				key.month = tk.month;
+			user_day_keys(&key, p, u, &tk);
 			if (p->want[USAGE_BY_WINDOW]) {
 				if (t >= u->block_end) {
 					u->block = tk.hour;
@@ -577,10 +644,49 @@ static void sum_add(struct usage_sum *t, const struct usage_sum *s)
 	t->cost_nusd += s->cost_nusd;
 }
 
-/* Everything about one user but the scan: zone, email, the span. 1 when
- * there is something to read, 0 when the span is empty. */
-static int prepare_user(sqlite3_stmt *ust, struct db *udb, struct priv *p, const char *user_id,
-			struct user_ctx *u, size_t *zone)
+/* Whether UTC ms t is the first moment of a local day in z: *day. */
+static int day_start(struct usage_zone *z, int64_t t_ms, int64_t *day)
+{
+	int64_t t = t_ms / 1000;
+	if (t_ms % 1000)
+		return 0;
+	*day = floor_div(t + usage_zone_offset(z, t), DAY_S);
+	return usage_zone_from_local(z, *day * DAY_S) == t;
+}
+
+/* Whether u's span can be read from its daily totals: they are kept in
+ * the zone the report uses for u, with the tz database's offsets, and
+ * the span starts and ends at local midnights. 1, 0, or -1. */
+static int days_usable(struct db *ddb, sqlite3_stmt *kst, struct priv *p, struct user_ctx *u,
+		       size_t zi)
+{
+	struct usage_zone *z = &p->zones[zi];
+	int rc, kept;
+
+	sqlite3_reset(kst);
+	db_bind_text(kst, 1, u->user_id);
+	rc = sqlite3_step(kst);
+	kept = rc == SQLITE_ROW && !strcmp(db_col_text(kst, 0), z->name);
+	sqlite3_reset(kst);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(ddb, "read usage zones"), -1;
+	if (!kept)
+		return 0;
+	if (p->zone_agrees[zi] == -2)
+		p->zone_agrees[zi] = usage_days_zone_agrees(ddb, z, p->span_lo, p->span_hi);
+	if (p->zone_agrees[zi] != 1)
+		return p->zone_agrees[zi];
+	u->day_lo = INT64_MIN;
+	u->day_hi = INT64_MAX;
+	return (u->lo == INT64_MIN || day_start(z, u->lo, &u->day_lo)) &&
+	       (u->hi == INT64_MAX || day_start(z, u->hi, &u->day_hi));
+}
+
+/* Everything about one user but the scan: zone, email, the span, whether
+ * to read the daily totals. 1 when there is something to read, 0 when
+ * the span is empty, or -code. */
+static int prepare_user(sqlite3_stmt *ust, struct db *udb, sqlite3_stmt *kst, struct db *ddb,
+			struct priv *p, const char *user_id, struct user_ctx *u, size_t *zone)
 {
 	const struct usage_report_opts *o = p->o;
 	struct usage_zone *z;
@@ -617,7 +723,11 @@ static int prepare_user(sqlite3_stmt *ust, struct db *udb, struct priv *p, const
 		if (s > u->lo)
 			u->lo = s;
 	}
-	return u->lo < u->hi;
+	if (u->lo >= u->hi)
+		return 0;
+	if (p->by_day && (u->by_day = days_usable(ddb, kst, p, u, *zone)) < 0)
+		return -T3_EDATA;
+	return 1;
 }
 
 /* ---- two readers: the users split in two halves, one on a thread
@@ -628,7 +738,7 @@ struct half {
 	struct priv p;
 	sqlite3 *h;
 	struct db db;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *dst;
 	struct user_ctx *users;
 	size_t *zone, n;
 	int ret;
@@ -638,7 +748,7 @@ static int scan_half(struct half *hf)
 {
 	for (size_t i = 0; i < hf->n && !hf->ret; i++) {
 		hf->users[i].zone = &hf->p.zones[hf->zone[i]];
-		hf->ret = scan_user(&hf->db, hf->st, &hf->r, &hf->p, &hf->users[i]);
+		hf->ret = scan_user(&hf->db, hf->st, hf->dst, &hf->r, &hf->p, &hf->users[i]);
 	}
 	return hf->ret;
 }
@@ -681,8 +791,8 @@ static void merge(struct usage_report *r, struct priv *p, struct half *hf)
 /* Scan the prepared users, on two threads when there are enough. The
  * zones are first extended over all the data, so that no thread needs
  * TZ (usage_zone_load sets it) while the other runs. */
-static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, struct priv *p,
-		    struct user_ctx *users, size_t *zone, size_t n)
+static int scan_all(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *dst, struct usage_report *r,
+		    struct priv *p, struct user_ctx *users, size_t *zone, size_t n)
 {
 	struct half b = { 0 };
 	pthread_t tid;
@@ -712,6 +822,7 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, st
 		b.zone = zone + n / 2;
 		b.n = n - n / 2;
 		if (!db_prepare(&b.db, &b.st, usage_report_sql(extra_cols(p))) &&
+		    !db_prepare(&b.db, &b.dst, DAYS_SQL) &&
 		    !pthread_create(&tid, NULL, scan_thread, &b)) {
 			threaded = 1;
 			n /= 2;
@@ -719,14 +830,17 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, st
 	}
 	for (size_t i = 0; i < n && !ret; i++) {
 		users[i].zone = &p->zones[zone[i]];
-		ret = scan_user(ddb, st, r, p, &users[i]);
+		ret = scan_user(ddb, st, dst, r, p, &users[i]);
 	}
 	if (threaded) {
 		pthread_join(tid, NULL);
-		if (!ret && !(ret = b.ret))
+		if (!ret && !(ret = b.ret)) {
 			merge(r, p, &b);
+			r->days_users += b.r.days_users;
+		}
 	}
 	sqlite3_finalize(b.st);
+	sqlite3_finalize(b.dst);
 	if (b.h)
 		sqlite3_close_v2(b.h);
 	b.r.priv = NULL;
@@ -735,6 +849,7 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, st
 	for (size_t i = 0; i < b.p.nzones; i++)
 		usage_zone_release(&b.p.zones[i]);
 	free(b.p.zones);
+	free(b.p.zone_agrees);
 	free(b.p.slot);
 	return ret;
 }
@@ -743,7 +858,7 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 		     struct usage_report *r)
 {
 	struct priv *p = xcalloc(1, sizeof *p);
-	sqlite3_stmt *st = NULL, *users = NULL, *ust = NULL;
+	sqlite3_stmt *st = NULL, *users = NULL, *ust = NULL, *dst = NULL, *kst = NULL;
 	struct strbuf prev = STRBUF_INIT;
 	struct user_ctx *u = NULL;
 	size_t *zone = NULL, n = 0, alloc = 0;
@@ -753,9 +868,33 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	memset(r, 0, sizeof *r);
 	r->priv = p;
 	p->o = o;
-	for (int i = 0; i < o->nby; i++)
+	p->by_day = !o->models && !o->providers && !o->statuses;
+	for (int i = 0; i < o->nby; i++) {
 		p->want[o->by[i]] = 1;
+		if (o->by[i] != USAGE_BY_USER && o->by[i] != USAGE_BY_DAY &&
+		    o->by[i] != USAGE_BY_WEEK && o->by[i] != USAGE_BY_MONTH)
+			p->by_day = 0;
+	}
+	if (p->by_day) {
+		/* the span over which the stored offsets must agree: the rows
+		 * there are, and those a chat may write meanwhile */
+		int64_t lo = 0, hi = 0;
+		if (db_read_int64(ddb, "SELECT min(timestamp) FROM usage_metrics", NULL, &lo,
+				  "read usage") == T3_EDATA ||
+		    db_read_int64(ddb, "SELECT max(timestamp) FROM usage_metrics", NULL, &hi,
+				  "read usage") == T3_EDATA) {
+			ret = T3_EDATA;
+			goto out;
+		}
+		if (hi < o->now_ms)
+			hi = o->now_ms;
+		p->span_lo = floor_div(lo, 1000) - 2 * DAY_S;
+		p->span_hi = floor_div(hi, 1000) + 2 * DAY_S;
+	}
 	if (db_prepare(ddb, &st, usage_report_sql(extra_cols(p))) ||
+	    (p->by_day && (db_prepare(ddb, &dst, DAYS_SQL) ||
+			   db_prepare(ddb, &kst, "SELECT zone FROM usage_user_zones "
+				      "WHERE user_id = ?1"))) ||
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
 			       "WHERE user_id = ?1")) ||
 	    /* every user with usage: one index seek each */
@@ -779,13 +918,13 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 			u = xrealloc(u, alloc * sizeof *u);
 			zone = xrealloc(zone, alloc * sizeof *zone);
 		}
-		if ((k = prepare_user(ust, udb, p, id, &u[n], &zone[n])) < 0) {
+		if ((k = prepare_user(ust, udb, kst, ddb, p, id, &u[n], &zone[n])) < 0) {
 			ret = -k;
 			goto out;
 		}
 		n += k;
 	}
-	if (more < 0 || (ret = scan_all(ddb, st, r, p, u, zone, n))) {
+	if (more < 0 || (ret = scan_all(ddb, st, dst, r, p, u, zone, n))) {
 		ret = ret ? ret : T3_EDATA;
 		goto out;
 	}
@@ -795,6 +934,8 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 		sum_add(&r->total, &r->g[i].sum);
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(dst);
+	sqlite3_finalize(kst);
 	sqlite3_finalize(users);
 	sqlite3_finalize(ust);
 	sb_release(&prev);
@@ -814,6 +955,7 @@ void usage_report_release(struct usage_report *r)
 		for (size_t i = 0; i < p->nzones; i++)
 			usage_zone_release(&p->zones[i]);
 		free(p->zones);
+		free(p->zone_agrees);
 		free(p->slot);
 		free(p);
 	}

@@ -2,6 +2,12 @@
  * by user, model, provider, status, chat and by periods of local time,
  * each user's own zone by default.
  *
+ * A report by user, day, week and month alone, with no filter but users
+ * and spans that start and end at local midnights, reads each user's
+ * daily totals (usage_days, usage-days.h) where they are kept in the
+ * zone the report uses for the user; other users, and other reports,
+ * read the rows themselves.
+ *
  * Rows are read user by user through the covering index
  * usage_metrics_report (share/sql/data-0003.sql), in statements of at
  * most USAGE_REPORT_CHUNK rows, so that no read transaction lasts long
@@ -122,6 +128,7 @@ struct usage_report {
 	struct usage_group *g;
 	size_t n, alloc;
 	struct usage_sum total;
+	size_t days_users;	/* users read from their daily totals */
 	/* private */
 	void *priv;
 };
@@ -136,6 +143,8 @@ void usage_report_release(struct usage_report *r);
 /* The statement that reads one user's rows (for EXPLAIN in the tests);
  * with_extra: also chat_id and purpose, which the covering index lacks. */
 const char *usage_report_sql(int with_extra);
+/* The statement that reads one user's daily totals instead. */
+const char *usage_report_days_sql(void);
 
 /* The label of a time key: hour "2026-03-08T01:00-07:00", day and week
  * "2026-03-08", month "2026-03", window as hour. buf of 32 bytes. */

@@ -17,6 +17,7 @@
 #include "msg.h"
 #include "timeutil.h"
 #include "usage.h"
+#include "usage-days.h"
 #include "users.h"
 
 static const char *const status_names[USAGE_STATUS_COUNT] = {
@@ -77,6 +78,8 @@ int usage_insert(struct db *ddb, struct usage_row *u)
 
 	if (!u->usage_id[0])
 		uuid_v7(u->usage_id);
+	if (u->timezone && (r = usage_days_ensure(ddb, u->user_id, u->timezone)))
+		return r;
 	if (db_prepare(ddb, &st, "INSERT INTO usage_metrics (usage_id, user_id, timestamp, model_name, "
 		       "tokens_used, status_code, provider_name, prompt_tokens, completion_tokens, "
 		       "reasoning_tokens, cached_tokens, tokens_estimated, cost_usd, chat_id, message_id, "
@@ -615,7 +618,13 @@ deferred:
 
 int usage_delete_user(struct db *ddb, const char *user_id)
 {
-	return db_exec_text(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id, NULL);
+	/* the daily totals first: then the rows' trigger has none to keep */
+	int r = db_exec_text(ddb, "DELETE FROM usage_user_zones WHERE user_id = ?", user_id, NULL);
+	if (!r)
+		r = db_exec_text(ddb, "DELETE FROM usage_days WHERE user_id = ?", user_id, NULL);
+	if (!r)
+		r = db_exec_text(ddb, "DELETE FROM usage_metrics WHERE user_id = ?", user_id, NULL);
+	return r;
 }
 
 int usage_delete_charges(struct db *udb, const char *user_id)

@@ -62,6 +62,8 @@ struct usage_row {
 	int64_t timestamp;	/* unix ms; 0: now */
 	int quota_pending;	/* the charge is still to be applied (usage_finish) */
 	enum usage_purpose purpose;	/* what the call was for (column purpose) */
+	const char *timezone;	/* the user's zone, to keep their daily totals
+				 * in (usage-days.h); NULL: left as they are */
 };
 
 /* The enum (and HTTP status) of a status_code text; -1 if unknown. */
@@ -71,7 +73,8 @@ int usage_status_parse(const char *name, enum usage_status *s, long *http_status
 int64_t usage_tokens(const struct usage_row *u);
 
 /* Insert one row in the caller's transaction on ddb (fills u->usage_id
- * when it is empty). Charges nothing. */
+ * when it is empty). Charges nothing. With u->timezone, the user's daily
+ * totals are first brought to that zone (usage_days_ensure). */
 int usage_insert(struct db *ddb, struct usage_row *u);
 
 /* A hold on a user's quota for one call, taken before it is sent. */

@@ -1,7 +1,8 @@
 /* Unit tests for t3-usage's grouping (lib/usage-report.c, usage-tz.c):
  * zone offsets, --since/--until spans, cost rounding, the query plan,
  * and every bucket of generated rows in six zones against an
- * independent computation with localtime_r and strftime. */
+ * independent computation with localtime_r and strftime, read from the
+ * rows and again from the daily totals (usage-days.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "db.h"
 #include "msg.h"
 #include "timeutil.h"
+#include "usage-days.h"
 #include "usage-report.h"
 #include "users.h"
 
@@ -238,6 +240,7 @@ static int same_sum(const struct usage_sum *a, const struct usage_sum *b)
 }
 
 static struct db udb, ddb;
+static int days_built;	/* every user's daily totals are kept */
 static char user_ids[NUSERS][UUID_STRLEN + 1];
 static const char *user_zone[NUSERS];
 static struct row rows[NROWS];
@@ -373,13 +376,20 @@ static void check_report(int tkey, int with_model, const char *tz, int week_star
 	ok(!bad && matched == e.n && r.n == e.n, "every one of %zu groups matches localtime_r "
 	   "(got %zu groups)", e.n, r.n);
 	ok(same_sum(&r.total, &total), "the totals match");
+	/* the daily totals serve a report by user and day, week or month,
+	 * for the users bucketed in the zone they are kept in */
+	size_t want_days = 0;
+	if (days_built && !with_model && tkey != USAGE_BY_HOUR)
+		for (int i = 0; i < NUSERS; i++)
+			want_days += !tz || !strcmp(tz, user_zone[i]);
+	is_int((long)r.days_users, (long)want_days, "%zu users read from their daily totals",
+	       want_days);
 	usage_report_release(&r);
 	free(e.g);
 }
 
-static void test_report(void)
+static void report_all(void)
 {
-	setup();
 	check_report(USAGE_BY_DAY, 0, NULL, 1, 0);
 	check_report(USAGE_BY_DAY, 0, NULL, 1, 7);	/* chunks end in ties */
 	check_report(USAGE_BY_DAY, 0, NULL, 1, 1);
@@ -393,6 +403,33 @@ static void test_report(void)
 		check_report(USAGE_BY_DAY, 0, zones[i], 1, 0);
 	check_report(USAGE_BY_HOUR, 0, "Pacific/Chatham", 1, 0);
 	check_report(USAGE_BY_HOUR, 0, "Australia/Lord_Howe", 1, 0);
+}
+
+static void test_report(void)
+{
+	setup();
+	report_all();
+	/* the same reports again once the daily totals are kept, built
+	 * from the rows (ensure twice: the second finds them kept) */
+	db_begin(&ddb);
+	int bad = 0;
+	for (int i = 0; i < NUSERS; i++)
+		if (i % 2)
+			bad |= usage_days_build(&ddb, user_ids[i], user_zone[i]);
+		else
+			bad |= usage_days_ensure(&ddb, user_ids[i], user_zone[i]) ||
+				usage_days_ensure(&ddb, user_ids[i], user_zone[i]);
+	ok(!bad && !db_commit(&ddb), "build every user's daily totals");
+	/* then kept by the triggers alone: every row deleted (each day's
+	 * totals fall to 0) and inserted again */
+	db_begin(&ddb);
+	bad = db_exec(&ddb, "CREATE TEMP TABLE keep AS SELECT * FROM usage_metrics") ||
+	      db_exec(&ddb, "DELETE FROM usage_metrics") ||
+	      db_exec(&ddb, "INSERT INTO usage_metrics SELECT * FROM keep") ||
+	      db_exec(&ddb, "DROP TABLE keep");
+	ok(!bad && !db_commit(&ddb), "every row deleted and written again");
+	days_built = 1;
+	report_all();
 }
 
 /* The main report's statement reads the covering index, in its order:
@@ -414,6 +451,21 @@ static void test_plan(void)
 	ok(!strstr(plan.buf, "TEMP B-TREE"), "no temporary B-tree");
 	ok(!strstr(plan.buf, "SCAN"), "no full scan");
 	if (strstr(plan.buf, "TEMP B-TREE") || !strstr(plan.buf, "COVERING"))
+		diag("plan: %s", plan.buf);
+	sb_release(&plan);
+	free(sql);
+	/* and the daily totals': a range of the primary key, in its order */
+	sql = xasprintf("EXPLAIN QUERY PLAN %s", usage_report_days_sql());
+	ok(!db_prepare(&ddb, &st, sql), "explain the daily totals' query");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sb_adds(&plan, db_col_text(st, 3));
+		sb_addc(&plan, '\n');
+	}
+	sqlite3_finalize(st);
+	ok(strstr(plan.buf, "SEARCH usage_days USING PRIMARY KEY (user_id=? AND day>? AND "
+		  "day<?)") != NULL, "a range of usage_days' primary key");
+	ok(!strstr(plan.buf, "TEMP B-TREE"), "no temporary B-tree");
+	if (strstr(plan.buf, "TEMP B-TREE") || !strstr(plan.buf, "PRIMARY KEY"))
 		diag("plan: %s", plan.buf);
 	sb_release(&plan);
 	free(sql);
