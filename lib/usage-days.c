@@ -214,6 +214,8 @@ static int check_zones(struct db *ddb, int repair,
 {
 	sqlite3_stmt *zs = NULL, *us = NULL;
 	struct strbuf d = STRBUF_INIT;
+	char **zones = NULL;
+	size_t nz = 0;
 	int r = 0, rc;
 
 	if (db_prepare(ddb, &zs, "SELECT DISTINCT zone FROM usage_user_zones WHERE zone <> 'UTC'") ||
@@ -221,8 +223,17 @@ static int check_zones(struct db *ddb, int repair,
 		r = T3_EDATA;
 		goto out;
 	}
-	while (!r && (rc = sqlite3_step(zs)) == SQLITE_ROW) {
-		const char *zone = db_col_text(zs, 0);
+	/* the zones first, then the writes (as for the users below) */
+	while ((rc = sqlite3_step(zs)) == SQLITE_ROW) {
+		zones = xrealloc(zones, (nz + 1) * sizeof *zones);
+		zones[nz++] = xstrdup(db_col_text(zs, 0));
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_error(ddb, "read usage zones");
+		goto out;
+	}
+	for (size_t zi = 0; zi < nz && !r; zi++) {
+		const char *zone = zones[zi];
 		struct offsets want, have;
 		offsets_compute(zone, &want);
 		if ((r = offsets_read(ddb, zone, &have))) {
@@ -235,25 +246,39 @@ static int check_zones(struct db *ddb, int repair,
 			sb_reset(&d);
 			sb_addf(&d, "daily totals: the offsets stored for %s differ from the tz database's",
 				zone);
+			/* the users first, then the writes: no cursor is open
+			 * on the table that the rebuilds rewrite */
+			char **ids = NULL;
+			size_t n = 0;
 			sqlite3_reset(us);
 			db_bind_text(us, 1, zone);
-			while (!r && (rc = sqlite3_step(us)) == SQLITE_ROW) {
-				fn(ctx, db_col_text(us, 0), d.buf);
-				++*found;
-				if (repair && !(r = rebuild(ddb, db_col_text(us, 0), zone)))
-					++*repaired;
+			while ((rc = sqlite3_step(us)) == SQLITE_ROW) {
+				ids = xrealloc(ids, (n + 1) * sizeof *ids);
+				ids[n++] = xstrdup(db_col_text(us, 0));
 			}
+			sqlite3_reset(us);
 			if (!r && rc != SQLITE_DONE)
 				r = db_error(ddb, "read usage zones");
+			for (size_t i = 0; i < n; i++) {
+				if (!r) {
+					fn(ctx, ids[i], d.buf);
+					++*found;
+					if (repair && !(r = rebuild(ddb, ids[i], zone)))
+						++*repaired;
+				}
+				free(ids[i]);
+			}
+			free(ids);
 			if (repair && (r || (r = db_commit(ddb))))
 				db_rollback(ddb);
 		}
 		offsets_release(&want);
 		offsets_release(&have);
 	}
-	if (!r && rc != SQLITE_DONE)
-		r = db_error(ddb, "read usage zones");
 out:
+	for (size_t i = 0; i < nz; i++)
+		free(zones[i]);
+	free(zones);
 	sqlite3_finalize(zs);
 	sqlite3_finalize(us);
 	sb_release(&d);
