@@ -285,6 +285,33 @@ out:
 	return r;
 }
 
+/* What is wrong with user_id's days, kept in *kept (1) or not (0): d
+ * says, empty when nothing is (days not kept yet are not a fault). */
+static int days_fault(struct db *ddb, sqlite3_stmt *sums, const char *user_id, const char *zone,
+		      struct strbuf *d, int *kept)
+{
+	char *in;
+	int r;
+
+	sb_reset(d);
+	if ((r = kept_zone(ddb, user_id, &in)))
+		return r;
+	*kept = in != NULL;
+	if (in && strcmp(in, zone)) {
+		sb_addf(d, "daily totals: kept in %s, the user's zone is %s", in, zone);
+	} else if (in) {
+		sqlite3_reset(sums);
+		db_bind_text(sums, 1, user_id);
+		if (sqlite3_step(sums) != SQLITE_ROW)
+			r = db_error(ddb, "check daily totals");
+		else if (sqlite3_column_int(sums, 0))
+			sb_adds(d, "daily totals: they do not add up to the user's usage rows");
+		sqlite3_reset(sums);
+	}
+	free(in);
+	return r;
+}
+
 int usage_days_check(struct db *ddb, struct db *udb, int repair,
 		     void (*fn)(void *ctx, const char *user_id, const char *detail), void *ctx,
 		     long *found, long *repaired)
@@ -295,8 +322,7 @@ int usage_days_check(struct db *ddb, struct db *udb, int repair,
 
 	if ((r = check_zones(ddb, repair, fn, ctx, found, repaired)))
 		return r;
-	if (db_prepare(ddb, &next, "SELECT user_id FROM usage_metrics INDEXED BY "
-		       "usage_metrics_report WHERE user_id > ?1 ORDER BY user_id LIMIT 1") ||
+	if (db_prepare(ddb, &next, USAGE_NEXT_USER_SQL) ||
 	    db_prepare(udb, &tz, "SELECT timezone FROM user_accounts WHERE user_id = ?1") ||
 	    /* the days add up to the rows (but for the cost, whose rounding
 	     * the trigger alone writes down) */
@@ -310,73 +336,47 @@ int usage_days_check(struct db *ddb, struct db *udb, int repair,
 		goto out;
 	}
 	for (;;) {
-		char *kept = NULL;
+		int kept;
 		sqlite3_reset(next);
-		db_bind_text(next, 1, id.buf ? id.buf : "");
-		if ((rc = sqlite3_step(next)) != SQLITE_ROW)
+		db_bind_text(next, 1, id.buf);
+		if ((rc = sqlite3_step(next)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE)
+				r = db_error(ddb, "read usage");
 			break;
+		}
 		sb_reset(&id);
 		sb_adds(&id, db_col_text(next, 0));
 		sqlite3_reset(next);
 		sqlite3_reset(tz);
 		db_bind_text(tz, 1, id.buf);
-		if ((rc = sqlite3_step(tz)) == SQLITE_ROW) {
-			sb_reset(&zone);
+		rc = sqlite3_step(tz);
+		sb_reset(&zone);
+		if (rc == SQLITE_ROW)
 			sb_adds(&zone, usage_days_zone(db_col_text(tz, 0)));
-		} else if (rc == SQLITE_DONE) {	/* orphan rows: another check's */
-			rc = SQLITE_ROW;
+		sqlite3_reset(tz);
+		if (rc == SQLITE_DONE)	/* orphan rows: another check's */
 			continue;
-		} else {
+		if (rc != SQLITE_ROW) {
 			r = db_error(udb, "read user");
 			break;
 		}
-		if ((r = kept_zone(ddb, id.buf, &kept)))
+		if ((r = days_fault(ddb, sums, id.buf, zone.buf, &d, &kept)))
 			break;
-		sb_reset(&d);
-		if (!kept) {
-			/* not a fault: a cache not built yet (rows written
-			 * before data-0008, or by hand for a new user) */
-		} else if (strcmp(kept, zone.buf)) {
-			sb_addf(&d, "daily totals: kept in %s, the user's zone is %s", kept, zone.buf);
-		} else {
-			sqlite3_reset(sums);
-			db_bind_text(sums, 1, id.buf);
-			if ((rc = sqlite3_step(sums)) != SQLITE_ROW) {
-				free(kept);
-				r = db_error(ddb, "check daily totals");
-				break;
-			}
-			if (sqlite3_column_int(sums, 0))
-				sb_adds(&d, "daily totals: they do not add up to the user's usage rows");
-			sqlite3_reset(sums);
-		}
-		sqlite3_reset(tz);
-		if (kept && !d.len) {
-			free(kept);
-			continue;
-		}
-		if (kept) {
+		if (d.len) {
 			fn(ctx, id.buf, d.buf);
 			++*found;
 		}
-		if (!repair) {
-			free(kept);
+		/* days not kept yet are built, without a word */
+		if (!repair || (kept && !d.len))
 			continue;
-		}
-		if ((r = db_begin(ddb))) {
-			free(kept);
+		if ((r = db_begin(ddb)))
 			break;
-		}
 		if ((r = usage_days_build(ddb, id.buf, zone.buf)) || (r = db_commit(ddb))) {
-			free(kept);
 			db_rollback(ddb);
 			break;
 		}
-		*repaired += kept != NULL;
-		free(kept);
+		*repaired += d.len > 0;
 	}
-	if (!r && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		r = db_error(ddb, "read usage");
 out:
 	sqlite3_finalize(next);
 	sqlite3_finalize(tz);

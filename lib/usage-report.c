@@ -186,7 +186,8 @@ struct priv {
 	const struct usage_report_opts *o;
 	int want[USAGE_BY_COUNT];
 	int by_day;		/* the report can be read from usage_days */
-	int64_t span_lo, span_hi;	/* the data's span, UTC s */
+	int64_t data_lo, data_hi;	/* the rows' first and last timestamp, ms */
+	int64_t span_lo, span_hi;	/* where stored offsets must agree, UTC s */
 };
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -391,6 +392,18 @@ static void user_time_keys(struct user_ctx *u, int64_t t, int week_start, struct
 	k->hour = floor_div(t + k->off, 3600) * 3600 - k->off;
 }
 
+/* errors, prompt, completion, reasoning, cached and total tokens: six
+ * columns from col on, in that order, in the rows and the daily totals */
+static void add_counts(struct usage_sum *s, sqlite3_stmt *st, int col)
+{
+	s->errors += sqlite3_column_int64(st, col);
+	s->prompt += sqlite3_column_int64(st, col + 1);
+	s->completion += sqlite3_column_int64(st, col + 2);
+	s->reasoning += sqlite3_column_int64(st, col + 3);
+	s->cached += sqlite3_column_int64(st, col + 4);
+	s->tokens += sqlite3_column_int64(st, col + 5);
+}
+
 /* The user, day, week and month of a group, those grouped by. */
 static void user_day_keys(struct usage_group *key, const struct priv *p,
 			  const struct user_ctx *u, const struct tkeys *tk)
@@ -436,12 +449,7 @@ static int scan_days(struct db *ddb, sqlite3_stmt *st, struct usage_report *r, s
 		user_day_keys(&key, p, u, &tk);
 		struct usage_sum *s = &group_get(r, p, &key)->sum;
 		s->requests += sqlite3_column_int64(st, 1);
-		s->errors += sqlite3_column_int64(st, 2);
-		s->prompt += sqlite3_column_int64(st, 3);
-		s->completion += sqlite3_column_int64(st, 4);
-		s->reasoning += sqlite3_column_int64(st, 5);
-		s->cached += sqlite3_column_int64(st, 6);
-		s->tokens += sqlite3_column_int64(st, 7);
+		add_counts(s, st, 2);
 		s->cost_nusd += sqlite3_column_int64(st, 8);
 	}
 	sqlite3_reset(st);
@@ -533,12 +541,7 @@ static int scan_user(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *dst, struct
 			prev = (size_t)(g - r->g);
 			struct usage_sum *s = &g->sum;
 			s->requests++;
-			s->errors += sqlite3_column_int(st, 4);
-			s->prompt += sqlite3_column_int64(st, 5);
-			s->completion += sqlite3_column_int64(st, 6);
-			s->reasoning += sqlite3_column_int64(st, 7);
-			s->cached += sqlite3_column_int64(st, 8);
-			s->tokens += sqlite3_column_int64(st, 9);
+			add_counts(s, st, 4);
 			s->cost_nusd += usage_cost_nusd(sqlite3_column_double(st, 10));
 		}
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -796,12 +799,9 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *dst, struct 
 {
 	struct half b = { 0 };
 	pthread_t tid;
-	int64_t lo, hi;
 	int ret = 0, threaded = 0;
 
 	if (n >= THREAD_MIN_USERS &&
-	    !db_read_int64(ddb, "SELECT min(timestamp) FROM usage_metrics", NULL, &lo, "read usage") &&
-	    !db_read_int64(ddb, "SELECT max(timestamp) FROM usage_metrics", NULL, &hi, "read usage") &&
 	    sqlite3_open_v2(ddb->path, &b.h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) ==
 		    SQLITE_OK) {
 		sqlite3_busy_timeout(b.h, 10000);
@@ -809,8 +809,8 @@ static int scan_all(struct db *ddb, sqlite3_stmt *st, sqlite3_stmt *dst, struct 
 		b.db.path = ddb->path;
 		b.db.kind = DB_DATA;
 		for (size_t i = 0; i < p->nzones; i++) {
-			usage_zone_offset(&p->zones[i], lo / 1000 - 2 * DAY_S);
-			usage_zone_offset(&p->zones[i], hi / 1000 + 2 * DAY_S);
+			usage_zone_offset(&p->zones[i], p->data_lo / 1000 - 2 * DAY_S);
+			usage_zone_offset(&p->zones[i], p->data_hi / 1000 + 2 * DAY_S);
 		}
 		b.p.o = p->o;
 		memcpy(b.p.want, p->want, sizeof b.p.want);
@@ -875,22 +875,17 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 		    o->by[i] != USAGE_BY_WEEK && o->by[i] != USAGE_BY_MONTH)
 			p->by_day = 0;
 	}
-	if (p->by_day) {
-		/* the span over which the stored offsets must agree: the rows
-		 * there are, and those a chat may write meanwhile */
-		int64_t lo = 0, hi = 0;
-		if (db_read_int64(ddb, "SELECT min(timestamp) FROM usage_metrics", NULL, &lo,
-				  "read usage") == T3_EDATA ||
-		    db_read_int64(ddb, "SELECT max(timestamp) FROM usage_metrics", NULL, &hi,
-				  "read usage") == T3_EDATA) {
-			ret = T3_EDATA;
-			goto out;
-		}
-		if (hi < o->now_ms)
-			hi = o->now_ms;
-		p->span_lo = floor_div(lo, 1000) - 2 * DAY_S;
-		p->span_hi = floor_div(hi, 1000) + 2 * DAY_S;
+	/* the data's span: for the zones the threads share, and where the
+	 * stored offsets must agree (with what a chat may write meanwhile) */
+	if (db_read_int64(ddb, "SELECT min(timestamp) FROM usage_metrics", NULL, &p->data_lo,
+			  "read usage") == T3_EDATA ||
+	    db_read_int64(ddb, "SELECT max(timestamp) FROM usage_metrics", NULL, &p->data_hi,
+			  "read usage") == T3_EDATA) {
+		ret = T3_EDATA;
+		goto out;
 	}
+	p->span_lo = floor_div(p->data_lo, 1000) - 2 * DAY_S;
+	p->span_hi = floor_div(p->data_hi > o->now_ms ? p->data_hi : o->now_ms, 1000) + 2 * DAY_S;
 	if (db_prepare(ddb, &st, usage_report_sql(extra_cols(p))) ||
 	    (p->by_day && (db_prepare(ddb, &dst, DAYS_SQL) ||
 			   db_prepare(ddb, &kst, "SELECT zone FROM usage_user_zones "
@@ -898,8 +893,7 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
 			       "WHERE user_id = ?1")) ||
 	    /* every user with usage: one index seek each */
-	    (!given && db_prepare(ddb, &users, "SELECT user_id FROM usage_metrics INDEXED BY "
-				  "usage_metrics_report WHERE user_id > ?1 ORDER BY user_id LIMIT 1"))) {
+	    (!given && db_prepare(ddb, &users, USAGE_NEXT_USER_SQL))) {
 		ret = T3_EDATA;
 		goto out;
 	}

@@ -145,6 +145,10 @@ void usage_report_release(struct usage_report *r);
 const char *usage_report_sql(int with_extra);
 /* The statement that reads one user's daily totals instead. */
 const char *usage_report_days_sql(void);
+/* The first user_id after ?1 with usage: one index seek, to walk the
+ * users without reading their rows. */
+#define USAGE_NEXT_USER_SQL "SELECT user_id FROM usage_metrics INDEXED BY " \
+	"usage_metrics_report WHERE user_id > ?1 ORDER BY user_id LIMIT 1"
 
 /* The label of a time key: hour "2026-03-08T01:00-07:00", day and week
  * "2026-03-08", month "2026-03", window as hour. buf of 32 bytes. */

@@ -432,43 +432,43 @@ static void test_report(void)
 	report_all();
 }
 
-/* The main report's statement reads the covering index, in its order:
- * no table lookups and no temporary B-tree to sort or group. */
-static void test_plan(void)
+/* The query plan of sql, its lines' details one a line. */
+static void explain(const char *sql, struct strbuf *plan)
 {
 	sqlite3_stmt *st;
-	struct strbuf plan = STRBUF_INIT;
-	char *sql = xasprintf("EXPLAIN QUERY PLAN %s", usage_report_sql(0));
+	char *q = xasprintf("EXPLAIN QUERY PLAN %s", sql);
 
-	ok(!db_prepare(&ddb, &st, sql), "explain the report's query");
+	sb_reset(plan);
+	ok(!db_prepare(&ddb, &st, q), "explain %.40s...", sql);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		sb_adds(&plan, db_col_text(st, 3));
-		sb_addc(&plan, '\n');
+		sb_adds(plan, db_col_text(st, 3));
+		sb_addc(plan, '\n');
 	}
 	sqlite3_finalize(st);
+	free(q);
+}
+
+/* The main report's statement reads the covering index, in its order:
+ * no table lookups and no temporary B-tree to sort or group. The daily
+ * totals' reads a range of their primary key, in its order. */
+static void test_plan(void)
+{
+	struct strbuf plan = STRBUF_INIT;
+
+	explain(usage_report_sql(0), &plan);
 	ok(strstr(plan.buf, "USING COVERING INDEX usage_metrics_report (user_id=? AND timestamp>? "
 		  "AND timestamp<?)") != NULL, "a range of the covering index");
 	ok(!strstr(plan.buf, "TEMP B-TREE"), "no temporary B-tree");
 	ok(!strstr(plan.buf, "SCAN"), "no full scan");
 	if (strstr(plan.buf, "TEMP B-TREE") || !strstr(plan.buf, "COVERING"))
 		diag("plan: %s", plan.buf);
-	sb_release(&plan);
-	free(sql);
-	/* and the daily totals': a range of the primary key, in its order */
-	sql = xasprintf("EXPLAIN QUERY PLAN %s", usage_report_days_sql());
-	ok(!db_prepare(&ddb, &st, sql), "explain the daily totals' query");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		sb_adds(&plan, db_col_text(st, 3));
-		sb_addc(&plan, '\n');
-	}
-	sqlite3_finalize(st);
+	explain(usage_report_days_sql(), &plan);
 	ok(strstr(plan.buf, "SEARCH usage_days USING PRIMARY KEY (user_id=? AND day>? AND "
 		  "day<?)") != NULL, "a range of usage_days' primary key");
 	ok(!strstr(plan.buf, "TEMP B-TREE"), "no temporary B-tree");
 	if (strstr(plan.buf, "TEMP B-TREE") || !strstr(plan.buf, "PRIMARY KEY"))
 		diag("plan: %s", plan.buf);
 	sb_release(&plan);
-	free(sql);
 }
 
 int main(void)
