@@ -65,9 +65,9 @@ report "t3-chat --search the when (common)" "$t" "sqlite3 LIKE both LIMIT 20" "$
 b_common=$b
 b=$(median_ms sqlite3 "$DDB" "SELECT count(*) FROM chat_messages m JOIN chat_sessions s USING (chat_id) WHERE s.user_id = '$uid' AND m.message_text LIKE '%zebra%'")
 report "  (zebra: LIKE over every message)" "$(median_ms t3-chat --search -n 20 --json zebra)" "sqlite3 LIKE '%zebra%' all" "$b"
-# The index above is as one transaction of 1M inserts leaves it, in many
-# segments: each snippet's lookup seeks in every one. The same two
-# searches once FTS5 has merged them ('optimize', a one-off write):
+# The index above is as one transaction of 1M inserts leaves it, in
+# several segments, each read by every search. The same two searches once
+# FTS5 has merged them ('optimize', a one-off write):
 sqlite3 "$DDB" "INSERT INTO chat_messages_fts (chat_messages_fts) VALUES ('optimize')"
 report "  (zebra, index merged)" "$(median_ms t3-chat --search -n 20 --json zebra)" "sqlite3 LIKE '%zebra%' all" "$b"
 report "  (the when, index merged)" "$(median_ms t3-chat --search -n 20 --json the when)" "sqlite3 LIKE both LIMIT 20" "$b_common"

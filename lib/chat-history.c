@@ -153,48 +153,131 @@ static int rank_register(struct db *ddb)
 	return 0;
 }
 
+/* A match ranked by chats_search's first pass: FTS5 rowid, t3_rank. */
+struct hit {
+	sqlite3_int64 rowid;
+	double k;
+	size_t place;	/* in the output, best first */
+};
+
+static int hit_by_rowid(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+static int hit_by_rank(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	/* equal ranks: in the index's order, the older first */
+	if (x->k != y->k)
+		return x->k < y->k ? -1 : 1;
+	return hit_by_rowid(a, b);
+}
+
+struct hits {
+	struct hit *h;	/* by rowid, for t3_hit's search */
+	size_t n, cap;
+};
+
+/* t3_hit(rowid, k): a picked match's place (k = 0) or rank (k = 1), NULL
+ * for a match not picked. */
+static void hit_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct hits *hs = sqlite3_user_data(ctx);
+	struct hit key = { .rowid = sqlite3_value_int64(argv[0]) };
+	const struct hit *h = bsearch(&key, hs->h, hs->n, sizeof *hs->h, hit_by_rowid);
+
+	(void)argc;
+	if (!h)
+		sqlite3_result_null(ctx);
+	else if (sqlite3_value_int(argv[1]))
+		sqlite3_result_double(ctx, h->k);
+	else
+		sqlite3_result_int64(ctx, (sqlite3_int64)h->place);
+}
+
+static int hit_row(void *ctx, sqlite3_stmt *st)
+{
+	struct hits *hs = ctx;
+
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap ? 2 * hs->cap : 256;
+		hs->h = xrealloc(hs->h, hs->cap * sizeof *hs->h);
+	}
+	hs->h[hs->n++] = (struct hit){ .rowid = sqlite3_column_int64(st, 0),
+				      .k = sqlite3_column_double(st, 1) };
+	return 0;
+}
+
+/* The first pass: the user's SEARCH_RANKED newest matches (the index's
+ * rowid order, no sort) with their rank, the best limit of them kept,
+ * in rowid order. */
+static int rank_hits(struct db *ddb, const char *match, const char *user_id, long limit,
+		     struct hits *hs)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(hs, 0, sizeof *hs);
+	if (db_prepare(ddb, &st, "SELECT f.rowid, t3_rank(chat_messages_fts) FROM chat_messages_fts f "
+		       "JOIN chat_messages m ON m.rowid = f.rowid JOIN chat_sessions s ON "
+		       "s.chat_id = m.chat_id WHERE f.chat_messages_fts MATCH ?1 AND s.user_id = ?2 "
+		       "ORDER BY f.rowid DESC LIMIT ?3"))
+		return T3_EDATA;
+	db_bind_text(st, 1, match);
+	db_bind_text(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, SEARCH_RANKED);
+	if ((r = db_each_row(ddb, st, hit_row, hs, "search messages")) || !hs->n)
+		return r;
+	qsort(hs->h, hs->n, sizeof *hs->h, hit_by_rank);
+	if (limit > 0 && (size_t)limit < hs->n)
+		hs->n = (size_t)limit;
+	for (size_t i = 0; i < hs->n; i++)
+		hs->h[i].place = i;
+	qsort(hs->h, hs->n, sizeof *hs->h, hit_by_rowid);
+	return 0;
+}
+
 int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
 		 chats_row_fn fn, void *ctx)
 {
+	struct hits hs = { 0 };
 	sqlite3_stmt *st;
 	char *match = chats_fts_query(text);
-	int r;
+	int r, txn = 0;
 
 	if (!match)
 		return t3_error(T3_EUSAGE, "nothing to search for");
-	if ((r = rank_register(ddb))) {
-		free(match);
-		return r;
+	if ((r = rank_register(ddb)) || (r = db_begin_read(ddb, &txn)) ||
+	    (r = rank_hits(ddb, match, user_id, limit, &hs)) || !hs.n)
+		goto out;
+	/* The second pass: the picked matches' rows and snippets, in one
+	 * walk of the index over their rowids (a snippet found by its
+	 * rowid alone seeks in every segment: ~0.4 ms each), best first. */
+	sqlite3_create_function(ddb->h, "t3_hit", 2, SQLITE_UTF8, &hs, hit_fn, NULL, NULL);
+	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', m.chat_id, 'message_id', m.message_id, "
+		       "'title', s.title, 'sender_type', m.sender_type, 'timestamp', "
+		       DB_SQL_ISO("m.timestamp") ", 'snippet', snippet(chat_messages_fts, 0, '**', "
+		       "'**', '...', 12), 'score', round(-t3_hit(f.rowid, 1), 4)) FROM "
+		       "chat_messages_fts f JOIN chat_messages m ON m.rowid = f.rowid JOIN "
+		       "chat_sessions s ON s.chat_id = m.chat_id WHERE f.chat_messages_fts MATCH ?1 "
+		       "AND f.rowid BETWEEN ?2 AND ?3 AND t3_hit(f.rowid, 0) IS NOT NULL "
+		       "ORDER BY t3_hit(f.rowid, 0)")) {
+		r = T3_EDATA;
+	} else {
+		db_bind_text(st, 1, match);
+		sqlite3_bind_int64(st, 2, hs.h[0].rowid);
+		sqlite3_bind_int64(st, 3, hs.h[hs.n - 1].rowid);
+		r = each_json_row(ddb, st, fn, ctx, "search messages");
 	}
-	/* The user's SEARCH_RANKED newest matches are ranked: the rowid of
-	 * the oldest of them, found in the index's rowid order (no sort),
-	 * bounds the scan, since every match in it is scored (~2.6 us
-	 * each: 0.45 s for a word in 170,000 messages). The best of those
-	 * that are the user's, then a snippet for each of them only: a
-	 * snippet reads the text. */
-	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', t.chat_id, 'message_id', t.message_id, "
-		       "'title', t.title, 'sender_type', t.sender_type, 'timestamp', "
-		       DB_SQL_ISO("t.timestamp") ", 'snippet', (SELECT snippet(chat_messages_fts, 0, "
-		       "'**', '**', '...', 12) FROM chat_messages_fts WHERE chat_messages_fts MATCH ?1 "
-		       "AND rowid = t.r), 'score', round(-t.k, 4)) FROM "
-		       "(SELECT f.r, f.k, m.chat_id, m.message_id, s.title, m.sender_type, m.timestamp "
-		       "FROM (SELECT rowid AS r, t3_rank(chat_messages_fts) AS k FROM chat_messages_fts "
-		       "WHERE chat_messages_fts MATCH ?1 AND rowid >= coalesce((SELECT x.rowid "
-		       "FROM chat_messages_fts x JOIN chat_messages xm ON xm.rowid = x.rowid "
-		       "JOIN chat_sessions xs ON xs.chat_id = xm.chat_id WHERE x.chat_messages_fts "
-		       "MATCH ?1 AND xs.user_id = ?2 ORDER BY x.rowid DESC LIMIT 1 OFFSET ?4), "
-		       "-9223372036854775807 - 1)) f "
-		       "JOIN chat_messages m ON m.rowid = f.r JOIN chat_sessions s ON s.chat_id = m.chat_id "
-		       "WHERE s.user_id = ?2 ORDER BY f.k LIMIT ?3) t ORDER BY t.k")) {
-		free(match);
-		return T3_EDATA;
-	}
-	db_bind_text(st, 1, match);
-	db_bind_text(st, 2, user_id);
-	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
-	sqlite3_bind_int64(st, 4, SEARCH_RANKED - 1);
+	sqlite3_create_function(ddb->h, "t3_hit", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+out:
+	if (txn)
+		db_rollback(ddb);
+	free(hs.h);
 	free(match);
-	return each_json_row(ddb, st, fn, ctx, "search messages");
+	return r;
 }
 
 int chats_older_than(struct db *ddb, const char *user_id, int64_t before_ms, char ***out,
@@ -383,36 +466,199 @@ static int json_rows(struct db *ddb, const char *name, const char *sql, const ch
 	return rc == SQLITE_DONE ? 0 : db_error(ddb, "read chat");
 }
 
-/* The messages of chat ?1 as a table m with every column and sibling
- * (its place among the messages of its parent, by time), siblings (their
- * number) and on_path (1 on the thread the chat continues from, see
- * chats_tip). The thread's steps are scalar subqueries, as in chats.c's
- * PATH_SQL, which says why. */
-#define MESSAGES_SQL "(WITH RECURSIVE path(id) AS (SELECT " CHATS_SQL_TIP " UNION ALL " \
-	"SELECT (SELECT x.parent_id FROM chat_messages x WHERE x.message_id = p.id) FROM path p " \
-	"WHERE p.id IS NOT NULL) SELECT w.*, row_number() OVER sib AS sibling, " \
-	"count(*) OVER (PARTITION BY w.parent_id) AS siblings, " \
-	"w.message_id IN (SELECT id FROM path WHERE id IS NOT NULL) AS on_path " \
-	"FROM chat_messages w " \
-	"WHERE w.chat_id = ?1 WINDOW sib AS (PARTITION BY w.parent_id ORDER BY w.timestamp, " \
-	"w.message_id)) m"
+/* A chat's tree, worked out in C from one read of its messages' ids,
+ * parents and senders, oldest first: each message's place among its
+ * parent's children (sibling of siblings), whether a question has an
+ * answer, and the thread the chat continues from (on_path, from the tip
+ * CHATS_SQL_TIP picks: the newest message without a child). Every
+ * writer keeps a message's parent in its chat (turns, branch copies,
+ * import remaps), so the chat's rows hold every child. Two window sorts
+ * and the thread's recursive query did this in SQL; over 5,000
+ * messages they took three times as long as the rows' read. */
+struct shape_msg {
+	char id[UUID_STRLEN + 1], parent[UUID_STRLEN + 1];
+	int ai, has_child, has_answer, sibling, siblings, on_path;
+};
+struct shape {
+	struct shape_msg *m;	/* oldest first */
+	struct shape_msg **by_id, **by_parent;	/* into m, sorted */
+	size_t n, cap;
+};
+
+static int by_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct shape_msg *const *)a)->id, (*(struct shape_msg *const *)b)->id);
+}
+/* by parent, then by time: m's order */
+static int by_parent_cmp(const void *a, const void *b)
+{
+	const struct shape_msg *x = *(struct shape_msg *const *)a, *y = *(struct shape_msg *const *)b;
+	int c = strcmp(x->parent, y->parent);
+	return c ? c : (x > y) - (x < y);
+}
+
+static struct shape_msg *shape_find(const struct shape *sh, const char *id)
+{
+	size_t lo = 0, hi = sh->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sh->by_id[mid]->id, id);
+		if (!c)
+			return sh->by_id[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void shape_release(struct shape *sh)
+{
+	free(sh->m);
+	free(sh->by_id);
+	free(sh->by_parent);
+	memset(sh, 0, sizeof *sh);
+}
+
+static int shape_row(void *ctx, sqlite3_stmt *st)
+{
+	struct shape *sh = ctx;
+	struct shape_msg *m;
+
+	if (sh->n == sh->cap) {
+		sh->cap = sh->cap ? 2 * sh->cap : 64;
+		sh->m = xrealloc(sh->m, sh->cap * sizeof *sh->m);
+	}
+	m = memset(&sh->m[sh->n++], 0, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", db_col_text(st, 0));
+	snprintf(m->parent, sizeof m->parent, "%s", db_col_text(st, 1));
+	m->ai = sqlite3_column_int(st, 2);
+	return 0;
+}
+
+static int shape_read(struct db *ddb, const char *chat_id, struct shape *sh)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(sh, 0, sizeof *sh);
+	if (db_prepare(ddb, &st, "SELECT message_id, parent_id, sender_type = 'ai' FROM "
+		       "chat_messages WHERE chat_id = ?1 ORDER BY timestamp, message_id"))
+		return T3_EDATA;
+	db_bind_text(st, 1, chat_id);
+	if ((r = db_each_row(ddb, st, shape_row, sh, "read messages"))) {
+		shape_release(sh);
+		return r;
+	}
+	sh->by_id = xcalloc(sh->n + 1, sizeof *sh->by_id);
+	sh->by_parent = xcalloc(sh->n + 1, sizeof *sh->by_parent);
+	for (size_t i = 0; i < sh->n; i++)
+		sh->by_id[i] = sh->by_parent[i] = &sh->m[i];
+	qsort(sh->by_id, sh->n, sizeof *sh->by_id, by_id_cmp);
+	qsort(sh->by_parent, sh->n, sizeof *sh->by_parent, by_parent_cmp);
+	/* the children of one parent (or the chat's first questions, with
+	 * none) are a run of by_parent, in time order */
+	for (size_t i = 0, j; i < sh->n; i = j) {
+		const char *p = sh->by_parent[i]->parent;
+		struct shape_msg *parent = *p ? shape_find(sh, p) : NULL;
+		for (j = i; j < sh->n && !strcmp(sh->by_parent[j]->parent, p); j++) {
+			struct shape_msg *m = sh->by_parent[j];
+			m->sibling = (int)(j - i + 1);
+			if (parent) {
+				parent->has_child = 1;
+				parent->has_answer |= m->ai;
+			}
+		}
+		for (size_t k = i; k < j; k++)
+			sh->by_parent[k]->siblings = (int)(j - i);
+	}
+	/* the tip: the newest message without a child; its thread up, each
+	 * message once whatever the parents say */
+	for (size_t i = sh->n; i-- > 0;) {
+		if (sh->m[i].has_child)
+			continue;
+		for (struct shape_msg *m = &sh->m[i]; m && !m->on_path;
+		     m = *m->parent ? shape_find(sh, m->parent) : NULL)
+			m->on_path = 1;
+		break;
+	}
+	return 0;
+}
+
+/* t3_shape(message_id, k): for a message of the chat shape_read read,
+ * k = 0 its sibling number, 1 the siblings', 2 on_path, 3 answered (1 or
+ * 0 for a question, -1 for an answer). A message the read did not see
+ * (none can, in its read transaction): NULL. */
+static void shape_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct shape *sh = sqlite3_user_data(ctx);
+	const char *id = (const char *)sqlite3_value_text(argv[0]);
+	const struct shape_msg *m = id ? shape_find(sh, id) : NULL;
+
+	(void)argc;
+	if (!m) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	switch (sqlite3_value_int(argv[1])) {
+	case 0: sqlite3_result_int(ctx, m->sibling); break;
+	case 1: sqlite3_result_int(ctx, m->siblings); break;
+	case 2: sqlite3_result_int(ctx, m->on_path); break;
+	default: sqlite3_result_int(ctx, m->ai ? -1 : m->has_answer); break;
+	}
+}
+
+/* The messages of chat ?1 as a table m with every column and sibling,
+ * siblings, on_path and answered from t3_shape. */
+#define MESSAGES_SQL "(SELECT w.*, t3_shape(w.message_id, 0) AS sibling, " \
+	"t3_shape(w.message_id, 1) AS siblings, t3_shape(w.message_id, 2) AS on_path, " \
+	"t3_shape(w.message_id, 3) AS answered FROM chat_messages w WHERE w.chat_id = ?1) m"
+
+/* Read chat_id's shape and make it t3_shape's, in a read transaction
+ * unless the caller has one: shape_end ends both. */
+static int shape_begin(struct db *ddb, const char *chat_id, struct shape *sh, int *txn)
+{
+	int r;
+
+	if ((r = db_begin_read(ddb, txn)))
+		return r;
+	if ((r = shape_read(ddb, chat_id, sh))) {
+		if (*txn)
+			db_rollback(ddb);
+		return r;
+	}
+	sqlite3_create_function(ddb->h, "t3_shape", 2, SQLITE_UTF8, sh, shape_fn, NULL, NULL);
+	return 0;
+}
+
+static void shape_end(struct db *ddb, struct shape *sh, int txn)
+{
+	sqlite3_create_function(ddb->h, "t3_shape", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	shape_release(sh);
+	if (txn)
+		db_rollback(ddb);	/* it only read */
+}
 
 int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 {
 	struct strbuf sql = STRBUF_INIT;
+	struct shape sh;
 	sqlite3_stmt *st;
 	size_t start = out->len;
-	int rc, r;
+	int rc, r, txn;
 
+	if ((r = shape_begin(ddb, chat_id, &sh, &txn)))
+		return r;
 	sqlite3_create_function(ddb->h, "t3_utf8", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
 				SQLITE_INNOCUOUS, NULL, utf8_fn, NULL, NULL);
 	sb_adds(&sql, "SELECT json_object(");
 	add_json_cols(&sql, "", chat_cols, NCOLS(chat_cols));
 	sb_adds(&sql, ") FROM chat_sessions WHERE chat_id = ?1");
-	r = db_prepare(ddb, &st, sql.buf);
-	if (r) {
-		sb_release(&sql);
-		return T3_EDATA;
+	if (db_prepare(ddb, &st, sql.buf)) {
+		r = T3_EDATA;
+		goto out;
 	}
 	db_bind_text(st, 1, chat_id);
 	rc = sqlite3_step(st);
@@ -421,9 +667,9 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 		sb_add(out, sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0) - 1);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
-		sb_release(&sql);
-		return rc == SQLITE_DONE ? t3_error(T3_ENEG, "chat '%s' not found", chat_id) :
-		       db_error(ddb, "read chat");
+		r = rc == SQLITE_DONE ? t3_error(T3_ENEG, "chat '%s' not found", chat_id) :
+		    db_error(ddb, "read chat");
+		goto out;
 	}
 	/* a question is answered when an answer follows it; a message with
 	 * files gets "attachments" last (attach.h) */
@@ -432,9 +678,8 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 	sb_adds(&sql, "SELECT CASE WHEN att IS NULL THEN o ELSE json_insert(o, '$.attachments', "
 		"json(att)) END FROM (SELECT json_object(");
 	add_json_cols(&sql, "m.", msg_cols, NCOLS(msg_cols));
-	sb_adds(&sql, ", 'answered', CASE WHEN m.sender_type = 'user' THEN json(CASE WHEN EXISTS "
-		"(SELECT 1 FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type "
-		"= 'ai') THEN 'true' ELSE 'false' END) END, 'sibling_index', m.sibling, "
+	sb_adds(&sql, ", 'answered', CASE m.answered WHEN 1 THEN json('true') WHEN 0 THEN "
+		"json('false') END, 'sibling_index', m.sibling, "
 		"'sibling_count', m.siblings, 'on_path', json(CASE WHEN m.on_path THEN 'true' ELSE "
 		"'false' END)) AS o, " ATTACH_SQL_JSON("m.message_id") " AS att FROM " MESSAGES_SQL
 		" ORDER BY m.timestamp, m.message_id)");
@@ -445,8 +690,10 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 	sb_adds(&sql, ") FROM usage_metrics WHERE chat_id = ?1 ORDER BY timestamp, usage_id");
 	if (!r)
 		r = json_rows(ddb, "usage", sql.buf, chat_id, out);
-	sb_release(&sql);
 	sb_addc(out, '}');
+out:
+	sb_release(&sql);
+	shape_end(ddb, &sh, txn);
 	if (r) {
 		out->len = start;
 		out->buf[start] = '\0';
@@ -457,15 +704,18 @@ int chats_json(struct db *ddb, const char *chat_id, struct strbuf *out)
 int chats_each_message(struct db *ddb, const char *chat_id,
 		       int (*fn)(void *ctx, const struct chat_row *m), void *ctx)
 {
+	struct shape sh;
 	sqlite3_stmt *st;
-	int rc, r = 0;
+	int rc, r = 0, txn;
 
+	if ((r = shape_begin(ddb, chat_id, &sh, &txn)))
+		return r;
 	if (db_prepare(ddb, &st, "SELECT m.message_id, m.sender_type, m.message_text, m.model_used, "
-		       "m.status, m.timestamp, CASE WHEN m.sender_type = 'user' THEN EXISTS (SELECT 1 "
-		       "FROM chat_messages a WHERE a.parent_id = m.message_id AND a.sender_type = 'ai') "
-		       "ELSE -1 END, m.sibling, m.siblings, m.on_path FROM " MESSAGES_SQL
-		       " ORDER BY m.timestamp, m.message_id"))
+		       "m.status, m.timestamp, m.answered, m.sibling, m.siblings, m.on_path FROM "
+		       MESSAGES_SQL " ORDER BY m.timestamp, m.message_id")) {
+		shape_end(ddb, &sh, txn);
 		return T3_EDATA;
+	}
 	db_bind_text(st, 1, chat_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct chat_row m = {
@@ -482,6 +732,7 @@ int chats_each_message(struct db *ddb, const char *chat_id,
 	if (!r && rc != SQLITE_DONE)
 		r = db_error(ddb, "read messages");
 	sqlite3_finalize(st);
+	shape_end(ddb, &sh, txn);
 	return r;
 }
 

@@ -149,6 +149,17 @@ void db_rollback(struct db *db)
 	db->in_tx = 0;
 }
 
+int db_begin_read(struct db *db, int *began)
+{
+	*began = 0;
+	if (db->in_tx || !sqlite3_get_autocommit(db->h))
+		return 0;
+	if (db_exec(db, "BEGIN"))
+		return T3_EDATA;
+	db->in_tx = *began = 1;
+	return 0;
+}
+
 int db_step_done(struct db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

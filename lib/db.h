@@ -52,6 +52,10 @@ int db_try_begin(struct db *db, int wait);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* BEGIN (deferred): several reads see one snapshot, ended by
+ * db_rollback. 0 and nothing begun (*began 0) when a transaction is open
+ * already. */
+int db_begin_read(struct db *db, int *began);
 /* Step a statement expected to finish (no rows); returns 0 or T3_EDATA. */
 int db_step_done(struct db *db, sqlite3_stmt *st);
 

@@ -159,6 +159,30 @@ is "$(q "SELECT count(*), sum(parent_id = '01920000-0000-7000-8000-0000000000d1'
 	"in his chat"
 is "$(q "SELECT count(*) FROM chat_messages WHERE chat_id = '$CH'")" "$n" "alice's chat untouched by it"
 
+# ---- a tree drawn by hand: the shape --show reads ----
+# Two first questions (no parent: siblings of each other), a timestamp
+# tie broken by the id, a question answered twice, and a newer answer
+# that has a child: the tip is the newest message without one.
+T=01930000-0000-7000-8000-0000000000f0
+t() { printf '01930000-0000-7000-8000-0000000000f%s' "$1"; }
+sqlite3 "$DDB" <<SQL
+INSERT INTO chat_sessions (chat_id, user_id, title, created_at, updated_at, model_default) VALUES ('$T', '$ALICE', 'A tree', 1, 9, 'echo');
+INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp, parent_id) VALUES
+('$(t 1)', '$T', 'user', 'q1', 1, NULL), ('$(t 2)', '$T', 'user', 'q2', 2, NULL),
+('$(t 4)', '$T', 'ai', 'a2 second', 3, '$(t 2)'), ('$(t 3)', '$T', 'ai', 'a2 first', 3, '$(t 2)'),
+('$(t 5)', '$T', 'user', 'q3', 4, '$(t 3)'), ('$(t 6)', '$T', 'ai', 'a3', 5, '$(t 5)'),
+('$(t 7)', '$T', 'user', 'q4', 6, '$(t 4)'), ('$(t 8)', '$T', 'ai', 'a4', 7, '$(t 7)'),
+('$(t 9)', '$T', 'user', 'q5', 8, '$(t 6)'), ('$(t a)', '$T', 'ai', 'a5', 8, '$(t 9)');
+SQL
+run t3-chat --show --json "$T"
+is_rc 0 "--show --json of the tree"
+is "$(jsql "$OUT" "SELECT group_concat(json_extract(value, '\$.message_text') || '/' || json_extract(value, '\$.sibling_index') || '/' || json_extract(value, '\$.sibling_count') || '/' || json_extract(value, '\$.on_path') || '/' || coalesce(json_extract(value, '\$.answered'), '-'), ' ') FROM d, json_each(json_extract(J, '\$.messages'))")" \
+	"q1/1/2/0/0 q2/2/2/1/1 a2 first/1/2/1/- a2 second/2/2/0/- q3/1/1/1/1 a3/1/1/1/- q4/1/1/0/1 a4/1/1/0/- q5/1/1/1/1 a5/1/1/1/-" \
+	"siblings by parent and time (the tie by id), the thread to the tip, answered questions"
+run t3-chat --show "$T"
+like "$OUT" '^--- user, .*, question 1 of 2$' "the first questions are siblings in the transcript"
+like "$OUT" '^--- user, .*, question 2 of 2, continued$' "the second on the thread"
+
 # ---- export and import: siblings and branches byte for byte ----
 B=$(t3-chat --branch "$A2")
 is "$(q "SELECT count(*) FROM chat_messages WHERE chat_id = '$B'")" 2 "a branch for the round trip"
