@@ -84,3 +84,10 @@ sqlite3 "$DDB" "SELECT printf('search index: %.1f MB of %.1f MB (chat_messages: 
 	(SELECT page_count * page_size FROM pragma_page_count, pragma_page_size) / 1e6,
 	(SELECT sum(pgsize) FROM dbstat WHERE name = 'chat_messages') / 1e6)" 2>/dev/null ||
 	echo "search index size: dbstat not available in this sqlite3"
+# The same index with 99 of each 100 chats another user's: a user with 1%
+# of the chats (and the long chat) walks the index against their own
+# message rowids (lib/chat-history.c, pick_walk), beside LIKE over theirs.
+sqlite3 "$DDB" "UPDATE chat_sessions SET user_id = 'someone-else' WHERE title LIKE 'chat number %' AND CAST(substr(title, 13) AS INTEGER) % 100 != 0"
+t=$(median_ms t3-chat --search -n 20 --json the when)
+b=$(median_ms sqlite3 "$DDB" "SELECT m.chat_id, m.message_id FROM chat_messages m JOIN chat_sessions s USING (chat_id) WHERE s.user_id = '$uid' AND m.message_text LIKE '%the%' AND m.message_text LIKE '%when%' LIMIT 20")
+report "t3-chat --search the when (1% user)" "$t" "sqlite3 LIKE both LIMIT 20" "$b"

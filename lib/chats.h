@@ -149,6 +149,11 @@ char *chats_fts_query(const char *text);
 #define SEARCH_RANKED 2000
 int chats_search(struct db *ddb, const char *user_id, const char *text, long limit,
 		 chats_row_fn fn, void *ctx);
+/* chats_search with the walk over the index chosen (SEARCH_AUTO: by
+ * the user's share of the chats, see chat-history.c), for tests. */
+enum search_walk { SEARCH_AUTO, SEARCH_LOOKUP, SEARCH_OWN, SEARCH_NONE };
+int chats_search_walk(struct db *ddb, const char *user_id, const char *text, long limit,
+		      enum search_walk walk, chats_row_fn fn, void *ctx);
 /* The ids of the user's chats last active before before_ms, oldest first
  * (a NULL-terminated array; free with chats_ids_free). */
 int chats_older_than(struct db *ddb, const char *user_id, int64_t before_ms, char ***out,

@@ -130,6 +130,34 @@ same_as_rows "and they give her report" --by user,day
 t3-usage report --by day --tz Asia/Kolkata --since 2026-03-01 --csv >"$TMP/ist"
 same_as_rows "--tz ZONE: totals kept in that zone are read, others not" --by day --tz Asia/Kolkata
 
+# ---- a zone change while data.db is locked: user.db changes, a warning ----
+"$PYTHON" -c '
+import sqlite3, sys, os, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+while not os.path.exists(sys.argv[3]):
+	time.sleep(0.01)
+db.execute("ROLLBACK")
+' "$DDB" "$TMP/locked" "$TMP/release" &
+writer=$!
+while [ ! -f "$TMP/locked" ]; do sleep 0.05; done
+T3_BUSY_TIMEOUT=100 t3-user set "$ALICE" --timezone America/Denver >"$OUT" 2>"$ERR"
+rc=$?
+: >"$TMP/release"
+wait $writer
+is "$rc $(sql "$UDB" "SELECT timezone FROM user_accounts WHERE user_id = '$ALICE'")" "0 America/Denver" \
+	"data.db locked: the zone is set in user.db all the same"
+like "$ERR" "^t3-user: warning: the daily usage totals of '$ALICE' are not in the new zone yet: 't3-user check --repair' rebuilds them\$" \
+	"and a warning says the totals are not rebuilt yet"
+is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "Europe/London" \
+	"they are still in the old zone"
+same_as_rows "her report reads her rows meanwhile" --by user,day
+run t3-user check --repair
+is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "America/Denver" \
+	"--repair rebuilds them in the new zone"
+same_as_rows "and they give her report" --by user,day
+
 # ---- stored offsets that are not the tz database's are not used ----
 sql "$DDB" "UPDATE usage_zone_offsets SET offset_s = offset_s + 3600 WHERE zone = 'Asia/Kolkata'"
 sql "$DDB" "UPDATE usage_days SET tokens_used = tokens_used + 1000 WHERE user_id = '$BOB'"

@@ -219,6 +219,87 @@ static void test_tree(void)
 	free(pa);
 }
 
+/* --search's two walks over the index (chat-history.c, pick_walk):
+ * the same matches, ranked the same, whichever runs */
+static int collect(void *ctx, const char *json, size_t len)
+{
+	struct strbuf *sb = ctx;
+	sb_add(sb, json, len);
+	sb_addc(sb, '\n');
+	return 0;
+}
+
+static char *search(struct db *d, const char *user, const char *text, long limit,
+		    enum search_walk walk, size_t *rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r = chats_search_walk(d, user, text, limit, walk, collect, &sb);
+	*rows = 0;
+	for (size_t i = 0; i < sb.len; i++)
+		*rows += sb.buf[i] == '\n';
+	if (r)
+		*rows = (size_t)-1;
+	return sb_detach(&sb, NULL);
+}
+
+static void test_search_walks(void)
+{
+	static const char *const walks[] = { "auto", "lookup", "own" };
+	struct db a;
+	char *pa = xasprintf("%s/search.db", tmpdir), *out[3];
+	size_t n[3];
+
+	ok(!db_open(&a, pa, DB_DATA), "a data.db to search");
+	/* u1: 30 chats, 2,400 messages; u2: 970 chats, 9,600 newer ones
+	 * interleaved; 'kiwi' in every other, 'fig' in every fifth */
+	ok(!run_sql(&a, "BEGIN;"
+		    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999) "
+		    "INSERT INTO chat_sessions (chat_id, user_id, title, created_at, updated_at) "
+		    "SELECT printf('01960000-0000-7000-8000-%012x', i), CASE WHEN i < 30 THEN 'u1' "
+		    "ELSE 'u2' END, 'c' || i, i, i FROM n;"
+		    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 11999) "
+		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
+		    "SELECT printf('01970000-0000-7000-8000-%012x', i), printf('01960000-0000-7000-8000-%012x', "
+		    "CASE WHEN i % 5 = 0 THEN i / 5 % 30 ELSE 30 + i % 970 END), 'user', "
+		    "CASE WHEN i % 2 = 0 THEN 'kiwi ' ELSE '' END || CASE WHEN i % 3 = 0 THEN 'fig ' "
+		    "ELSE '' END || 'word ' || (i % 7) || substr(' padding padding', 1, i % 17), i FROM n;"
+		    "COMMIT"), "two users' messages, one with a fifth of them");
+	for (int w = 0; w < 3; w++)
+		out[w] = search(&a, "u1", "kiwi", -1, (enum search_walk)w, &n[w]);
+	is_int((long long)n[0], 1200, "u1's 1,200 matches of 6,000 (auto)");
+	for (int w = 1; w < 3; w++)
+		is_str(out[w], out[0], "%s: the same rows in the same order", walks[w]);
+	ok(!strstr(out[0], "\"c30\"") && strstr(out[0], "\"c28\""), "u1's chats only");
+	for (int w = 0; w < 3; w++)
+		free(out[w]);
+	/* more than SEARCH_RANKED of u1's: the 2,000 stored last */
+	ok(!run_sql(&a, "WITH RECURSIVE n(i) AS (SELECT 12000 UNION ALL SELECT i + 1 FROM n WHERE i < 16999) "
+		    "INSERT INTO chat_messages (message_id, chat_id, sender_type, message_text, timestamp) "
+		    "SELECT printf('01970000-0000-7000-8000-%012x', i), printf('01960000-0000-7000-8000-%012x', "
+		    "i % 30), 'ai', 'kiwi fig ' || substr('padding padding padding', 1, i % 23), i FROM n"),
+	   "5,000 more of u1's");
+	for (int w = 0; w < 3; w++)
+		out[w] = search(&a, "u1", "kiwi fig", 7, (enum search_walk)w, &n[w]);
+	is_int((long long)n[0], 7, "-n 7 of them (auto)");
+	for (int w = 1; w < 3; w++)
+		is_str(out[w], out[0], "%s: the same best 7", walks[w]);
+	for (int w = 0; w < 3; w++) {
+		free(out[w]);
+		out[w] = search(&a, "u2", "kiwi", -1, (enum search_walk)w, &n[w]);
+	}
+	is_int((long long)n[0], SEARCH_RANKED, "u2's newest 2,000 (auto)");
+	for (int w = 1; w < 3; w++)
+		is_str(out[w], out[0], "%s: the same 2,000", walks[w]);
+	for (int w = 0; w < 3; w++) {
+		free(out[w]);
+		out[w] = search(&a, "u9", "kiwi", -1, (enum search_walk)w, &n[w]);
+		is_int((long long)n[w], 0, "%s: a user with no chat finds nothing", walks[w]);
+		free(out[w]);
+	}
+	db_close(&a);
+	free(pa);
+}
+
 int main(void)
 {
 	t3_progname = "test-chats";
@@ -227,6 +308,7 @@ int main(void)
 	test_fts_query();
 	test_json();
 	test_tree();
+	test_search_walks();
 	char *cmd = xasprintf("rm -rf %s", tmpdir);
 	ok(system(cmd) == 0, "clean up");
 	free(cmd);
