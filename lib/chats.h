@@ -151,7 +151,7 @@ int chats_search(struct db *ddb, const char *user_id, const char *text, long lim
 		 chats_row_fn fn, void *ctx);
 /* chats_search with the walk over the index chosen (SEARCH_AUTO: by
  * the user's share of the chats, see chat-history.c), for tests. */
-enum search_walk { SEARCH_AUTO, SEARCH_LOOKUP, SEARCH_OWN, SEARCH_NONE };
+enum search_walk { SEARCH_AUTO, SEARCH_LOOKUP, SEARCH_OWN, SEARCH_EVERY, SEARCH_NONE };
 int chats_search_walk(struct db *ddb, const char *user_id, const char *text, long limit,
 		      enum search_walk walk, chats_row_fn fn, void *ctx);
 /* The ids of the user's chats last active before before_ms, oldest first

@@ -244,10 +244,10 @@ static char *search(struct db *d, const char *user, const char *text, long limit
 
 static void test_search_walks(void)
 {
-	static const char *const walks[] = { "auto", "lookup", "own" };
+	static const char *const walks[] = { "auto", "lookup", "own", "every" };
 	struct db a;
-	char *pa = xasprintf("%s/search.db", tmpdir), *out[3];
-	size_t n[3];
+	char *pa = xasprintf("%s/search.db", tmpdir), *out[4];
+	size_t n[4];
 
 	ok(!db_open(&a, pa, DB_DATA), "a data.db to search");
 	/* u1: 30 chats, 2,400 messages; u2: 970 chats, 9,600 newer ones
@@ -296,6 +296,15 @@ static void test_search_walks(void)
 		is_int((long long)n[w], 0, "%s: a user with no chat finds nothing", walks[w]);
 		free(out[w]);
 	}
+	/* u1's chats gone: u2 has every chat, and every match is u2's */
+	ok(!run_sql(&a, "DELETE FROM chat_sessions WHERE user_id = 'u1'"), "u1's chats removed");
+	for (int w = 0; w < 4; w++)
+		out[w] = search(&a, "u2", "fig", 9, (enum search_walk)w, &n[w]);
+	is_int((long long)n[0], 9, "u2's best 9 (auto: no check of the owner)");
+	for (int w = 1; w < 4; w++)
+		is_str(out[w], out[0], "%s: the same 9", walks[w]);
+	for (int w = 0; w < 4; w++)
+		free(out[w]);
 	db_close(&a);
 	free(pa);
 }
