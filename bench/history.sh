@@ -79,6 +79,17 @@ b=$(median_ms sqlite3 "$DDB" "SELECT * FROM chat_messages WHERE chat_id = '01a4f
 report "t3-chat --show (5,000 messages)" "$t" "sqlite3 SELECT its rows" "$b" "< 50 ms"
 t=$(median_ms t3-chat --show --json 01a4ffff)
 report "t3-chat --show --json (5,000)" "$t" "sqlite3 SELECT its rows" "$b" "< 50 ms"
+# --export of 1,000 chats (100,000 messages), by whole id from stdin,
+# beside sqlite3 -json of their messages' rows
+t3-chat -l -q -n 1000 >"$BTMP/ids"
+t=$(median_ms sh -c 't3-chat --export - <"$1"' sh "$BTMP/ids")
+b=$(median_ms sqlite3 -json "$DDB" "SELECT m.* FROM chat_messages m JOIN chat_sessions s USING (chat_id) WHERE s.user_id = '$uid' AND s.chat_id IN (SELECT chat_id FROM chat_sessions WHERE user_id = '$uid' ORDER BY updated_at DESC LIMIT 1000)")
+report "t3-chat --export (1,000 chats)" "$t" "sqlite3 -json their messages" "$b"
+# a message id resolved (--branch, --from): its range of ids first
+mid=$(sqlite3 "$DDB" "SELECT message_id FROM chat_messages WHERE rowid = 500000")
+t=$(median_ms t3-chat --branch "$mid" --title x)
+report "t3-chat --branch MSGID (1M msgs)" "$t" "t3-chat -l -n 1" "$(median_ms t3-chat -l -n 1)"
+sqlite3 "$DDB" "DELETE FROM chat_sessions WHERE title = 'x'"   # the branches it made
 sqlite3 "$DDB" "SELECT printf('search index: %.1f MB of %.1f MB (chat_messages: %.1f MB)',
 	(SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'chat_messages_fts%') / 1e6,
 	(SELECT page_count * page_size FROM pragma_page_count, pragma_page_size) / 1e6,

@@ -172,7 +172,9 @@ int chats_resolve(struct db *ddb, const char *user_id, const char *key, struct c
 	memset(out, 0, sizeof *out);
 	if ((rc = check_prefix("chat", key)))
 		return rc;
-	if (db_prepare(ddb, &st, "SELECT chat_id, title FROM chat_sessions WHERE user_id = ?1 AND "
+	/* the id's range first ('+': not the user's index, which would read
+	 * every chat of theirs: 2.7 ms of 10,000) */
+	if (db_prepare(ddb, &st, "SELECT chat_id, title FROM chat_sessions WHERE +user_id = ?1 AND "
 		       "chat_id >= lower(?2) AND chat_id < lower(?2) || 'g' ORDER BY chat_id LIMIT 11"))
 		return T3_EDATA;
 	db_bind_text(st, 1, user_id);
@@ -293,9 +295,11 @@ int chats_resolve_message(struct db *ddb, const char *user_id, const char *chat_
 	memset(out, 0, sizeof *out);
 	if ((rc = check_prefix("message", key)))
 		return rc;
+	/* as for a chat: the id's range, then its chat (the user's index
+	 * first read every message of theirs: 0.4 s of 1M) */
 	if (db_prepare(ddb, &st, "SELECT m.message_id, substr(replace(m.message_text, char(10), ' '), "
 		       "1, 40) FROM chat_messages m JOIN chat_sessions s ON s.chat_id = m.chat_id "
-		       "WHERE s.user_id = ?1 AND (?3 IS NULL OR m.chat_id = ?3) AND "
+		       "WHERE +s.user_id = ?1 AND (?3 IS NULL OR m.chat_id = ?3) AND "
 		       "m.message_id >= lower(?2) AND m.message_id < lower(?2) || 'g' "
 		       "ORDER BY m.message_id LIMIT 11"))
 		return T3_EDATA;
