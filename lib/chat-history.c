@@ -153,6 +153,22 @@ static int rank_register(struct db *ddb)
 	return 0;
 }
 
+/* Register (fn) or drop (fn NULL) a function whose user data lives only
+ * as long as its caller's statements. SQLite refuses either while a
+ * statement of the connection is being stepped, which would leave the
+ * function pointing at freed memory: a caller's bug, so it stops. */
+static int set_fn(struct db *ddb, const char *name, int nargs, void *ctx,
+		  void (*fn)(sqlite3_context *, int, sqlite3_value **))
+{
+	if (sqlite3_create_function(ddb->h, name, nargs, SQLITE_UTF8, ctx, fn, NULL, NULL) !=
+	    SQLITE_OK) {
+		if (!fn)
+			BUG("cannot drop SQL function %s: a statement is running", name);
+		return db_error(ddb, "register a function");
+	}
+	return 0;
+}
+
 /* A match ranked by chats_search's first pass: FTS5 rowid, t3_rank. */
 struct hit {
 	sqlite3_int64 rowid;
@@ -290,7 +306,7 @@ static int rank_hits(struct db *ddb, const char *match, const char *user_id, lon
 {
 	struct own own = { 0 };
 	sqlite3_stmt *st;
-	int r;
+	int r, mine = 0;
 
 	memset(hs, 0, sizeof *hs);
 	if ((r = pick_walk(ddb, user_id, &walk)) || walk == SEARCH_NONE)
@@ -304,7 +320,9 @@ static int rank_hits(struct db *ddb, const char *match, const char *user_id, lon
 			goto out;
 		if (own.n)
 			qsort(own.id, own.n, sizeof *own.id, int64_cmp);
-		sqlite3_create_function(ddb->h, "t3_mine", 1, SQLITE_UTF8, &own, mine_fn, NULL, NULL);
+		if ((r = set_fn(ddb, "t3_mine", 1, &own, mine_fn)))
+			goto out;
+		mine = 1;
 		r = db_prepare(ddb, &st, "SELECT rowid, t3_rank(chat_messages_fts) FROM "
 			       "chat_messages_fts WHERE chat_messages_fts MATCH ?1 AND t3_mine(rowid) "
 			       "ORDER BY rowid DESC LIMIT ?3");
@@ -335,8 +353,8 @@ static int rank_hits(struct db *ddb, const char *match, const char *user_id, lon
 		hs->h[i].place = i;
 	qsort(hs->h, hs->n, sizeof *hs->h, hit_by_rowid);
 out:
-	if (walk == SEARCH_OWN)
-		sqlite3_create_function(ddb->h, "t3_mine", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	if (mine)
+		set_fn(ddb, "t3_mine", 1, NULL, NULL);
 	free(own.id);
 	return r;
 }
@@ -363,7 +381,8 @@ int chats_search_walk(struct db *ddb, const char *user_id, const char *text, lon
 	/* The second pass: the picked matches' rows and snippets, in one
 	 * walk of the index over their rowids (a snippet found by its
 	 * rowid alone seeks in every segment: ~0.4 ms each), best first. */
-	sqlite3_create_function(ddb->h, "t3_hit", 2, SQLITE_UTF8, &hs, hit_fn, NULL, NULL);
+	if ((r = set_fn(ddb, "t3_hit", 2, &hs, hit_fn)))
+		goto out;
 	if (db_prepare(ddb, &st, "SELECT json_object('chat_id', m.chat_id, 'message_id', m.message_id, "
 		       "'title', s.title, 'sender_type', m.sender_type, 'timestamp', "
 		       DB_SQL_ISO("m.timestamp") ", 'snippet', snippet(chat_messages_fts, 0, '**', "
@@ -380,7 +399,7 @@ int chats_search_walk(struct db *ddb, const char *user_id, const char *text, lon
 		db_bind_text(st, 4, user_id);
 		r = each_json_row(ddb, st, fn, ctx, "search messages");
 	}
-	sqlite3_create_function(ddb->h, "t3_hit", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	set_fn(ddb, "t3_hit", 2, NULL, NULL);
 out:
 	if (txn)
 		db_rollback(ddb);
@@ -737,18 +756,16 @@ static int shape_begin(struct db *ddb, const char *chat_id, struct shape *sh, in
 
 	if ((r = db_begin_read(ddb, txn)))
 		return r;
-	if ((r = shape_read(ddb, chat_id, sh))) {
-		if (*txn)
-			db_rollback(ddb);
-		return r;
-	}
-	sqlite3_create_function(ddb->h, "t3_shape", 2, SQLITE_UTF8, sh, shape_fn, NULL, NULL);
-	return 0;
+	if (!(r = shape_read(ddb, chat_id, sh)) && (r = set_fn(ddb, "t3_shape", 2, sh, shape_fn)))
+		shape_release(sh);
+	if (r && *txn)
+		db_rollback(ddb);
+	return r;
 }
 
 static void shape_end(struct db *ddb, struct shape *sh, int txn)
 {
-	sqlite3_create_function(ddb->h, "t3_shape", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	set_fn(ddb, "t3_shape", 2, NULL, NULL);
 	shape_release(sh);
 	if (txn)
 		db_rollback(ddb);	/* it only read */
