@@ -598,9 +598,10 @@ static int json_rows(struct db *ddb, const char *name, const char *sql, const ch
  * parents and senders, oldest first: each message's place among its
  * parent's children (sibling of siblings), whether a question has an
  * answer, and the thread the chat continues from (on_path, from the tip
- * CHATS_SQL_TIP picks: the newest message without a child). Every
- * writer keeps a message's parent in its chat (turns, branch copies,
- * import remaps), so the chat's rows hold every child. Two window sorts
+ * CHATS_SQL_TIP picks: the newest message without a child). Children
+ * count within the chat, as for CHATS_SQL_TIP; every writer of t3's keeps
+ * a message's parent in its chat (turns, branch copies, import remaps)
+ * in any case. A parent of '' is none, as t3 writes it. Two window sorts
  * and the thread's recursive query did this in SQL; over 5,000
  * messages they took three times as long as the rows' read. */
 struct shape_msg {

@@ -44,11 +44,12 @@ int chats_set_model(struct db *ddb, const char *chat_id, const char *model);
  * A chat is a tree of messages linked by parent_id: a retry adds an
  * answer beside the one before (same parent), --from a question under an
  * older message. The chat continues from its tip: its newest message
- * that no other follows. */
+ * that no other of the chat follows. */
 
 /* SQL: the tip of chat ?1, as a scalar subquery */
 #define CHATS_SQL_TIP "(SELECT t.message_id FROM chat_messages t WHERE t.chat_id = ?1 AND " \
-	"NOT EXISTS (SELECT 1 FROM chat_messages c WHERE c.parent_id = t.message_id) " \
+	"NOT EXISTS (SELECT 1 FROM chat_messages c WHERE c.parent_id = t.message_id AND " \
+	"c.chat_id = ?1) " \
 	"ORDER BY t.timestamp DESC, t.message_id DESC LIMIT 1)"
 /* The chat's tip into out; T3_ENEG quietly when it has no message. */
 int chats_tip(struct db *ddb, const char *chat_id, char out[UUID_STRLEN + 1]);
