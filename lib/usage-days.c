@@ -324,14 +324,17 @@ int usage_days_check(struct db *ddb, struct db *udb, int repair,
 		return r;
 	if (db_prepare(ddb, &next, USAGE_NEXT_USER_SQL) ||
 	    db_prepare(udb, &tz, "SELECT timezone FROM user_accounts WHERE user_id = ?1") ||
-	    /* the days add up to the rows (but for the cost, whose rounding
-	     * the trigger alone writes down) */
+	    /* the days add up to the rows, the cost by the rule of
+	     * data-0008.sql's usage_days_add, each row's in whole nano-dollars
+	     * (tests/4030 proves the two copies of the rule agree) */
 	    db_prepare(ddb, &sums, "SELECT (SELECT count(*), sum(status_code <> 'success'), "
 		       "sum(prompt_tokens), sum(completion_tokens), sum(reasoning_tokens), "
-		       "sum(cached_tokens), sum(tokens_used) FROM usage_metrics WHERE user_id = ?1) "
-		       "IS NOT (SELECT sum(requests), sum(errors), sum(prompt_tokens), "
-		       "sum(completion_tokens), sum(reasoning_tokens), sum(cached_tokens), "
-		       "sum(tokens_used) FROM usage_days WHERE user_id = ?1)")) {
+		       "sum(cached_tokens), sum(tokens_used), total(CASE WHEN abs(cost_usd * 1e9) "
+		       "<= 9e18 THEN CAST(round(cost_usd * 1e9) AS INTEGER) ELSE 0 END) FROM "
+		       "usage_metrics WHERE user_id = ?1) IS NOT (SELECT sum(requests), sum(errors), "
+		       "sum(prompt_tokens), sum(completion_tokens), sum(reasoning_tokens), "
+		       "sum(cached_tokens), sum(tokens_used), total(cost_nusd) FROM usage_days "
+		       "WHERE user_id = ?1)")) {
 		r = T3_EDATA;
 		goto out;
 	}

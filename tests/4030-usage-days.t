@@ -68,6 +68,28 @@ run t3-user check
 is_rc 0 "and check finds nothing after"
 same_as_rows "carol's report after the repair" --by user,day
 
+# ---- the cost: check applies the trigger's rule to the rows ----
+# costs the rounding to nano-dollars meets: halves, a tenth and a fifth,
+# under a nano-dollar, negative, NULL, past the clamp; the triggers keep
+# the days, and check must agree with them to the nano-dollar
+usage_row 20 "$CAROL" 2026-04-03T10:00:00 gpt-4o openai success 1 1 0 0 0.0000000005
+usage_row 21 "$CAROL" 2026-04-03T10:01:00 gpt-4o openai success 1 1 0 0 '0.1 + 0.2'
+usage_row 22 "$CAROL" 2026-04-03T10:02:00 gpt-4o openai success 1 1 0 0 0.00000000049
+usage_row 23 "$CAROL" 2026-04-03T10:03:00 gpt-4o openai success 1 1 0 0 -0.0000000025
+usage_row 24 "$CAROL" 2026-04-03T10:04:00 gpt-4o openai success 1 1 0 0 NULL
+usage_row 25 "$CAROL" 2026-04-03T10:05:00 gpt-4o openai success 1 1 0 0 1e10
+run t3-user check
+is_rc 0 "check: the days' cost is the rows' by the same rule"
+sql "$DDB" "UPDATE usage_days SET cost_nusd = cost_nusd + 1 WHERE user_id = '$CAROL' AND day = (SELECT max(day) FROM usage_days WHERE user_id = '$CAROL')"
+run t3-user check
+is_rc 1 "one nano-dollar more in a day is a fault"
+like "$OUT" "^daily-totals +usage_days +$CAROL +daily totals: they do not add up" "check names the user"
+t3-user check --repair >/dev/null 2>&1
+run t3-user check
+is_rc 0 "--repair rebuilds the cost too"
+sql "$DDB" "DELETE FROM usage_metrics WHERE usage_id BETWEEN printf('00000000-0000-7000-8000-%012d', 20) AND printf('00000000-0000-7000-8000-%012d', 25)"
+is "$(sql "$DDB" "SELECT count(*) FROM usage_metrics WHERE user_id = '$CAROL'")" 1 "(those rows gone again)"
+
 # ---- spans: local midnights read the totals, other instants the rows ----
 same_as_rows "--until a local day" --by user,day --until 2026-03-08
 run t3-usage report --by user,day --since 2026-03-08 --until 2026-03-31 --csv
