@@ -37,6 +37,17 @@ void *xrealloc(void *p, size_t n)
 	return p;
 }
 
+void *xgrow(void *p, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return p;
+	while (*cap <= n)
+		*cap = *cap ? 2 * *cap : 16;
+	if (*cap > SIZE_MAX / size)
+		oom(SIZE_MAX);
+	return xrealloc(p, *cap * size);
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

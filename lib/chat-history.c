@@ -217,10 +217,7 @@ static int hit_row(void *ctx, sqlite3_stmt *st)
 {
 	struct hits *hs = ctx;
 
-	if (hs->n == hs->cap) {
-		hs->cap = hs->cap ? 2 * hs->cap : 256;
-		hs->h = xrealloc(hs->h, hs->cap * sizeof *hs->h);
-	}
+	hs->h = xgrow(hs->h, hs->n, &hs->cap, sizeof *hs->h);
 	hs->h[hs->n++] = (struct hit){ .rowid = sqlite3_column_int64(st, 0),
 				      .k = sqlite3_column_double(st, 1) };
 	return 0;
@@ -237,10 +234,7 @@ static int own_row(void *ctx, sqlite3_stmt *st)
 {
 	struct own *o = ctx;
 
-	if (o->n == o->cap) {
-		o->cap = o->cap ? 2 * o->cap : 1024;
-		o->id = xrealloc(o->id, o->cap * sizeof *o->id);
-	}
+	o->id = xgrow(o->id, o->n, &o->cap, sizeof *o->id);
 	o->id[o->n++] = sqlite3_column_int64(st, 0);
 	return 0;
 }
@@ -660,10 +654,7 @@ static int shape_row(void *ctx, sqlite3_stmt *st)
 	struct shape *sh = ctx;
 	struct shape_msg *m;
 
-	if (sh->n == sh->cap) {
-		sh->cap = sh->cap ? 2 * sh->cap : 64;
-		sh->m = xrealloc(sh->m, sh->cap * sizeof *sh->m);
-	}
+	sh->m = xgrow(sh->m, sh->n, &sh->cap, sizeof *sh->m);
 	m = memset(&sh->m[sh->n++], 0, sizeof *m);
 	m->id = xstrdup(db_col_text(st, 0));
 	m->parent = xstrdup(db_col_text(st, 1));

@@ -51,24 +51,25 @@ static void offsets_compute(const char *zone, struct offsets *s)
 	usage_zone_release(&z);
 }
 
+static int offsets_row(void *ctx, sqlite3_stmt *st)
+{
+	offsets_push(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1));
+	return 0;
+}
+
 static int offsets_read(struct db *ddb, const char *zone, struct offsets *s)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int r;
 
 	memset(s, 0, sizeof *s);
 	if (db_prepare(ddb, &st, "SELECT start_ms, offset_s FROM usage_zone_offsets "
 		       "WHERE zone = ?1 ORDER BY start_ms"))
 		return T3_EDATA;
 	db_bind_text(st, 1, zone);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		offsets_push(s, sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if ((r = db_each_row(ddb, st, offsets_row, s, "read zone offsets")))
 		offsets_release(s);
-		return db_error(ddb, "read zone offsets");
-	}
-	return 0;
+	return r;
 }
 
 static int offsets_equal(const struct offsets *a, const struct offsets *b)
@@ -153,7 +154,7 @@ static int kept_zone(struct db *ddb, const char *user_id, char **zone)
 	int rc;
 
 	*zone = NULL;
-	if (db_prepare(ddb, &st, "SELECT zone FROM usage_user_zones WHERE user_id = ?1"))
+	if (db_prepare(ddb, &st, USAGE_DAYS_ZONE_SQL))
 		return T3_EDATA;
 	db_bind_text(st, 1, user_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -204,6 +205,40 @@ int usage_days_zone_agrees(struct db *ddb, struct usage_zone *z, int64_t lo, int
 
 /* ---- t3-user check ---- */
 
+/* Column 0 of each row, read to the end before any write: no cursor is
+ * then open on a table that the rebuilds rewrite. */
+struct strs {
+	char **v;
+	size_t n, cap;
+};
+
+static int strs_row(void *ctx, sqlite3_stmt *st)
+{
+	struct strs *l = ctx;
+	l->v = xgrow(l->v, l->n, &l->cap, sizeof *l->v);
+	l->v[l->n++] = xstrdup(db_col_text(st, 0));
+	return 0;
+}
+
+static int strs_read(struct db *ddb, const char *sql, const char *arg, struct strs *l)
+{
+	sqlite3_stmt *st;
+
+	memset(l, 0, sizeof *l);
+	if (db_prepare(ddb, &st, sql))
+		return T3_EDATA;
+	db_bind_text(st, 1, arg);
+	return db_each_row(ddb, st, strs_row, l, "read usage zones");
+}
+
+static void strs_release(struct strs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
 /* The zones whose stored offsets differ from the tz database's: their
  * users are given to fn; with repair, the offsets are stored again and
  * those users' days rebuilt, in one transaction (no report may see the
@@ -212,75 +247,41 @@ static int check_zones(struct db *ddb, int repair,
 		       void (*fn)(void *ctx, const char *user_id, const char *detail), void *ctx,
 		       long *found, long *repaired)
 {
-	sqlite3_stmt *zs = NULL, *us = NULL;
 	struct strbuf d = STRBUF_INIT;
-	char **zones = NULL;
-	size_t nz = 0;
-	int r = 0, rc;
+	struct strs zones;
+	int r;
 
-	if (db_prepare(ddb, &zs, "SELECT DISTINCT zone FROM usage_user_zones WHERE zone <> 'UTC'") ||
-	    db_prepare(ddb, &us, "SELECT user_id FROM usage_user_zones WHERE zone = ?1")) {
-		r = T3_EDATA;
+	if ((r = strs_read(ddb, "SELECT DISTINCT zone FROM usage_user_zones WHERE zone <> 'UTC'",
+			   NULL, &zones)))
 		goto out;
-	}
-	/* the zones first, then the writes (as for the users below) */
-	while ((rc = sqlite3_step(zs)) == SQLITE_ROW) {
-		zones = xrealloc(zones, (nz + 1) * sizeof *zones);
-		zones[nz++] = xstrdup(db_col_text(zs, 0));
-	}
-	if (rc != SQLITE_DONE) {
-		r = db_error(ddb, "read usage zones");
-		goto out;
-	}
-	for (size_t zi = 0; zi < nz && !r; zi++) {
-		const char *zone = zones[zi];
+	for (size_t zi = 0; zi < zones.n && !r; zi++) {
+		const char *zone = zones.v[zi];
 		struct offsets want, have;
+		struct strs ids = { 0 };
 		offsets_compute(zone, &want);
-		if ((r = offsets_read(ddb, zone, &have))) {
-			offsets_release(&want);
-			break;
-		}
-		if (!offsets_equal(&want, &have)) {
-			if (repair && !(r = db_begin(ddb)))
-				r = offsets_store(ddb, zone, &want);
+		if (!(r = offsets_read(ddb, zone, &have)) && !offsets_equal(&want, &have) &&
+		    !(r = strs_read(ddb, "SELECT user_id FROM usage_user_zones WHERE zone = ?1",
+				    zone, &ids))) {
 			sb_reset(&d);
 			sb_addf(&d, "daily totals: the offsets stored for %s differ from the tz database's",
 				zone);
-			/* the users first, then the writes: no cursor is open
-			 * on the table that the rebuilds rewrite */
-			char **ids = NULL;
-			size_t n = 0;
-			sqlite3_reset(us);
-			db_bind_text(us, 1, zone);
-			while ((rc = sqlite3_step(us)) == SQLITE_ROW) {
-				ids = xrealloc(ids, (n + 1) * sizeof *ids);
-				ids[n++] = xstrdup(db_col_text(us, 0));
+			if (repair && !(r = db_begin(ddb)))
+				r = offsets_store(ddb, zone, &want);
+			for (size_t i = 0; i < ids.n && !r; i++) {
+				fn(ctx, ids.v[i], d.buf);
+				++*found;
+				if (repair && !(r = rebuild(ddb, ids.v[i], zone)))
+					++*repaired;
 			}
-			sqlite3_reset(us);
-			if (!r && rc != SQLITE_DONE)
-				r = db_error(ddb, "read usage zones");
-			for (size_t i = 0; i < n; i++) {
-				if (!r) {
-					fn(ctx, ids[i], d.buf);
-					++*found;
-					if (repair && !(r = rebuild(ddb, ids[i], zone)))
-						++*repaired;
-				}
-				free(ids[i]);
-			}
-			free(ids);
 			if (repair && (r || (r = db_commit(ddb))))
 				db_rollback(ddb);
 		}
+		strs_release(&ids);
 		offsets_release(&want);
 		offsets_release(&have);
 	}
 out:
-	for (size_t i = 0; i < nz; i++)
-		free(zones[i]);
-	free(zones);
-	sqlite3_finalize(zs);
-	sqlite3_finalize(us);
+	strs_release(&zones);
 	sb_release(&d);
 	return r;
 }

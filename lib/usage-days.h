@@ -19,6 +19,9 @@ struct usage_zone;
 #define USAGE_DAYS_FROM 0LL		/* 1970-01-01, UTC seconds */
 #define USAGE_DAYS_TO 4102444800LL	/* 2100-01-01 */
 
+/* The zone user ?1's days are kept in: a row, or none when none are. */
+#define USAGE_DAYS_ZONE_SQL "SELECT zone FROM usage_user_zones WHERE user_id = ?1"
+
 /* The zone a user's days are kept in: tz, or "UTC" when the tz
  * database lacks it. */
 const char *usage_days_zone(const char *tz);

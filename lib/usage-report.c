@@ -888,8 +888,7 @@ int usage_report_run(struct db *ddb, struct db *udb, const struct usage_report_o
 	p->span_hi = floor_div(p->data_hi > o->now_ms ? p->data_hi : o->now_ms, 1000) + 2 * DAY_S;
 	if (db_prepare(ddb, &st, usage_report_sql(extra_cols(p))) ||
 	    (p->by_day && (db_prepare(ddb, &dst, DAYS_SQL) ||
-			   db_prepare(ddb, &kst, "SELECT zone FROM usage_user_zones "
-				      "WHERE user_id = ?1"))) ||
+			   db_prepare(ddb, &kst, USAGE_DAYS_ZONE_SQL))) ||
 	    (udb && db_prepare(udb, &ust, "SELECT email, timezone FROM user_accounts "
 			       "WHERE user_id = ?1")) ||
 	    /* every user with usage: one index seek each */

@@ -9,20 +9,6 @@ t3-user add b@example.com --quota 100000 >/dev/null
 b=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'b@example.com'")
 quota() { sql "$UDB" "SELECT token_quota FROM user_accounts WHERE user_id = '$b'"; }
 
-# lock DB: hold its write lock from another process until unlock (and
-# not past the test's end); returns once the lock is held
-lock() { # DB
-	rm -f "$TMP/locked" "$TMP/unlock"
-	sqlite3 "$1" >/dev/null <<EOF &
-BEGIN IMMEDIATE;
-.shell touch $TMP/locked
-.shell while [ -d $TMP ] && [ ! -f $TMP/unlock ]; do sleep 0.05; done
-COMMIT;
-EOF
-	LOCK_PID=$!
-	wait_for test -f "$TMP/locked"
-}
-unlock() { touch "$TMP/unlock"; wait "$LOCK_PID"; }
 # a chat in the background whose pid ($!) is t3-chat's own, to signal it
 bg_chat() { env OPENAI_BASE_URL="$MOCK_URL/v1" OPENAI_API_KEY="$KEY" t3-chat -m gpt-4o-mini "$@" & }
 # PID has FILE open

@@ -21,6 +21,7 @@ same_as_rows() {
 	fi
 }
 kept() { sql "$DDB" "SELECT user_id || ' ' || zone FROM usage_user_zones ORDER BY zone"; }
+zone_of() { sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$1'"; }
 days() { sql "$DDB" "SELECT user_id, day, requests, errors, prompt_tokens, completion_tokens,
 	reasoning_tokens, cached_tokens, tokens_used, cost_nusd FROM usage_days
 	WHERE requests > 0 ORDER BY 1, 2"; }
@@ -134,7 +135,7 @@ is "$(sql "$DDB" "SELECT count(*) FROM usage_days WHERE requests = 0")" 0 \
 # ---- a zone change ----
 run t3-user set "$ALICE" --timezone Asia/Kolkata
 is_rc 0 "set --timezone"
-is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "Asia/Kolkata" \
+is "$(zone_of "$ALICE")" "Asia/Kolkata" \
 	"alice's totals are rebuilt in her new zone"
 same_as_rows "her report in the new zone" --by user,day
 # changed behind libt3's back (user.db alone): the report reads her rows
@@ -146,37 +147,26 @@ is_rc 1 "check: totals kept in another zone are a fault"
 like "$OUT" "^daily-totals +usage_days +$ALICE +daily totals: kept in Asia/Kolkata, the user's zone is Europe/London$" \
 	"check says which zones"
 run t3-user check --repair
-is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "Europe/London" \
+is "$(zone_of "$ALICE")" "Europe/London" \
 	"--repair rebuilds them in her zone"
 same_as_rows "and they give her report" --by user,day
 t3-usage report --by day --tz Asia/Kolkata --since 2026-03-01 --csv >"$TMP/ist"
 same_as_rows "--tz ZONE: totals kept in that zone are read, others not" --by day --tz Asia/Kolkata
 
 # ---- a zone change while data.db is locked: user.db changes, a warning ----
-"$PYTHON" -c '
-import sqlite3, sys, os, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-db.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-while not os.path.exists(sys.argv[3]):
-	time.sleep(0.01)
-db.execute("ROLLBACK")
-' "$DDB" "$TMP/locked" "$TMP/release" &
-writer=$!
-while [ ! -f "$TMP/locked" ]; do sleep 0.05; done
+lock "$DDB"
 T3_BUSY_TIMEOUT=100 t3-user set "$ALICE" --timezone America/Denver >"$OUT" 2>"$ERR"
 rc=$?
-: >"$TMP/release"
-wait $writer
+unlock
 is "$rc $(sql "$UDB" "SELECT timezone FROM user_accounts WHERE user_id = '$ALICE'")" "0 America/Denver" \
 	"data.db locked: the zone is set in user.db all the same"
 like "$ERR" "^t3-user: warning: the daily usage totals of '$ALICE' are not in the new zone yet: 't3-user check --repair' rebuilds them\$" \
 	"and a warning says the totals are not rebuilt yet"
-is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "Europe/London" \
+is "$(zone_of "$ALICE")" "Europe/London" \
 	"they are still in the old zone"
 same_as_rows "her report reads her rows meanwhile" --by user,day
 run t3-user check --repair
-is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$ALICE'")" "America/Denver" \
+is "$(zone_of "$ALICE")" "America/Denver" \
 	"--repair rebuilds them in the new zone"
 same_as_rows "and they give her report" --by user,day
 
@@ -204,7 +194,7 @@ unchanged "and nothing changes in either database"
 t3-user add dave@example.com --timezone Pacific/Chatham >/dev/null
 DAVE=$(sql "$UDB" "SELECT user_id FROM user_accounts WHERE email = 'dave@example.com'")
 T3_TITLES=off t3-chat --user dave@example.com -m echo "hello" >/dev/null
-is "$(sql "$DDB" "SELECT zone FROM usage_user_zones WHERE user_id = '$DAVE'")" "Pacific/Chatham" \
+is "$(zone_of "$DAVE")" "Pacific/Chatham" \
 	"a chat keeps its user's totals in the user's zone"
 is "$(sql "$DDB" "SELECT sum(requests) FROM usage_days WHERE user_id = '$DAVE'")" 1 \
 	"with the call counted"

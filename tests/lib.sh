@@ -112,6 +112,27 @@ last_ai() { # COLUMNS: of the latest answer in data.db
 	sql "$DDB" "SELECT $1 FROM chat_messages WHERE sender_type = 'ai' ORDER BY timestamp DESC, message_id DESC LIMIT 1"
 }
 
+# wait_for TEST...: poll (at most 15 s) until the shell test is true
+wait_for() {
+	i=0
+	while ! "$@" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
+	"$@"
+}
+# lock DB: hold its write lock from another process until unlock (and
+# not past the test's end); returns once the lock is held
+lock() { # DB
+	rm -f "$TMP/locked" "$TMP/unlock"
+	sqlite3 "$1" >/dev/null <<EOF &
+BEGIN IMMEDIATE;
+.shell touch $TMP/locked
+.shell while [ -d $TMP ] && [ ! -f $TMP/unlock ]; do sleep 0.05; done
+COMMIT;
+EOF
+	LOCK_PID=$!
+	wait_for test -f "$TMP/locked"
+}
+unlock() { touch "$TMP/unlock"; wait "$LOCK_PID"; }
+
 # snapshot / unchanged: compare both databases' full dumps around a command
 # that must leave them as they were.
 snapshot() {

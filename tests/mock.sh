@@ -117,12 +117,6 @@ mock_keys() { # N PATH: the keys of the object at PATH in request N
 	jsql "$TMP/req.json" "SELECT group_concat(key, ',') FROM d, json_each(d.J, '$2')"
 }
 
-# wait_for TEST...: poll (at most 15 s) until the shell test is true
-wait_for() {
-	i=0
-	while ! "$@" && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
-	"$@"
-}
 # requested N: the mock has had N requests or more
 requested() { [ "$(mock_count)" -ge "$1" ]; }
 

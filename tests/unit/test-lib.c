@@ -278,6 +278,20 @@ static void test_buf(void)
 	is_str(sb.buf, "999,", "sb_consume drops a prefix");
 	sb_release(&sb);
 	is_str(sb.buf, "", "released: empty again");
+
+	int *v = NULL;
+	size_t cap = 0, seen = 0;
+	for (size_t i = 0; i < 100; i++) {
+		v = xgrow(v, i, &cap, sizeof *v);
+		v[i] = (int)i;
+		seen += cap > i;
+	}
+	is_int((long long)cap, 128, "xgrow: 16, then doubling, to hold 100");
+	is_int((long long)seen, 100, "xgrow: room for each element as it is added");
+	is_int(v[0] + v[99], 99, "xgrow: the elements kept");
+	v = xgrow(v, 5, &cap, sizeof *v);
+	is_int((long long)cap, 128, "xgrow: no change while there is room");
+	free(v);
 }
 
 static int near(double a, double b)
